@@ -1,0 +1,29 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// Layers point one way: jet <- {engine, esent, machines} <- coordinator <- backup <- {cli, inspect}.
+const layer = (files, forbidden) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message: 'imports must point up the layers (see README, Architecture)' })) }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/native/build/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  layer(['src/jet/**'], ['**/engine/**', '**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**']),
+  layer(['src/engine/**'], ['**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**']),
+  layer(['src/esent/**'], ['**/engine/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**']),
+  layer(['machines/**'], ['**/engine/**', '**/esent/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', 'node:*', 'fs', 'koffi']),
+  layer(['src/coordinator/**'], ['**/engine/**', '**/esent/**', '**/backup/**', '**/cli/**', '**/inspect/**']),
+  layer(['src/backup/**'], ['**/cli/**', '**/inspect/**']),
+);

@@ -1,0 +1,12 @@
+export { createEmbeddedEngine } from './embedded-engine.js';
+export type {
+  EmbeddedEngine,
+  EmbeddedDatabase,
+  EmbeddedInstanceInfo,
+  EngineBackupEnd,
+  EngineBackupRecord,
+  EngineFault,
+  InstanceOptions,
+  PageSize,
+  RestoredInstance,
+} from './embedded-engine-api.js';

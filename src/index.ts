@@ -1,0 +1,2 @@
+export * from './jet/index.js';
+export * from './engine/index.js';

@@ -5,7 +5,7 @@ import { findBadPage } from './format/page-checksum.js';
 import type { EmbeddedInstance } from './embedded-instance.js';
 import type { OpenBackupFile } from './backup-state.js';
 import { takeReadFault } from './engine-faults.js';
-import { parseLogFile } from './read-log-file.js';
+import { verifyLogImage } from './read-log-file.js';
 
 const api = JetApiName;
 const fail = (name: string, err: number, detail?: string, file?: string): never => {
@@ -125,10 +125,8 @@ function readDatabase(inst: EmbeddedInstance, o: OpenBackupFile, buffer: Uint8Ar
 function readLog(inst: EmbeddedInstance, o: OpenBackupFile, buffer: Uint8Array, n: number): void {
   if (!o.image) {
     const image = fs.readFileSync(o.path);
-    const parsed = parseLogFile(image);
-    if (!parsed || parsed.corrupt || parsed.header.generation !== o.generation || image.length !== o.size) {
-      kill(inst, api.readFile, JET_err.LogReadVerifyFailure, parsed?.corrupt ?? 'log header does not verify', o.path);
-    }
+    const problem = image.length !== o.size ? 'the log changed size since it was opened' : verifyLogImage(image, o.generation as number);
+    if (problem) kill(inst, api.readFile, JET_err.LogReadVerifyFailure, problem, o.path);
     o.image = image;
   }
   buffer.set(o.image.subarray(o.offset, o.offset + n), 0);

@@ -1,0 +1,112 @@
+/**
+ * npm run bench:engine — full streaming backup through the embedded engine's API into files, against
+ * `cp` of the same files, measured side by side in one run (warm page cache for both).
+ * Env: BENCH_GIB (database size, default 1), BENCH_DIR (default: os.tmpdir()).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createEmbeddedEngine, JET_bit, type EmbeddedEngine, type JetInstance } from '../src/index.js';
+
+const GiB = 1024 ** 3;
+const sizeGiB = Number(process.env.BENCH_GIB ?? 1);
+const root = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'ese-bench-'));
+const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
+
+/** One full backup through the API; resolves with the bytes streamed and the files they came from. */
+async function backupThroughApi(engine: EmbeddedEngine, inst: JetInstance, readSize: number, to: string): Promise<{ bytes: number; files: string[] }> {
+  fs.mkdirSync(to);
+  // Two buffers: the next read (and its page verification) runs while the last chunk is being written.
+  const buffers = [new Uint8Array(readSize), new Uint8Array(readSize)] as const;
+  let bytes = 0;
+  const files: string[] = [];
+  const copy = async (file: string) => {
+    files.push(file);
+    const { handle } = await engine.openFile(inst, file);
+    const fd = await fsp.open(path.join(to, path.basename(file)), 'w');
+    let writing: Promise<unknown> = Promise.resolve();
+    for (let i = 0, position = 0; ; i++) {
+      const buffer = buffers[i & 1];
+      const n = await engine.readFile(inst, handle, buffer);
+      await writing;
+      if (n === 0) break;
+      writing = fd.write(buffer, 0, n, position);
+      position += n;
+      bytes += n;
+    }
+    await fd.close();
+    await engine.closeFile(inst, handle);
+  };
+  await engine.beginExternalBackup(inst);
+  for (const f of await engine.getAttachInfo(inst)) await copy(f);
+  for (const f of await engine.getLogInfo(inst)) await copy(f);
+  await engine.endExternalBackup(inst, JET_bit.BackupEndNormal);
+  return { bytes, files };
+}
+
+/** `cp` as it is (coreutils 9 copies inside the kernel with copy_file_range), or forced through user memory. */
+function cp(files: string[], to: string, args: string[] = []): void {
+  fs.mkdirSync(to);
+  execFileSync('cp', [...args, ...files, to]);
+}
+
+const time = async <T>(f: () => T | Promise<T>): Promise<[T, number]> => {
+  const t0 = process.hrtime.bigint();
+  const r = await f();
+  return [r, Number(process.hrtime.bigint() - t0) / 1e9];
+};
+
+const engine = await createEmbeddedEngine({ directory: path.join(root, 'engine') });
+const inst = await engine.createInstance('bench', { logFileSize: 8 * 1024 * 1024 });
+await engine.init(inst);
+const db = await engine.createDatabase(inst, 'bench.edb');
+const value = new Uint8Array(1024 * 1024).map((_, i) => (i * 2654435761) >>> 24);
+const [, writeSecs] = await time(async () => {
+  const total = Math.ceil((sizeGiB * GiB) / value.length);
+  for (let i = 0; i < total; i += 8) await Promise.all(Array.from({ length: Math.min(8, total - i) }, (_, j) => db.put(`key-${i + j}`, value)));
+});
+// One backup first, so every page is on disk and the page cache is warm for both copies.
+await backupThroughApi(engine, inst, 1024 * 1024, path.join(root, 'warmup'));
+fs.rmSync(path.join(root, 'warmup'), { recursive: true });
+
+console.log(`ese-backup bench:engine — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mib(os.totalmem())} MiB`);
+console.log(`database ${mib(fs.statSync(db.path).size)} MiB written in ${writeSecs.toFixed(1)} s`);
+// Two baselines: plain `cp` (coreutils 9: copy_file_range, the bytes never reach user memory) and
+// `cp --reflink=never` (read/write through a user buffer, which any streaming backup API must do).
+const baselines = [
+  { name: 'cp', args: [] as string[] },
+  { name: 'cp --reflink=never', args: ['--reflink=never'] },
+];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const best = new Map<string, number>();
+for (const readSize of [64 * 1024, 256 * 1024, 1024 * 1024]) {
+  const api: number[] = [];
+  const base = baselines.map(() => [] as number[]);
+  for (let round = 0; round < 3; round++) {
+    const dir = path.join(root, `api-${readSize}-${round}`);
+    const [{ bytes, files }, s] = await time(() => backupThroughApi(engine, inst, readSize, dir));
+    api.push(bytes / s);
+    fs.rmSync(dir, { recursive: true });
+    // The baselines copy the very files the API just streamed (the database file and the same logs).
+    const sourceBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+    for (const [i, b] of baselines.entries()) {
+      const to = path.join(root, `cp-${i}-${round}`);
+      const [, c] = await time(() => cp(files, to, b.args));
+      base[i]?.push(sourceBytes / c);
+      fs.rmSync(to, { recursive: true });
+    }
+  }
+  const a = median(api);
+  const parts = baselines.map((b, i) => {
+    const c = median(base[i] as number[]);
+    best.set(b.name, Math.max(best.get(b.name) ?? 0, a / c));
+    return `${b.name} ${mib(c)} MiB/s (ratio ${(a / c).toFixed(3)})`;
+  });
+  console.log(`reads of ${String(readSize / 1024).padStart(4)} KiB: API ${mib(a)} MiB/s; ${parts.join('; ')} — medians of 3`);
+}
+for (const [name, r] of best) console.log(`best ratio vs ${name}: ${r.toFixed(3)}`);
+console.log('target: ratio >= 0.9 (project goal 0.95)');
+await engine.close();
+fs.rmSync(root, { recursive: true, force: true });

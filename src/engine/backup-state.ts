@@ -1,5 +1,7 @@
 import type { EngineBackupRecord } from './embedded-engine-api.js';
+import fs from 'node:fs';
 import type { DatabaseFile } from './database-file.js';
+import type { LogStreamVerifier } from './log-stream-verifier.js';
 
 /** The one backup file an instance may have open (ESE's handle is always 0). */
 export interface OpenBackupFile {
@@ -11,9 +13,10 @@ export interface OpenBackupFile {
   /** Database: pages 1..lastPgno as on disk at Open. */
   lastPgno?: number;
   trailer?: Uint8Array;
-  /** Log: its generation and its image, read and verified whole at the first read. */
+  /** Log: its generation, and from the first read its descriptor and stream verifier. */
   generation?: number;
-  image?: Uint8Array;
+  fd?: number;
+  verifier?: LogStreamVerifier;
 }
 
 /**
@@ -56,11 +59,17 @@ export class BackupState {
     this.record = { incremental, end: undefined, truncated: false };
   }
 
+  /** Forget the open backup file, releasing its descriptor. */
+  closeOpen(): void {
+    if (this.open?.fd !== undefined) fs.closeSync(this.open.fd);
+    this.open = undefined;
+  }
+
   /** End, a kill by the engine, or Term: the session is over; the stop flag is cleared. */
   finish(end: NonNullable<EngineBackupRecord['end']>, killedBy?: number): void {
     this.inProgress = false;
     this.stopped = false;
-    this.open = undefined;
+    this.closeOpen();
     this.holdGeneration = undefined;
     if (this.record) {
       this.record.end = end;

@@ -5,7 +5,7 @@ import { findBadPage } from './format/page-checksum.js';
 import type { EmbeddedInstance } from './embedded-instance.js';
 import type { OpenBackupFile } from './backup-state.js';
 import { takeReadFault } from './engine-faults.js';
-import { verifyLogImage } from './read-log-file.js';
+import { LogStreamVerifier } from './log-stream-verifier.js';
 
 const api = JetApiName;
 const fail = (name: string, err: number, detail?: string, file?: string): never => {
@@ -90,7 +90,7 @@ export function readFile(inst: EmbeddedInstance, handle: bigint, buffer: Uint8Ar
   if (o.offset === 0 && buffer.length < minPages * P) fail(name, JET_err.InvalidParameter, `the first read needs at least ${minPages} pages`, o.path);
   const fault = takeReadFault(inst, o.path);
   if (fault !== undefined) {
-    b.open = undefined;
+    b.closeOpen();
     fail(name, fault, 'injected read error; the file is closed', o.path);
   }
   if (o.offset >= o.size) return 0;
@@ -116,20 +116,26 @@ function readDatabase(inst: EmbeddedInstance, o: OpenBackupFile, buffer: Uint8Ar
   if (fromDisk < n) buffer.set(o.trailer as Uint8Array, fromDisk);
   const bad = findBadPage(buffer.subarray(0, n), o.offset / P, P, trailerAt / P);
   if (bad >= 0) {
-    inst.backup.open = undefined;
+    inst.backup.closeOpen();
     const index = o.offset / P + bad;
     fail(api.readFile, JET_err.ReadVerifyFailure, `page ${index < 2 ? (index === 0 ? 'header' : 'shadow') : `pgno ${index - 1}`} fails its checksum; the file is closed`, o.path);
   }
 }
 
 function readLog(inst: EmbeddedInstance, o: OpenBackupFile, buffer: Uint8Array, n: number): void {
-  if (!o.image) {
-    const image = fs.readFileSync(o.path);
-    const problem = image.length !== o.size ? 'the log changed size since it was opened' : verifyLogImage(image, o.generation as number);
-    if (problem) kill(inst, api.readFile, JET_err.LogReadVerifyFailure, problem, o.path);
-    o.image = image;
+  if (!o.verifier) {
+    o.fd = fs.openSync(o.path, 'r');
+    o.verifier = new LogStreamVerifier(o.generation as number);
+    if (fs.fstatSync(o.fd).size !== o.size) kill(inst, api.readFile, JET_err.LogReadVerifyFailure, 'the log changed size since it was opened', o.path);
   }
-  buffer.set(o.image.subarray(o.offset, o.offset + n), 0);
+  let got = 0;
+  while (got < n) {
+    const r = fs.readSync(o.fd as number, buffer, got, n - got, o.offset + got);
+    if (r === 0) kill(inst, api.readFile, JET_err.LogReadVerifyFailure, 'the log is shorter than when it was opened', o.path);
+    got += r;
+  }
+  const problem = o.verifier.feed(buffer.subarray(0, n)) ?? (o.offset + n >= o.size ? o.verifier.finish() : undefined);
+  if (problem) kill(inst, api.readFile, JET_err.LogReadVerifyFailure, problem, o.path);
 }
 
 /** JetCloseFileInstance: allowed after a stop. */
@@ -137,7 +143,7 @@ export function closeFile(inst: EmbeddedInstance, handle: bigint): void {
   const b = inst.backup;
   checkSession(inst, api.closeFile, false);
   if (!b.open || handle !== 0n) fail(api.closeFile, JET_err.InvalidParameter, `handle ${handle} is not an open backup file`);
-  b.open = undefined;
+  b.closeOpen();
 }
 
 /** GetLogInfo / GetTruncateLogInfo: the first call rolls the log, checkpoints and fixes both ranges. */

@@ -17,7 +17,9 @@ export const Layout = {
   offFileType: 667,
   offLogGeneration: 4,
   offLogSectorSize: 8,
-  offLogPageSize: 16,
+  /** ESE's le_cbPageSize (real logs: offset 14). The reference names 16, so the engine writes both. */
+  offLogPageSize: 14,
+  offLogPageSizeReference: 16,
   // Our block
   offMagic: 1024,
   magic: 0x42455345, // 'ESEB'

@@ -29,6 +29,7 @@ export function encodeLogFileHeader(h: LogFileHeader): Uint8Array {
   v.setInt32(Layout.offLogGeneration, h.generation, true);
   v.setUint16(Layout.offLogSectorSize, SECTOR_SIZE, true);
   v.setUint16(Layout.offLogPageSize, h.pageSize, true);
+  v.setUint16(Layout.offLogPageSizeReference, h.pageSize, true);
   v.setUint32(Layout.offFileType, Layout.fileType.log, true);
   v.setUint32(Layout.offMagic, Layout.magic, true);
   v.setUint32(ext.logSignature, h.logSignature, true);

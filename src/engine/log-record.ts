@@ -38,17 +38,6 @@ export function encodeLogRecord(rec: LogRecord): Uint8Array {
   return out;
 }
 
-/** Check the record at `offset` without decoding it: its size, 0 at the end, or why it is corrupt. */
-export function checkLogRecord(bytes: Uint8Array, offset: number): number | string {
-  if (offset + 4 > bytes.length) return 0;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const total = view.getUint32(offset, true);
-  if (total === 0) return 0;
-  if (total < RECORD_PREFIX + BODY_HEADER || offset + total > bytes.length) return `bad record length ${total} at ${offset}`;
-  if (crc32(bytes.subarray(offset + RECORD_PREFIX, offset + total)) !== view.getUint32(offset + 4, true)) return `record checksum mismatch at ${offset}`;
-  return total;
-}
-
 export type DecodeResult = { record: LogRecord; size: number } | { end: true } | { corrupt: string };
 
 /**

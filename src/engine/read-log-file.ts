@@ -1,6 +1,6 @@
 import { Layout } from './engine-layout.js';
 import { decodeLogFileHeader, type LogFileHeader } from './log-file-header.js';
-import { checkLogRecord, decodeLogRecord, type LogRecord } from './log-record.js';
+import { decodeLogRecord, type LogRecord } from './log-record.js';
 
 /** A parsed log file image. */
 export interface ParsedLog {
@@ -34,18 +34,3 @@ export function parseLogFile(bytes: Uint8Array): ParsedLog | undefined {
   }
 }
 
-/**
- * Verify a log image without decoding it (the backup read path): the header, then each record's length
- * and CRC up to the zero-filled tail. Returns undefined when sound, or why not.
- */
-export function verifyLogImage(bytes: Uint8Array, generation: number): string | undefined {
-  const header = decodeLogFileHeader(bytes);
-  if (!header) return 'log header does not verify';
-  if (header.generation !== generation) return `log header says generation ${header.generation}, expected ${generation}`;
-  for (let offset: number = Layout.headerSize; ; ) {
-    const r = checkLogRecord(bytes, offset);
-    if (r === 0) return undefined;
-    if (typeof r === 'string') return r;
-    offset += r;
-  }
-}

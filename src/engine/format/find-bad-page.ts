@@ -1,0 +1,57 @@
+import { dataPageFault } from './data-page-fault.js';
+import { ESE_PAGE_SIZES } from './ese-format.js';
+import { headerXor } from './header-checksum.js';
+import { copyWords, HOST_IS_LITTLE_ENDIAN } from './word-view.js';
+
+/**
+ * Verifies a run of whole pages of a database file as ESE streams it and returns the index, relative
+ * to the start of `buffer`, of the first bad page, or -1 when every page is valid.
+ *
+ * ESE rule (reference §6): file page `i` is the header (`i = 0`) or its shadow (`i = 1`), checked with
+ * the seeded XOR of the whole page; every later page is data page `pgno = i − 1`, checked as
+ * {@link verifyDataPage} does (all-zero pages are valid). A streamed copy ends with a trailer page in
+ * header format: pass its file index as `trailerPageIndex` when it may be inside `buffer`.
+ *
+ * Runs on every byte of a backup: one Int32Array view over the buffer, no allocation per page, no
+ * BigInt; a buffer whose byteOffset is not a multiple of 4 (or a big-endian host) is copied page by page.
+ *
+ * @param buffer whole pages (`buffer.length` a multiple of `pageSize`).
+ * @param firstPageIndex file page index of `buffer[0]` (0 for the start of the file).
+ * @param pageSize 4096, 8192, 16384 or 32768.
+ * @param trailerPageIndex file page index of the trailer page (default: none).
+ * @throws RangeError on a page size ESE does not use, a partial page or a negative index.
+ * @example
+ * const bad = findBadPage(chunk, offset / pageSize, pageSize);
+ * if (bad >= 0) throw new JetError('JetReadFileInstance', JET_err.ReadVerifyFailure);
+ */
+export function findBadPage(buffer: Uint8Array, firstPageIndex: number, pageSize: number, trailerPageIndex = -1): number {
+  if (!(ESE_PAGE_SIZES as readonly number[]).includes(pageSize)) {
+    throw new RangeError(`pageSize must be 4096, 8192, 16384 or 32768, got ${pageSize}`);
+  }
+  if (buffer.length % pageSize !== 0) {
+    throw new RangeError(`buffer length ${buffer.length} is not a multiple of the page size ${pageSize}`);
+  }
+  if (!Number.isSafeInteger(firstPageIndex) || firstPageIndex < 0) {
+    throw new RangeError(`firstPageIndex must be a non-negative integer, got ${firstPageIndex}`);
+  }
+  const pages = buffer.length / pageSize;
+  const pageWords = pageSize >>> 2;
+  if (HOST_IS_LITTLE_ENDIAN && (buffer.byteOffset & 3) === 0) {
+    const words = new Int32Array(buffer.buffer, buffer.byteOffset, pages * pageWords);
+    for (let i = 0; i < pages; i++) {
+      if (!pageOk(words, i * pageWords, pageWords, firstPageIndex + i, trailerPageIndex)) return i;
+    }
+    return -1;
+  }
+  for (let i = 0; i < pages; i++) {
+    const words = copyWords(buffer, i * pageSize, pageSize);
+    if (!pageOk(words, 0, pageWords, firstPageIndex + i, trailerPageIndex)) return i;
+  }
+  return -1;
+}
+
+/** Checks file page `index` found at `words[start .. start + count)`. */
+export function pageOk(words: Int32Array, start: number, count: number, index: number, trailerPageIndex: number): boolean {
+  if (index < 2 || index === trailerPageIndex) return headerXor(words, start, count) === words[start]! >>> 0;
+  return dataPageFault(words, start, count, index - 1) === 0;
+}

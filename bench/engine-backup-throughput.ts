@@ -28,7 +28,7 @@ async function backupThroughApi(engine: EmbeddedEngine, inst: JetInstance, readS
     const fd = await fsp.open(path.join(to, path.basename(file)), 'w');
     let writing: Promise<unknown> = Promise.resolve();
     for (let i = 0, position = 0; ; i++) {
-      const buffer = buffers[i & 1];
+      const buffer = i & 1 ? buffers[1] : buffers[0];
       const n = await engine.readFile(inst, handle, buffer);
       await writing;
       if (n === 0) break;

@@ -29,7 +29,7 @@ async function copyFile(engine: EmbeddedEngine, inst: JetInstance, file: string,
   let position = 0;
   let writing: Promise<unknown> = Promise.resolve();
   for (let i = 0; ; i++) {
-    const buffer = buffers[i & 1];
+    const buffer = i & 1 ? buffers[1] : buffers[0];
     const n = await engine.readFile(inst, handle, buffer);
     await writing;
     if (n === 0) break;

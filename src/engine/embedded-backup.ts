@@ -198,9 +198,10 @@ export async function truncateLog(inst: EmbeddedInstance): Promise<void> {
 /** JetEndExternalBackupInstance2: ends the session whatever happened; records how it ended. */
 export function endExternalBackup(inst: EmbeddedInstance, grbit: number): void {
   const name = api.endExternalBackup;
+  if (!Number.isInteger(grbit) || grbit < 0 || grbit > 0xffffffff) fail(name, JET_err.InvalidParameter, `grbit ${grbit} is not a 32-bit value`);
   const mode = grbit & (JET_bit.BackupEndNormal | JET_bit.BackupEndAbort);
   const known = JET_bit.BackupEndNormal | JET_bit.BackupEndAbort | JET_bit.BackupTruncateDone;
-  if ((mode !== JET_bit.BackupEndNormal && mode !== JET_bit.BackupEndAbort) || (grbit & ~known) !== 0 || !Number.isInteger(grbit) || grbit < 0) {
+  if ((mode !== JET_bit.BackupEndNormal && mode !== JET_bit.BackupEndAbort) || (grbit & ~known) !== 0) {
     fail(name, JET_err.InvalidParameter, `grbit 0x${grbit.toString(16)}: exactly one of JET_bitBackupEndNormal or JET_bitBackupEndAbort`);
   }
   const b = inst.backup;

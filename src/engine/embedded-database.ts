@@ -32,11 +32,12 @@ export function embeddedDatabase(inst: EmbeddedInstance, db: DatabaseFile, check
       return existed;
     },
     get(key) {
-      return db.index.get(validKey(key))?.value;
+      const v = db.index.get(validKey(key))?.value;
+      return v && v.slice(); // callers get their own bytes
     },
     entries() {
       const out: Array<[string, Uint8Array]> = [];
-      for (const [k, e] of db.index) if (e.value !== undefined) out.push([k, e.value]);
+      for (const [k, e] of db.index) if (e.value !== undefined) out.push([k, e.value.slice()]);
       return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     },
     get size() {

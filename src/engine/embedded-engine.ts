@@ -35,6 +35,12 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
   const directory = nodePath.resolve(options.directory);
   fs.mkdirSync(directory, { recursive: true });
   const instances = new Map<bigint, EmbeddedInstance>();
+  /** Terminated instances, kept so that lastBackup and instanceInfo still answer for them. */
+  const retired = new Map<bigint, EmbeddedInstance>();
+  const retire = (i: EmbeddedInstance) => {
+    instances.delete(i.handle);
+    retired.set(i.handle, i);
+  };
   let nextHandle = 0x1000n;
   let restores = 0;
 
@@ -70,6 +76,12 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
     return embeddedDatabase(inst, db, (a) => void live(a, instArg));
   };
 
+  const logInfo = async (api: string, instArg: JetInstance) => {
+    const i = live(api, instArg);
+    await backup.fixLogRanges(i, api);
+    return backup.logInfo(i);
+  };
+
   const engine: EmbeddedEngine = {
     backend: 'embedded',
     directory,
@@ -103,7 +115,7 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
 
     instanceInfo(instArg) {
       if (typeof instArg !== 'bigint') throw new TypeError('instanceInfo: instance must be a bigint');
-      const i = instances.get(instArg);
+      const i = instances.get(instArg) ?? retired.get(instArg);
       if (!i) throw new JetError('JetGetInstanceInfo', JET_err.InvalidParameter);
       const state = i.state === 'terminated' ? 'terminated' : i.serviceStopped ? 'serviceStopped' : i.state === 'created' ? 'created' : 'initialized';
       return {
@@ -119,7 +131,7 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
     },
 
     lastBackup(instArg) {
-      const i = typeof instArg === 'bigint' ? instances.get(instArg) : undefined;
+      const i = typeof instArg === 'bigint' ? (instances.get(instArg) ?? retired.get(instArg)) : undefined;
       return i?.backup.record ? { ...i.backup.record } : undefined;
     },
 
@@ -146,14 +158,8 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
     async closeFile(inst, handle) {
       backup.closeFile(live(JetApiName.closeFile, inst), handleOf(JetApiName.closeFile, handle));
     },
-    async getLogInfo(inst) {
-      return (await this.getLogInfo2(inst)).files;
-    },
-    async getLogInfo2(inst) {
-      const i = live(JetApiName.getLogInfo, inst);
-      await backup.fixLogRanges(i, JetApiName.getLogInfo);
-      return backup.logInfo(i);
-    },
+    getLogInfo: async (inst) => (await logInfo(JetApiName.getLogInfo, inst)).files,
+    getLogInfo2: (inst) => logInfo(JetApiName.getLogInfo2, inst),
     async getTruncateLogInfo(inst) {
       const i = live(JetApiName.getTruncateLogInfo, inst);
       await backup.fixLogRanges(i, JetApiName.getTruncateLogInfo);
@@ -168,7 +174,7 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
     },
     async stopService(inst, grbit) {
       const api = JetApiName.stopService;
-      const i = live(api, inst, { initialized: false });
+      const i = live(api, inst);
       const g = grbitOf(grbit, JET_bit.StopServiceAll, 'grbit');
       if (!isBits(g, STOP_SERVICE_BITS)) throw new JetError(api, JET_err.InvalidGrbit, { detail: `grbit 0x${g.toString(16)}` });
       if (g === JET_bit.StopServiceAll) {
@@ -192,7 +198,7 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
       } else {
         await i.terminate((g & (JET_bit.TermAbrupt | JET_bit.TermDirty)) === 0);
       }
-      instances.delete(i.handle);
+      retire(i);
     },
     stopBackup(inst) {
       const i = live(JetApiName.stopBackup, inst, { serviceStopped: false, initialized: false });
@@ -221,7 +227,8 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
         if (i.state === 'terminated') continue;
         if (i.backup.inProgress) i.backup.finish('abortedByServer');
         if (i.state !== 'created') await i.terminate(true);
-        instances.delete(i.handle);
+        else i.state = 'terminated';
+        retire(i);
       }
     },
   };

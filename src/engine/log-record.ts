@@ -61,7 +61,7 @@ export function decodeLogRecord(bytes: Uint8Array, offset: number): DecodeResult
     dbid: body[1] as number,
     lsn: view.getFloat64(offset + 12, true),
     key: decoder.decode(body.subarray(BODY_HEADER, BODY_HEADER + keyLen)),
-    value: body.slice(BODY_HEADER + keyLen),
+    value: new Uint8Array(body.subarray(BODY_HEADER + keyLen)), // a copy, never a view of the whole log image
   };
   return { record, size: total };
 }

@@ -42,7 +42,7 @@ function decode(bytes: Uint8Array): StreamRecord {
     op: bytes[4] as number,
     lsn: v.getFloat64(8, true),
     key: decoder.decode(bytes.subarray(REC_HEADER, REC_HEADER + keyLen)),
-    value: bytes.slice(REC_HEADER + keyLen),
+    value: new Uint8Array(bytes.subarray(REC_HEADER + keyLen)), // a copy: `bytes` may be a reused read buffer
   };
 }
 

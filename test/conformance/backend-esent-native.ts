@@ -1,0 +1,36 @@
+import { createEmbeddedEngine } from '../../src/engine/index.js';
+import { createEsentBackend } from '../../src/esent/index.js';
+import { buildEsentShim, compilerMissing } from '../native/build-esent-shim.js';
+import { startEsentShimHost } from '../native/esent-shim-host.js';
+import type { Backend } from './backends.js';
+
+/**
+ * The koffi backend over the esent shim (test/native): `createEsentBackend({ library })` answers every
+ * backup call through a real C ABI, with the embedded engine's semantics behind it; `engine` is that
+ * engine, for setup. Empty (with a message) only when no C compiler exists.
+ */
+const esentNative: Backend = {
+  name: 'esent-native',
+  // The read enters the engine on the main thread after a hop from a koffi worker: a stop issued right
+  // after the call may come first (test/esent holds the in-flight case deterministically).
+  callEntersSynchronously: false,
+  async open(directory) {
+    const engine = await createEmbeddedEngine({ directory });
+    const host = startEsentShimHost(engine, { library: buildEsentShim() });
+    const api = createEsentBackend({ library: host.library });
+    return {
+      api,
+      engine,
+      async close() {
+        host.close();
+        await engine.close();
+      },
+    };
+  },
+};
+
+const missing = compilerMissing();
+if (missing) console.warn(`conformance: skipping the esent-native backend: ${missing}`);
+
+/** The native backends the conformance suite also runs against. */
+export const esentNativeBackends: readonly Backend[] = missing ? [] : [esentNative];

@@ -17,6 +17,7 @@ export const Layout = {
   offFileType: 667,
   offLogGeneration: 4,
   offLogSectorSize: 8,
+  offLogFileSectors: 12,
   /** ESE's le_cbPageSize (real logs: offset 14). The reference names 16, so the engine writes both. */
   offLogPageSize: 14,
   offLogPageSizeReference: 16,

@@ -11,6 +11,8 @@ export interface LogAttachment {
 /** The 4096-byte header of an embedded-engine log file, laid out like ESE's (generation at 4, type 3 at 667). */
 export interface LogFileHeader {
   generation: number;
+  /** The log file's size in bytes (ESE keeps it in sectors at offset 12). */
+  fileSize: number;
   pageSize: number;
   /** Random identity of the instance's log stream: logs of another instance do not replay here. */
   logSignature: number;
@@ -28,6 +30,7 @@ export function encodeLogFileHeader(h: LogFileHeader): Uint8Array {
   const v = new DataView(out.buffer);
   v.setInt32(Layout.offLogGeneration, h.generation, true);
   v.setUint16(Layout.offLogSectorSize, SECTOR_SIZE, true);
+  v.setUint16(Layout.offLogFileSectors, Math.min(0xffff, Math.ceil(h.fileSize / SECTOR_SIZE)), true);
   v.setUint16(Layout.offLogPageSize, h.pageSize, true);
   v.setUint16(Layout.offLogPageSizeReference, h.pageSize, true);
   v.setUint32(Layout.offFileType, Layout.fileType.log, true);
@@ -64,6 +67,7 @@ export function decodeLogFileHeader(bytes: Uint8Array): LogFileHeader | undefine
   }
   return {
     generation: v.getInt32(Layout.offLogGeneration, true),
+    fileSize: v.getUint16(Layout.offLogFileSectors, true) * SECTOR_SIZE,
     pageSize: v.getUint16(Layout.offLogPageSize, true),
     logSignature: v.getUint32(ext.logSignature, true),
     attachments,

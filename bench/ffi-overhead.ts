@@ -1,0 +1,92 @@
+/**
+ * npm run bench:ffi — what the koffi binding costs, measured on the esent shim (test/native):
+ * 1. per-call overhead of a koffi sync and an async (.async, worker thread) call into the native library
+ *    (`shim_nop`: C only), and of a whole esent call through the shim's trampoline (C → JS callback →
+ *    engine → shim_complete), sync (JetStopBackupInstance) and async (JetTruncateLogInstance, answering -520);
+ * 2. full-backup throughput (read only, nothing written) through the koffi backend vs the embedded
+ *    engine's API directly, in the same run, as a ratio.
+ * Env: BENCH_MIB (database size, default 64), BENCH_READ_KIB (read size, default 1024).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import koffi from 'koffi';
+import { createEmbeddedEngine } from '../src/engine/index.js';
+import { createEsentBackend } from '../src/esent/index.js';
+import { JET_bit, type JetBackupApi, type JetInstance } from '../src/jet/index.js';
+import { buildEsentShim } from '../test/native/build-esent-shim.js';
+import { startEsentShimHost } from '../test/native/esent-shim-host.js';
+
+const sizeMiB = Number(process.env.BENCH_MIB ?? 64);
+const readSize = Number(process.env.BENCH_READ_KIB ?? 1024) * 1024;
+const library = buildEsentShim();
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ese-bench-ffi-'));
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function perCall(label: string, n: number, once: () => unknown): Promise<number> {
+  for (let i = 0; i < Math.min(1000, n / 10); i++) await once(); // warm up
+  const t0 = now();
+  for (let i = 0; i < n; i++) await once();
+  const us = ((now() - t0) / n) * 1e6;
+  console.log(`  ${label.padEnd(58)} ${us.toFixed(2).padStart(8)} µs/call  (${n} calls)`);
+  return us;
+}
+
+/** One full backup through `api`, bytes read into one buffer and dropped; resolves with the bytes. */
+async function backup(api: JetBackupApi, inst: JetInstance): Promise<number> {
+  const buffer = new Uint8Array(readSize);
+  let bytes = 0;
+  const copy = async (file: string) => {
+    const { handle } = await api.openFile(inst, file);
+    for (let n; (n = await api.readFile(inst, handle, buffer)) > 0; ) bytes += n;
+    await api.closeFile(inst, handle);
+  };
+  await api.beginExternalBackup(inst);
+  for (const f of await api.getAttachInfo(inst)) await copy(f);
+  for (const f of await api.getLogInfo(inst)) await copy(f);
+  await api.endExternalBackup(inst, JET_bit.BackupEndNormal);
+  return bytes;
+}
+
+const engine = await createEmbeddedEngine({ directory: root });
+const host = startEsentShimHost(engine, { library });
+const esent = createEsentBackend({ library });
+try {
+  console.log(`ese-backup bench:ffi — node ${process.version}, koffi ${koffi.version}, ${os.type()} ${os.release()} ${process.arch}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 20)} MiB`);
+  console.log('per-call overhead:');
+  const lib = koffi.load(library);
+  const nop = lib.func('uint32_t shim_nop(uint32_t x)');
+  const nopAsync = (x: number) => new Promise<number>((resolve, reject) => nop.async(x, (e: unknown, r: number) => (e ? reject(e) : resolve(r))));
+  const sync = await perCall('koffi sync call (shim_nop)', 200_000, () => nop(1));
+  const async = await perCall('koffi async call (shim_nop.async, worker thread)', 5_000, () => nopAsync(1));
+  const inst = await engine.createInstance('bench', { logFileSize: 8 * 1024 * 1024 });
+  await engine.init(inst);
+  await perCall('esent sync through the shim (JetStopBackupInstance)', 50_000, () => esent.stopBackup(inst));
+  await perCall('esent async through the shim (JetTruncateLogInstance → -520)', 5_000, () => esent.truncateLog(inst).catch(() => 0));
+  console.log(`  async / sync: ${(async / sync).toFixed(0)}×`);
+
+  const db = await engine.createDatabase(inst, 'bench.edb');
+  const value = new Uint8Array(1024 * 1024).map((_, i) => (i * 2654435761) >>> 24);
+  for (let i = 0; i < sizeMiB; i += 8) await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
+  await backup(engine, inst); // every page on disk, page cache warm
+  console.log(`full backup, read only (${sizeMiB} MiB database, ${readSize / 1024} KiB reads, median of 3 alternating runs):`);
+  const times: Record<'embedded' | 'esent', number[]> = { embedded: [], esent: [] };
+  let bytes = 0;
+  for (let trial = 0; trial < 3; trial++) {
+    for (const [name, api] of [['embedded', engine], ['esent', esent]] as const) {
+      const t0 = now();
+      bytes = await backup(api, inst);
+      times[name].push(now() - t0);
+    }
+  }
+  const mibs = (s: number) => bytes / 2 ** 20 / s;
+  const [e, k] = [median(times.embedded), median(times.esent)];
+  console.log(`  embedded engine API directly  ${mibs(e).toFixed(0).padStart(6)} MiB/s  (${(bytes / 2 ** 20).toFixed(0)} MiB in ${e.toFixed(3)} s)`);
+  console.log(`  koffi backend over the shim   ${mibs(k).toFixed(0).padStart(6)} MiB/s  (${k.toFixed(3)} s)`);
+  console.log(`  koffi backend / embedded: ${(mibs(k) / mibs(e)).toFixed(2)} of the throughput`);
+} finally {
+  host.close();
+  await engine.close();
+  fs.rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,235 @@
+import { createRequire } from 'node:module';
+import type { LibraryHandle } from 'koffi';
+import { EsentLoadError } from './esent-load-error.js';
+import { esentMinimumWindows, esentPrototypes, type EsentExport } from './esent-prototypes.js';
+
+// The only file that imports koffi: it declares esent.h's types, loads the library, re-types each
+// prototype of esent-prototypes.ts and wraps `.async` in promises. Out-parameters come back as fields.
+
+/** What ESE answers through `JET_LOGINFO_W` (generations inclusive; cbSize must be 20 on the way in). */
+export interface JetLogInfoW {
+  cbSize: number;
+  ulGenLow: number;
+  ulGenHigh: number;
+  szBaseName: string;
+}
+
+/** One entry of `JetGetInstanceInfoW`: an instance of this process and its attached databases. */
+export interface EsentInstanceInfo {
+  instance: bigint;
+  name: string;
+  databases: string[];
+}
+
+type Err = number;
+type KoffiFunction = ReturnType<LibraryHandle['func']>;
+type Ptr = bigint | number;
+
+/**
+ * esent.dll, typed: one method per export of `esentPrototypes`, resolved on first use. Every call but
+ * `JetStopBackupInstance` and `JetFreeBuffer` runs on a koffi worker thread (`.async`) and resolves with
+ * the `JET_ERR` and the out-parameters; `JetStopBackupInstance` is synchronous so that it can interrupt
+ * a session while a read is in flight (reference §1).
+ */
+export interface EsentLibrary {
+  /** The path given to `koffi.load`. */
+  readonly path: string;
+  /** Bits of a pointer (`JET_INSTANCE`, `JET_HANDLE`): 64, or 32 on a 32-bit Node. */
+  readonly pointerBits: number;
+  /** Resolve the named exports now; throws EsentLoadError('ESENT_EXPORT_MISSING') for the first missing one. */
+  requireExports(names: readonly EsentExport[]): void;
+  /** A zero-filled buffer of `size` bytes whose first byte sits on a 4096-byte boundary (ESE checks it). */
+  alignedBuffer(size: number): Uint8Array;
+  JetBeginExternalBackupInstance(instance: Ptr, grbit: number): Promise<Err>;
+  JetGetAttachInfoInstanceW(instance: Ptr, szz: Uint8Array | null, cbMax: number): Promise<{ err: Err; cbActual: number }>;
+  JetOpenFileInstanceW(instance: Ptr, file: string): Promise<{ err: Err; handle: bigint; sizeLow: number; sizeHigh: number }>;
+  JetReadFileInstance(instance: Ptr, handle: Ptr, pv: Uint8Array, cb: number): Promise<{ err: Err; cbActual: number }>;
+  JetCloseFileInstance(instance: Ptr, handle: Ptr): Promise<Err>;
+  JetGetLogInfoInstanceW(instance: Ptr, szz: Uint8Array | null, cbMax: number): Promise<{ err: Err; cbActual: number }>;
+  JetGetLogInfoInstance2W(instance: Ptr, szz: Uint8Array | null, cbMax: number): Promise<{ err: Err; cbActual: number; logInfo: JetLogInfoW }>;
+  JetGetTruncateLogInfoInstanceW(instance: Ptr, szz: Uint8Array | null, cbMax: number): Promise<{ err: Err; cbActual: number }>;
+  JetTruncateLogInstance(instance: Ptr): Promise<Err>;
+  JetEndExternalBackupInstance(instance: Ptr): Promise<Err>;
+  JetEndExternalBackupInstance2(instance: Ptr, grbit: number): Promise<Err>;
+  JetStopBackupInstance(instance: Ptr): Err;
+  JetStopServiceInstance2(instance: Ptr, grbit: number): Promise<Err>;
+  JetTerm2(instance: Ptr, grbit: number): Promise<Err>;
+  JetCreateInstance2W(name: string, displayName: string | null, grbit: number): Promise<{ err: Err; instance: bigint }>;
+  /** `instance` null sets a global parameter (`pinstance` = NULL). */
+  JetSetSystemParameterW(instance: Ptr | null, sesid: Ptr, paramid: number, lParam: Ptr, szParam: string | null): Promise<Err>;
+  JetInit(instance: Ptr): Promise<{ err: Err; instance: bigint }>;
+  JetBeginSession(instance: Ptr): Promise<{ err: Err; sesid: bigint }>;
+  JetAttachDatabaseW(sesid: Ptr, file: string, grbit: number): Promise<Err>;
+  JetCreateDatabaseW(sesid: Ptr, file: string, grbit: number): Promise<{ err: Err; dbid: number }>;
+  JetEndSession(sesid: Ptr, grbit: number): Promise<Err>;
+  /** Decodes the `JET_INSTANCE_INFO_W` array and frees it with `JetFreeBuffer`. */
+  JetGetInstanceInfoW(): Promise<{ err: Err; instances: EsentInstanceInfo[] }>;
+}
+
+let typesDeclared = false;
+let koffiModule: typeof import('koffi') | undefined;
+
+/** koffi loads its native addon when imported: load it on first use, so the package root imports on any platform. */
+function loadKoffi(): typeof import('koffi') {
+  return (koffiModule ??= createRequire(import.meta.url)('koffi') as typeof import('koffi'));
+}
+
+/** esent.h's named types, declared once per process (koffi's type names are global). */
+function declareTypes(): void {
+  if (typesDeclared) return;
+  const koffi = loadKoffi();
+  const alias = (name: string, type: string) => {
+    try {
+      koffi.type(name);
+    } catch {
+      koffi.alias(name, type);
+    }
+  };
+  alias('JET_ERR', 'int32_t');
+  alias('JET_GRBIT', 'uint32_t');
+  alias('JET_ULONG', 'uint32_t'); // esent.h's `unsigned long`: 32 bits on every Windows ABI
+  alias('JET_API_PTR', 'uintptr_t');
+  alias('JET_INSTANCE', 'uintptr_t');
+  alias('JET_HANDLE', 'uintptr_t');
+  alias('JET_SESID', 'uintptr_t');
+  alias('JET_DBID', 'uint32_t');
+  try {
+    koffi.type('JET_LOGINFO_W');
+  } catch {
+    koffi.struct('JET_LOGINFO_W', { cbSize: 'JET_ULONG', ulGenLow: 'JET_ULONG', ulGenHigh: 'JET_ULONG', szBaseName: koffi.array('char16_t', 4, 'String') });
+    koffi.struct('JET_INSTANCE_INFO_W', {
+      hInstanceId: 'JET_INSTANCE',
+      szInstanceName: 'char16_t *',
+      cDatabases: 'JET_API_PTR',
+      szDatabaseFileName: 'void *',
+      szDatabaseDisplayName: 'void *',
+      szDatabaseSLVFileName_Obsolete: 'void *',
+    });
+  }
+  typesDeclared = true;
+}
+
+const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
+
+/**
+ * Load esent.dll (or a library with its exports) from `path` and type its functions.
+ *
+ * @throws EsentLoadError `ESENT_LIBRARY_NOT_FOUND` (names the path and platform); `ESENT_EXPORT_MISSING`
+ *   on first use of a function the library lacks (names it and the first Windows that has it)
+ * @example
+ * const lib = loadEsentLibrary('esent.dll');
+ * const err = lib.JetStopBackupInstance(inst);
+ */
+export function loadEsentLibrary(path: string): EsentLibrary {
+  declareTypes();
+  const koffi = loadKoffi();
+  let lib: LibraryHandle;
+  try {
+    lib = koffi.load(path);
+  } catch (cause) {
+    throw new EsentLoadError('ESENT_LIBRARY_NOT_FOUND', `cannot load ${path} on ${process.platform}-${process.arch}: ${(cause as Error).message}`, { library: path, platform: process.platform, cause });
+  }
+  const bound = new Map<EsentExport, KoffiFunction>();
+  const fn = (name: EsentExport): KoffiFunction => {
+    let f = bound.get(name);
+    if (!f) {
+      try {
+        f = lib.func(esentPrototypes[name]);
+      } catch (cause) {
+        const minimumWindows = esentMinimumWindows[name];
+        throw new EsentLoadError('ESENT_EXPORT_MISSING', `${path} has no export ${name} (esent.dll exports it from ${minimumWindows} on)`, { library: path, platform: process.platform, exportName: name, minimumWindows, cause });
+      }
+      bound.set(name, f);
+    }
+    return f;
+  };
+  // One call on a koffi worker thread; out-parameters are filled in the arrays/objects passed.
+  const run = (name: EsentExport, ...args: unknown[]): Promise<number> =>
+    new Promise((resolve, reject) => {
+      fn(name).async(...args, (e: unknown, r: number) => (e ? reject(e) : resolve(r)));
+    });
+  const list = (name: EsentExport) => async (instance: Ptr, szz: Uint8Array | null, cbMax: number) => {
+    const pcb = [0];
+    const err = await run(name, instance, szz, cbMax, pcb);
+    return { err, cbActual: pcb[0] as number };
+  };
+
+  return {
+    path,
+    pointerBits: koffi.sizeof('uintptr_t') * 8,
+    requireExports: (names) => names.forEach((n) => fn(n)),
+    alignedBuffer(size) {
+      const backing = new Uint8Array(size + 4096);
+      const skew = Number(koffi.address(backing) % 4096n);
+      return backing.subarray((4096 - skew) % 4096, (4096 - skew) % 4096 + size);
+    },
+    JetBeginExternalBackupInstance: (i, g) => run('JetBeginExternalBackupInstance', i, g),
+    JetGetAttachInfoInstanceW: list('JetGetAttachInfoInstanceW'),
+    async JetOpenFileInstanceW(i, file) {
+      const [h, lo, hi] = [[0], [0], [0]];
+      const err = await run('JetOpenFileInstanceW', i, file, h, lo, hi);
+      return { err, handle: big(h[0]), sizeLow: lo[0] as number, sizeHigh: hi[0] as number };
+    },
+    async JetReadFileInstance(i, h, pv, cb) {
+      const pcb = [0];
+      const err = await run('JetReadFileInstance', i, h, pv, cb, pcb);
+      return { err, cbActual: pcb[0] as number };
+    },
+    JetCloseFileInstance: (i, h) => run('JetCloseFileInstance', i, h),
+    JetGetLogInfoInstanceW: list('JetGetLogInfoInstanceW'),
+    async JetGetLogInfoInstance2W(i, szz, cbMax) {
+      const pcb = [0];
+      const logInfo: JetLogInfoW = { cbSize: 20, ulGenLow: 0, ulGenHigh: 0, szBaseName: '' };
+      const err = await run('JetGetLogInfoInstance2W', i, szz, cbMax, pcb, logInfo);
+      return { err, cbActual: pcb[0] as number, logInfo };
+    },
+    JetGetTruncateLogInfoInstanceW: list('JetGetTruncateLogInfoInstanceW'),
+    JetTruncateLogInstance: (i) => run('JetTruncateLogInstance', i),
+    JetEndExternalBackupInstance: (i) => run('JetEndExternalBackupInstance', i),
+    JetEndExternalBackupInstance2: (i, g) => run('JetEndExternalBackupInstance2', i, g),
+    JetStopBackupInstance: (i) => fn('JetStopBackupInstance')(i) as number,
+    JetStopServiceInstance2: (i, g) => run('JetStopServiceInstance2', i, g),
+    JetTerm2: (i, g) => run('JetTerm2', i, g),
+    async JetCreateInstance2W(name, displayName, grbit) {
+      const out = [0];
+      const err = await run('JetCreateInstance2W', out, name, displayName, grbit);
+      return { err, instance: big(out[0]) };
+    },
+    JetSetSystemParameterW: (i, sesid, paramid, lParam, sz) => run('JetSetSystemParameterW', i === null ? null : [i], sesid, paramid, lParam, sz),
+    async JetInit(i) {
+      const inout = [i];
+      const err = await run('JetInit', inout);
+      return { err, instance: big(inout[0]) };
+    },
+    async JetBeginSession(i) {
+      const out = [0];
+      const err = await run('JetBeginSession', i, out, null, null);
+      return { err, sesid: big(out[0]) };
+    },
+    JetAttachDatabaseW: (sesid, file, grbit) => run('JetAttachDatabaseW', sesid, file, grbit),
+    async JetCreateDatabaseW(sesid, file, grbit) {
+      const dbid = [0];
+      const err = await run('JetCreateDatabaseW', sesid, file, null, dbid, grbit);
+      return { err, dbid: dbid[0] as number };
+    },
+    JetEndSession: (sesid, grbit) => run('JetEndSession', sesid, grbit),
+    async JetGetInstanceInfoW() {
+      const count = [0];
+      const array: unknown[] = [null];
+      const err = await run('JetGetInstanceInfoW', count, array);
+      if (array[0] === null || array[0] === undefined) return { err, instances: [] };
+      try {
+        if (err < 0 || count[0] === 0) return { err, instances: [] };
+        const raw = koffi.decode(array[0], 'JET_INSTANCE_INFO_W', count[0] as number) as Array<Record<string, unknown>>;
+        const instances = raw.map((r) => {
+          const n = Number(r.cDatabases);
+          const files = n > 0 && r.szDatabaseFileName !== null ? (koffi.decode(r.szDatabaseFileName, 'char16_t *', n) as string[]) : [];
+          return { instance: big(r.hInstanceId), name: String(r.szInstanceName ?? ''), databases: files };
+        });
+        return { err, instances };
+      } finally {
+        fn('JetFreeBuffer')(array[0]);
+      }
+    },
+  };
+}

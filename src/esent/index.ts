@@ -1,0 +1,11 @@
+export { createEsentBackend } from './create-esent-backend.js';
+export type { EsentBackend } from './create-esent-backend.js';
+export { loadEsentLibrary } from './esent-library.js';
+export type { EsentLibrary, EsentInstanceInfo, JetLogInfoW } from './esent-library.js';
+export { EsentLoadError } from './esent-load-error.js';
+export type { EsentLoadErrorCode } from './esent-load-error.js';
+export { JET_param, esentBackupExports, esentMinimumWindows, esentPrototypes } from './esent-prototypes.js';
+export type { EsentExport } from './esent-prototypes.js';
+export { resolveEsentLibrary } from './resolve-esent-library.js';
+export type { EsentLibraryOptions } from './resolve-esent-library.js';
+export { decodeMultiString, encodeMultiString } from './utf16-multi-string.js';

@@ -1,0 +1,269 @@
+/*
+ * esent-shim: a shared library with esent.dll's exports and C types, whose semantics are the embedded
+ * engine's. Each Jet* function is a trampoline: it hands its arguments to a host callback registered
+ * from JavaScript (test/native/esent-shim-host.ts), which starts the engine call and returns at once;
+ * the function then waits on a condition variable until JavaScript calls shim_complete() with the
+ * results, and copies them into the caller's out-parameters and buffers before returning.
+ *
+ * So every byte the koffi binding sees has crossed a real C ABI: JET_ERR as int32, esent.h's
+ * `unsigned long` as uint32 (as on every Windows ABI), JET_INSTANCE/JET_HANDLE as uintptr_t, UTF-16 names
+ * and double-NUL lists, 64-bit sizes split into two halves, reads into the caller's aligned buffer.
+ *
+ * Threads: the binding calls every function on a koffi worker thread (.async) except
+ * JetStopBackupInstance, which it calls on the main thread; its host callback answers at once. A call
+ * on the main thread that the host cannot answer at once fails with SHIM_ERR_MAIN_THREAD instead of
+ * waiting for the event loop it is blocking.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__i386__)
+#define JET_API __attribute__((stdcall)) /* esent.h: __stdcall on 32-bit x86 */
+#else
+#define JET_API
+#endif
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+typedef int32_t JET_ERR;
+typedef uint32_t JET_GRBIT;
+typedef uint32_t JET_ULONG; /* esent.h's `unsigned long`: 32 bits on every Windows ABI */
+typedef uintptr_t JET_API_PTR;
+typedef JET_API_PTR JET_INSTANCE;
+typedef JET_API_PTR JET_HANDLE;
+typedef JET_API_PTR JET_SESID;
+typedef uint32_t JET_DBID;
+typedef uint16_t WCHAR; /* UTF-16 code unit */
+
+typedef struct { JET_ULONG cbSize, ulGenLow, ulGenHigh; WCHAR szBaseName[4]; } JET_LOGINFO_W;
+typedef struct {
+  JET_INSTANCE hInstanceId;
+  WCHAR *szInstanceName;
+  JET_API_PTR cDatabases;
+  WCHAR **szDatabaseFileName;
+  WCHAR **szDatabaseDisplayName;
+  WCHAR **szDatabaseSLVFileName_Obsolete;
+} JET_INSTANCE_INFO_W;
+
+enum {
+  SHIM_PENDING = 1,                   /* host: "I will call shim_complete" */
+  SHIM_ERR_NO_HOST = -1090,           /* JET_errInstanceUnavailable: no host registered */
+  SHIM_ERR_MAIN_THREAD = -107,        /* JET_errInternalError: would block the event loop */
+  JET_errInvalidParameter = -1003,
+  JET_errOutOfMemory = -1011,
+};
+
+/* Call codes shared with esent-shim-host.ts. */
+enum {
+  API_BEGIN = 1, API_ATTACH_INFO, API_OPEN, API_READ, API_CLOSE, API_LOG_INFO, API_LOG_INFO2, API_TRUNCATE_INFO,
+  API_TRUNCATE, API_END, API_STOP_BACKUP, API_STOP_SERVICE, API_TERM, API_CREATE_INSTANCE, API_SET_PARAM, API_INIT,
+  API_BEGIN_SESSION, API_ATTACH_DATABASE, API_INSTANCE_INFO, API_CREATE_DATABASE, API_END_SESSION,
+};
+
+/* flags of a call */
+enum { FLAG_NULL_BUFFER = 1, FLAG_MISALIGNED = 2, FLAG_GLOBAL = 4 };
+
+typedef int32_t (*shim_host_fn)(uint64_t id, int32_t api, uint64_t instance, uint64_t arg, uint32_t grbit, uint32_t cb,
+                                uint32_t flags, const WCHAR *text, const WCHAR *text2);
+
+typedef struct call {
+  uint64_t id;
+  int done;
+  int32_t err;
+  uint64_t *values;
+  uint32_t cvalues;
+  uint8_t *data;
+  uint32_t cbdata;
+  void *read_pv; /* JetReadFileInstance: shim_complete copies straight into the caller's buffer */
+  uint32_t read_cb;
+  pthread_cond_t cond;
+  struct call *next;
+} call;
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static shim_host_fn g_host;
+static pthread_t g_main;
+static uint64_t g_next_id = 1;
+static call *g_calls;
+
+/** Register the host (from the JavaScript main thread), or unregister it with NULL. */
+SHIM_EXPORT void shim_register(shim_host_fn host) {
+  pthread_mutex_lock(&g_lock);
+  g_host = host;
+  g_main = pthread_self();
+  pthread_mutex_unlock(&g_lock);
+}
+
+/** A trivial export for the FFI overhead benchmark. */
+SHIM_EXPORT uint32_t shim_nop(uint32_t x) { return x + 1; }
+
+/**
+ * Deliver the results of call `id`: its JET_ERR, scalar results, and bytes (a list, or the bytes read).
+ * Unknown ids (a call given up on) are ignored.
+ */
+SHIM_EXPORT void shim_complete(uint64_t id, int32_t err, const uint64_t *values, uint32_t cvalues, const uint8_t *data, uint32_t cbdata) {
+  pthread_mutex_lock(&g_lock);
+  call *c = g_calls;
+  while (c && c->id != id) c = c->next;
+  if (c && !c->done) {
+    c->err = err;
+    if (cvalues && values) {
+      c->values = malloc(cvalues * sizeof *values);
+      if (c->values) { memcpy(c->values, values, cvalues * sizeof *values); c->cvalues = cvalues; }
+    }
+    if (c->read_pv) {
+      uint32_t n = cbdata < c->read_cb ? cbdata : c->read_cb;
+      if (n && data) memcpy(c->read_pv, data, n);
+    } else if (cbdata && data) {
+      c->data = malloc(cbdata);
+      if (c->data) { memcpy(c->data, data, cbdata); c->cbdata = cbdata; }
+    }
+    c->done = 1;
+    pthread_cond_signal(&c->cond);
+  }
+  pthread_mutex_unlock(&g_lock);
+}
+
+static void unlink_call(call *c) {
+  for (call **p = &g_calls; *p; p = &(*p)->next) {
+    if (*p == c) { *p = c->next; break; }
+  }
+}
+
+/** Hand a call to the host and wait for its completion. Returns its JET_ERR; results stay in *c. */
+static JET_ERR run(call *c, int32_t api, uint64_t instance, uint64_t arg, uint32_t grbit, uint32_t cb, uint32_t flags,
+                   const WCHAR *text, const WCHAR *text2) {
+  pthread_cond_init(&c->cond, NULL);
+  pthread_mutex_lock(&g_lock);
+  shim_host_fn host = g_host;
+  int on_main = host && pthread_equal(pthread_self(), g_main);
+  c->id = g_next_id++;
+  c->next = g_calls;
+  g_calls = c;
+  pthread_mutex_unlock(&g_lock);
+  if (!host) {
+    pthread_mutex_lock(&g_lock);
+    unlink_call(c);
+    pthread_mutex_unlock(&g_lock);
+    return SHIM_ERR_NO_HOST;
+  }
+  int32_t status = host(c->id, api, instance, arg, grbit, cb, flags, text, text2);
+  pthread_mutex_lock(&g_lock);
+  if (status == SHIM_PENDING && !c->done && !on_main) {
+    while (!c->done) pthread_cond_wait(&c->cond, &g_lock);
+  }
+  JET_ERR err = status != SHIM_PENDING ? status : c->done ? c->err : SHIM_ERR_MAIN_THREAD;
+  unlink_call(c);
+  pthread_mutex_unlock(&g_lock);
+  pthread_cond_destroy(&c->cond);
+  return err;
+}
+
+static void release(call *c) {
+  free(c->values);
+  free(c->data);
+}
+
+static uint64_t value(const call *c, uint32_t i) { return i < c->cvalues ? c->values[i] : 0; }
+
+/** The W list contract: report the full size, copy what fits (silently truncated, as esent.dll does). */
+static JET_ERR list_call(int32_t api, JET_INSTANCE instance, WCHAR *szz, JET_ULONG cbMax, JET_ULONG *pcbActual, JET_LOGINFO_W *info) {
+  if (info && info->cbSize != sizeof(JET_LOGINFO_W)) return JET_errInvalidParameter;
+  call c = {0};
+  JET_ERR err = run(&c, api, instance, 0, 0, cbMax, szz ? 0 : FLAG_NULL_BUFFER, NULL, NULL);
+  if (err >= 0) {
+    uint32_t cblist = info ? (uint32_t)value(&c, 2) : c.cbdata;
+    if (cblist > c.cbdata) cblist = c.cbdata;
+    if (pcbActual) *pcbActual = cblist;
+    if (szz) memcpy(szz, c.data, cblist < cbMax ? cblist : cbMax);
+    if (info) {
+      info->ulGenLow = (JET_ULONG)value(&c, 0);
+      info->ulGenHigh = (JET_ULONG)value(&c, 1);
+      memset(info->szBaseName, 0, sizeof info->szBaseName);
+      uint32_t cbname = c.cbdata - cblist;
+      if (cbname > 3 * sizeof(WCHAR)) cbname = 3 * sizeof(WCHAR);
+      memcpy(info->szBaseName, c.data + cblist, cbname);
+    }
+  }
+  release(&c);
+  return err;
+}
+
+static JET_ERR simple(int32_t api, JET_INSTANCE instance, uint64_t arg, JET_GRBIT grbit) {
+  call c = {0};
+  JET_ERR err = run(&c, api, instance, arg, grbit, 0, 0, NULL, NULL);
+  release(&c);
+  return err;
+}
+
+SHIM_EXPORT JET_ERR JET_API JetBeginExternalBackupInstance(JET_INSTANCE instance, JET_GRBIT grbit) {
+  return simple(API_BEGIN, instance, 0, grbit);
+}
+
+SHIM_EXPORT JET_ERR JET_API JetGetAttachInfoInstanceW(JET_INSTANCE instance, WCHAR *szzDatabases, JET_ULONG cbMax, JET_ULONG *pcbActual) {
+  return list_call(API_ATTACH_INFO, instance, szzDatabases, cbMax, pcbActual, NULL);
+}
+
+SHIM_EXPORT JET_ERR JET_API JetOpenFileInstanceW(JET_INSTANCE instance, const WCHAR *szFileName, JET_HANDLE *phfFile,
+                                                 JET_ULONG *pulFileSizeLow, JET_ULONG *pulFileSizeHigh) {
+  call c = {0};
+  JET_ERR err = run(&c, API_OPEN, instance, 0, 0, 0, 0, szFileName, NULL);
+  if (err >= 0) {
+    uint64_t size = value(&c, 1);
+    if (phfFile) *phfFile = (JET_HANDLE)value(&c, 0);
+    if (pulFileSizeLow) *pulFileSizeLow = (JET_ULONG)(size & 0xffffffffu);
+    if (pulFileSizeHigh) *pulFileSizeHigh = (JET_ULONG)(size >> 32);
+  }
+  release(&c);
+  return err;
+}
+
+SHIM_EXPORT JET_ERR JET_API JetReadFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile, void *pv, JET_ULONG cb, JET_ULONG *pcbActual) {
+  call c = {0};
+  /* esent.dll checks pv against the page commit granularity, after its session checks */
+  int misaligned = pv == NULL || ((uintptr_t)pv & 4095u) != 0;
+  if (!misaligned) { c.read_pv = pv; c.read_cb = cb; }
+  JET_ERR err = run(&c, API_READ, instance, hfFile, 0, cb, misaligned ? FLAG_MISALIGNED : 0, NULL, NULL);
+  if (err >= 0 && pcbActual) *pcbActual = (JET_ULONG)value(&c, 0);
+  release(&c);
+  return err;
+}
+
+SHIM_EXPORT JET_ERR JET_API JetCloseFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile) {
+  return simple(API_CLOSE, instance, hfFile, 0);
+}
+
+SHIM_EXPORT JET_ERR JET_API JetGetLogInfoInstanceW(JET_INSTANCE instance, WCHAR *szzLogs, JET_ULONG cbMax, JET_ULONG *pcbActual) {
+  return list_call(API_LOG_INFO, instance, szzLogs, cbMax, pcbActual, NULL);
+}
+
+SHIM_EXPORT JET_ERR JET_API JetGetLogInfoInstance2W(JET_INSTANCE instance, WCHAR *szzLogs, JET_ULONG cbMax, JET_ULONG *pcbActual, JET_LOGINFO_W *pLogInfo) {
+  return list_call(API_LOG_INFO2, instance, szzLogs, cbMax, pcbActual, pLogInfo);
+}
+
+SHIM_EXPORT JET_ERR JET_API JetGetTruncateLogInfoInstanceW(JET_INSTANCE instance, WCHAR *szzLogs, JET_ULONG cbMax, JET_ULONG *pcbActual) {
+  return list_call(API_TRUNCATE_INFO, instance, szzLogs, cbMax, pcbActual, NULL);
+}
+
+SHIM_EXPORT JET_ERR JET_API JetTruncateLogInstance(JET_INSTANCE instance) { return simple(API_TRUNCATE, instance, 0, 0); }
+
+SHIM_EXPORT JET_ERR JET_API JetEndExternalBackupInstance2(JET_INSTANCE instance, JET_GRBIT grbit) {
+  return simple(API_END, instance, 0, grbit);
+}
+
+SHIM_EXPORT JET_ERR JET_API JetEndExternalBackupInstance(JET_INSTANCE instance) {
+  return simple(API_END, instance, 0, 0x1 /* JET_bitBackupEndNormal */);
+}
+
+SHIM_EXPORT JET_ERR JET_API JetStopBackupInstance(JET_INSTANCE instance) { return simple(API_STOP_BACKUP, instance, 0, 0); }
+
+#ifndef SHIM_OMIT_STOP_SERVICE /* a build without it stands for an esent.dll older than Windows 8 */
+SHIM_EXPORT JET_ERR JET_API JetStopServiceInstance2(JET_INSTANCE instance, JET_GRBIT grbit) {
+  return simple(API_STOP_SERVICE, instance, 0, grbit);
+}
+#endif
+
+SHIM_EXPORT JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit) { return simple(API_TERM, instance, 0, grbit); }
+
+#include "esent-shim-instance.c"

@@ -1,0 +1,105 @@
+import type { EmbeddedEngine, InstanceOptions, PageSize } from '../../src/engine/index.js';
+import { JET_param } from '../../src/esent/index.js';
+import { JET_err, JetError, type JetInstance } from '../../src/jet/index.js';
+
+/** Handles of instances created through JetCreateInstance2W, before JetInit: above 2^53, far from the engine's. */
+const PENDING_BASE = 0x5a5a_0000_0000_0000n;
+const JET_errInvalidSesid = -1104;
+
+interface Pending {
+  name: string;
+  options: InstanceOptions;
+  /** JET_paramSystemPath / TempPath / LogFilePath: accepted, recorded, not applied (the engine keeps its layout). */
+  paths: Record<number, string>;
+}
+
+/**
+ * The shim's private-instance calls over the embedded engine. The engine fixes an instance's options
+ * when it creates it, while ESE takes them through JetSetSystemParameterW between JetCreateInstance2W
+ * and JetInit: so CreateInstance hands out a pending handle, and JetInit creates and initializes the
+ * engine instance and maps the pending handle to it for every later call (`real`).
+ */
+export function shimParams(engine: EmbeddedEngine) {
+  const pending = new Map<bigint, Pending>();
+  const aliases = new Map<bigint, bigint>();
+  const sessions = new Map<bigint, bigint>();
+  const seen = new Set<bigint>();
+  let next = 0n;
+  let nextSession = 0x5e5n;
+  let nextDbid = 0n;
+
+  const real = (h: bigint): JetInstance => {
+    seen.add(h);
+    return aliases.get(h) ?? h;
+  };
+  const configParam = new Set<number>([JET_param.BaseName, JET_param.LogFileSize, JET_param.CircularLog, JET_param.Recovery, JET_param.DatabasePageSize]);
+
+  return {
+    real,
+    create(name: string | null, _displayName: string | null): bigint {
+      if (!name) throw new JetError('JetCreateInstance2W', JET_err.InvalidParameter, { detail: 'the shim needs an instance name' });
+      for (const p of pending.values()) if (p.name === name) throw new JetError('JetCreateInstance2W', JET_err.InstanceNameInUse);
+      const h = PENDING_BASE + ++next * 0x10n;
+      pending.set(h, { name, options: {}, paths: {} });
+      seen.add(h);
+      return h;
+    },
+    set(inst: bigint, paramid: number, lParam: bigint, sz: string | null, global: boolean): number {
+      if (global) return 0; // global parameters are accepted and have no effect here
+      const p = pending.get(inst);
+      if (!p) {
+        try {
+          engine.instanceInfo(real(inst));
+        } catch {
+          return JET_err.InvalidParameter;
+        }
+        return configParam.has(paramid) ? JET_err.AlreadyInitialized : 0;
+      }
+      const n = Number(lParam);
+      if (paramid === JET_param.DatabasePageSize) p.options.pageSize = n as PageSize;
+      else if (paramid === JET_param.BaseName) p.options.baseName = sz ?? '';
+      else if (paramid === JET_param.LogFileSize) p.options.logFileSize = n * 1024;
+      else if (paramid === JET_param.CircularLog) p.options.circularLogging = n !== 0;
+      else if (paramid === JET_param.Recovery) p.options.recovery = (sz ?? 'On').toLowerCase() !== 'off';
+      else if (sz !== null) p.paths[paramid] = sz;
+      return 0;
+    },
+    async init(inst: bigint): Promise<void> {
+      const p = pending.get(inst);
+      if (!p) return engine.init(real(inst));
+      const created = await engine.createInstance(p.name, p.options);
+      pending.delete(inst);
+      aliases.set(inst, created);
+      await engine.init(created);
+    },
+    beginSession(inst: bigint): bigint {
+      if (pending.has(inst)) throw new JetError('JetBeginSession', JET_err.NotInitialized);
+      const info = engine.instanceInfo(real(inst));
+      if (info.state === 'created') throw new JetError('JetBeginSession', JET_err.NotInitialized);
+      const sesid = ++nextSession;
+      sessions.set(sesid, inst);
+      return sesid;
+    },
+    sessionInstance(sesid: bigint): JetInstance {
+      const inst = sessions.get(sesid);
+      if (inst === undefined) throw new JetError('JetAttachDatabaseW', JET_errInvalidSesid);
+      return real(inst);
+    },
+    nextDbid: (): bigint => ++nextDbid,
+    endSession: (sesid: bigint): number => (sessions.delete(sesid) ? 0 : JET_errInvalidSesid),
+    /** Live instances this host has seen, under the handles their callers know. */
+    instances(): Array<{ instance: bigint; name: string; databases: string[] }> {
+      const out: Array<{ instance: bigint; name: string; databases: string[] }> = [];
+      for (const h of seen) {
+        if (pending.has(h)) continue;
+        try {
+          const info = engine.instanceInfo(real(h));
+          if (info.state !== 'terminated') out.push({ instance: h, name: info.name, databases: info.databases });
+        } catch {
+          // not an instance (a garbage handle a test passed), or terminated
+        }
+      }
+      return out;
+    },
+  };
+}

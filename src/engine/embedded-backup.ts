@@ -191,7 +191,9 @@ export async function fixLogRanges(inst: EmbeddedInstance, name: string): Promis
     if (b.record) Object.assign(b.record, { genCopyMin: b.genCopyMin, genCopyMax });
   })().finally(() => (b.fixing = undefined));
   await b.fixing;
-  checkSession(inst, name); // a stop or a term may have come while the log rolled
+  // A stop that lands while the log rolls does not fail this call (reference §1: a call already inside
+  // the engine completes; the next one answers -801). A term or kill meanwhile leaves no session.
+  if (!b.inProgress) fail(name, JET_err.NoBackup);
 }
 
 /** JetGetLogInfoInstance2. */

@@ -41,10 +41,14 @@ describe.each(backends)('$name: instance checks (§3, README)', (backend) => {
     const s = await setupOne(backend);
     await s.api.beginExternalBackup(s.inst, 0);
     const terminating = s.api.term(s.inst, JET_bit.TermStopBackup);
-    const during = [
-      expectJet(() => s.api.getAttachInfo(s.inst), 'getAttachInfo', [JET_err.TermInProgress, ...INVALID_INSTANCE]),
-      expectJet(() => s.api.beginExternalBackup(s.inst, 0), 'beginExternalBackup', [JET_err.TermInProgress, ...INVALID_INSTANCE]),
-    ];
+    // Over a backend whose calls reach the engine on another thread, a call issued after Term may
+    // still arrive before it: only a synchronous entry makes "during" well defined.
+    const during = backend.callEntersSynchronously
+      ? [
+          expectJet(() => s.api.getAttachInfo(s.inst), 'getAttachInfo', [JET_err.TermInProgress, ...INVALID_INSTANCE]),
+          expectJet(() => s.api.beginExternalBackup(s.inst, 0), 'beginExternalBackup', [JET_err.TermInProgress, ...INVALID_INSTANCE]),
+        ]
+      : [];
     await Promise.all([terminating, ...during]);
     await expectJet(() => s.api.getAttachInfo(s.inst), 'getAttachInfo', INVALID_INSTANCE);
   });

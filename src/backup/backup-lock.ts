@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import os from 'node:os';
+
+/** The content of a lock file: who runs the backup, of which instance, since when, into what. */
+export interface BackupLock {
+  pid: number;
+  hostname: string;
+  /** Linux: the process start time (clock ticks since boot, /proc/<pid>/stat field 22), to see through pid reuse. */
+  processStart?: number;
+  /** The instance being backed up, as the manifest names it. */
+  instance: { backend: string; handle: string; name?: string };
+  /** ISO 8601 time the run started. */
+  startTime: string;
+  /** The run's temporary directory. */
+  temporary: string;
+}
+
+/**
+ * Creates the lock file atomically with its content (written to a side file, then hard-linked to the
+ * lock name, which fails if the lock exists), so a lock is never seen half written.
+ *
+ * @returns `undefined` when the lock was taken, or the lock that already holds the name.
+ * @throws the file system's error for anything but an existing lock.
+ * @example
+ * const held = writeBackupLock(paths.lock, lock); if (held) throw new Error(`busy: pid ${held.pid}`);
+ */
+export function writeBackupLock(file: string, lock: BackupLock): BackupLock | undefined {
+  const side = `${file}.${lock.pid}-${Date.now()}`;
+  fs.writeFileSync(side, JSON.stringify(lock, null, 2));
+  try {
+    fs.linkSync(side, file);
+    return undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return readBackupLock(file) ?? { pid: -1, hostname: '?', instance: { backend: '?', handle: '?' }, startTime: '?', temporary: '?' };
+  } finally {
+    fs.rmSync(side, { force: true });
+  }
+}
+
+/** Reads a lock file; `undefined` when it is absent or not a lock this package wrote. */
+export function readBackupLock(file: string): BackupLock | undefined {
+  try {
+    const lock = JSON.parse(fs.readFileSync(file, 'utf8')) as BackupLock;
+    return Number.isSafeInteger(lock.pid) && typeof lock.temporary === 'string' && typeof lock.instance === 'object' ? lock : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lock describing this process running a backup of `instance` into `temporary`. */
+export function ownBackupLock(instance: BackupLock['instance'], temporary: string, startTime: Date): BackupLock {
+  const processStart = processStartOf(process.pid);
+  return { pid: process.pid, hostname: os.hostname(), ...(processStart === undefined ? {} : { processStart }), instance, startTime: startTime.toISOString(), temporary };
+}
+
+/**
+ * Whether the process that wrote the lock is gone: same host, and no process has its pid (or, on
+ * Linux, the process with that pid started at another time). A lock of another host is never gone:
+ * this host cannot tell.
+ */
+export function lockOwnerGone(lock: Pick<BackupLock, 'pid' | 'hostname' | 'processStart'>): boolean {
+  if (lock.hostname !== os.hostname()) return false;
+  if (!processAlive(lock.pid)) return true;
+  const start = processStartOf(lock.pid);
+  return lock.processStart !== undefined && start !== undefined && start !== lock.processStart;
+}
+
+/** Whether a process with `pid` exists (EPERM: it exists, owned by someone else). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function processStartOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) may hold spaces and parentheses: count fields after the last ')'.
+    const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isSafeInteger(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,229 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StopReason } from '../coordinator/index.js';
+import { readEseFileHeader } from '../engine/format/ese-file-header.js';
+import { parseLogFileName } from '../engine/log-file-name.js';
+import { JET_bit, JET_err, isJetError, type JetBackupApi, type JetInstance } from '../jet/index.js';
+import type { BackupManifest } from './backup-manifest.js';
+import type { BackupOutcomeKind, ProgressTracker } from './backup-progress.js';
+import { BackupSetWriter } from './backup-set-writer.js';
+import { cleanOrphans } from './clean-orphans.js';
+import { copyBackupFile } from './copy-backup-file.js';
+import type { BackupResult, RunBackupOptions } from './run-backup-options.js';
+import { verifyBackupSet } from './verify-backup-set.js';
+
+const sizeOnDisk = (file: string): number => {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * One run of `runBackup`: the ESE sequence through the guarded session, and the run's own record of
+ * it — why it ended (the first reason wins), what ESE listed and what was read to EOF and closed, how
+ * the session ended — from which `run()` decides the outcome.
+ *
+ * @example
+ * const result = await new BackupRunner(options, new ProgressTracker(emit)).run();
+ */
+export class BackupRunner {
+  private readonly session: JetBackupApi;
+  private readonly inst: JetInstance;
+  private logGenerations: BackupManifest['logGenerations'] = null;
+  /** The run's own record: files ESE listed (GetAttachInfo, GetLogInfo) and those read to EOF and closed. */
+  private readonly listed: string[] = [];
+  private readonly copied = new Set<string>();
+  private reason: BackupOutcomeKind | undefined;
+  private error: Error | undefined;
+  private stopReason: StopReason | undefined;
+  private began = false;
+  private pageSize: number | undefined;
+  private readonly result: Omit<BackupResult, 'outcome'> = { end: 'none', truncated: false };
+
+  constructor(
+    private readonly options: RunBackupOptions,
+    private readonly progress: ProgressTracker,
+  ) {
+    this.inst = options.instance;
+    this.session = options.coordinator.session(options.instance);
+  }
+
+  async run(): Promise<BackupResult> {
+    const { coordinator, signal } = this.options;
+    const onAbort = () => this.note('aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    // A stop on the chart (any stop source, the shutdown hook included) is this run's stop once it has begun.
+    const watch = coordinator.state$(this.inst).subscribe(() => this.checkStop());
+    let writer: BackupSetWriter | undefined;
+    try {
+      this.progress.update({ phase: 'starting' });
+      this.result.orphans = await cleanOrphans(path.dirname(path.resolve(this.options.to)));
+      const identity = { backend: this.session.backend, handle: `0x${this.inst.toString(16)}`, ...(this.options.instanceName ? { name: this.options.instanceName } : {}) };
+      for (const orphan of this.result.orphans.sessions) {
+        // A dead run of this very instance may have left its session open: end it, or Begin answers -505.
+        if (orphan.instance.backend === identity.backend && orphan.instance.handle === identity.handle) {
+          await this.session.endExternalBackup(this.inst, JET_bit.BackupEndAbort).catch(() => undefined);
+        }
+      }
+      writer = await BackupSetWriter.create({ to: this.options.to, mode: this.options.mode, instance: identity });
+      if (this.reason === undefined) await this.copy(writer);
+      await this.finish(writer);
+    } catch (e) {
+      this.fail(e);
+      if (this.began && this.result.end === 'none') await this.end(JET_bit.BackupEndAbort);
+      await writer?.discard().catch(() => undefined);
+    } finally {
+      watch.unsubscribe();
+      signal?.removeEventListener('abort', onAbort);
+      await writer?.release().catch(() => undefined);
+    }
+    const outcome = this.reason ?? 'completed';
+    if (outcome !== 'completed') delete this.result.set;
+    return { outcome, ...this.result, ...(this.error ? { error: this.error } : {}), ...(this.stopReason ? { stopReason: this.stopReason } : {}) };
+  }
+
+  /** Begin, then every database (full) and every log of GetLogInfo, each read to EOF and closed. */
+  private async copy(writer: BackupSetWriter): Promise<void> {
+    const { mode } = this.options;
+    const readSize = this.options.readSize ?? 1024 * 1024;
+    const buffers = [new Uint8Array(readSize), new Uint8Array(readSize)] as const;
+    await this.session.beginExternalBackup(this.inst, mode === 'incremental' ? JET_bit.BackupIncremental : 0);
+    this.began = true;
+    this.checkStop(); // a stop that came while Begin was in flight applies to this session
+    const copyAll = async (files: string[], role: 'db' | 'log', generationOf: (file: string, i: number) => number | undefined) => {
+      this.listed.push(...files);
+      this.progress.listed(files.map((f) => [f, sizeOnDisk(f)] as const), role === 'db' ? 'databases' : 'logs');
+      for (const [i, file] of files.entries()) {
+        if (this.reason !== undefined) return;
+        let first = true;
+        const copied = await copyBackupFile(file, {
+          session: this.session,
+          inst: this.inst,
+          buffers,
+          sink: async (size) => {
+            this.progress.opened(file, size);
+            return writer.addFile(path.basename(file), role, file, generationOf(file, i));
+          },
+          onChunk: (n, chunk) => {
+            if (first && chunk.length >= 4096) this.learnPageSize(chunk, role);
+            first = false;
+            this.progress.wrote(n);
+          },
+          interrupted: () => this.reason !== undefined,
+        });
+        if (copied.end !== 'eof') return void (await copied.sink?.discard());
+        await copied.sink.close();
+        this.copied.add(file);
+        this.progress.closed();
+      }
+    };
+    if (mode === 'full') await copyAll(await this.session.getAttachInfo(this.inst), 'db', () => undefined);
+    if (this.reason !== undefined) return;
+    const info = await this.session.getLogInfo2(this.inst);
+    this.logGenerations = info.files.length > 0 ? { low: info.genLow, high: info.genHigh } : null;
+    await copyAll(info.files, 'log', (file, i) => parseLogFileName(info.baseName, file) ?? info.genLow + i);
+  }
+
+  /** Everything was copied unless a reason says otherwise: commit, verify, truncate and End in the safe order. */
+  private async finish(writer: BackupSetWriter): Promise<void> {
+    const missing = this.listed.filter((f) => !this.copied.has(f));
+    if (this.reason === undefined && (missing.length > 0 || this.logGenerations === null)) {
+      this.fail(new Error(`not every file was read to EOF and closed: ${missing.length > 0 ? missing.join(', ') : 'GetLogInfo listed no log'}`));
+    }
+    if (this.reason !== undefined) {
+      await this.end(JET_bit.BackupEndAbort);
+      await writer.discard();
+      return;
+    }
+    const details = { pageSize: this.pageSize ?? 4096, logGenerations: this.logGenerations };
+    if (!this.options.truncateLogs) {
+      // End first: a set appears under its final name only after End(Normal) with no stop.
+      this.progress.update({ phase: 'ending', file: null });
+      await this.end(JET_bit.BackupEndNormal);
+      if (this.reason === undefined && this.result.end !== 'normal') this.fail(new Error('the session was ended elsewhere before End2(Normal)'));
+      if (this.reason !== undefined) return void (await writer.discard());
+      this.progress.update({ phase: 'committing' });
+      this.result.set = { path: writer.paths.final, manifest: await writer.commit(details) };
+      if (this.options.verify && !(await this.verified(writer))) await writer.discard();
+      return;
+    }
+    // TruncateLog needs the session: commit and verify from disk first, truncate, then End.
+    this.progress.update({ phase: 'committing', file: null });
+    this.result.set = { path: writer.paths.final, manifest: await writer.commit(details) };
+    if (!(await this.verified(writer)) || this.reason !== undefined) {
+      await this.end(JET_bit.BackupEndAbort);
+      return void (await writer.discard());
+    }
+    this.progress.update({ phase: 'truncating' });
+    try {
+      await this.session.truncateLog(this.inst);
+      this.result.truncated = true;
+    } catch (e) {
+      this.fail(e);
+      await this.end(JET_bit.BackupEndAbort);
+      return void (await writer.discard());
+    }
+    // The logs are gone and the set holds the only copy: nothing from here on (a late stop, End's
+    // answer) can undo the run. End2(Normal) still only when no stop came.
+    this.progress.update({ phase: 'ending' });
+    await this.end(JET_bit.BackupEndNormal);
+    this.reason = undefined;
+  }
+
+  private async verified(writer: BackupSetWriter): Promise<boolean> {
+    this.progress.update({ phase: 'verifying' });
+    const report = await verifyBackupSet(writer.paths.final);
+    this.result.verification = report;
+    if (!report.ok) this.fail(new Error(`the committed set does not verify: ${report.problems.map((p) => p.message).join('; ')}`));
+    return report.ok;
+  }
+
+  /** End2 once; -520 means the engine (a kill) or a shutdown hook ended the session already. */
+  private async end(grbit: number): Promise<void> {
+    if (!this.began || this.result.end !== 'none') return;
+    // The rule, checked at the last moment: End2(Normal) only while no stop or abort has come.
+    if (this.reason !== undefined) grbit = JET_bit.BackupEndAbort;
+    try {
+      await this.session.endExternalBackup(this.inst, grbit);
+      this.result.end = grbit === JET_bit.BackupEndNormal ? 'normal' : 'abort';
+    } catch (e) {
+      if (isJetError(e, JET_err.NoBackup)) return;
+      this.result.end = 'failed';
+      this.fail(e);
+    }
+    this.checkStop(); // a stop that overtook End is the engine's verdict too (aborted by server)
+  }
+
+  private checkStop(): void {
+    if (!this.began) return;
+    const stop = this.options.coordinator.snapshot(this.inst).context.session?.stopReason;
+    if (stop) {
+      this.stopReason ??= stop;
+      this.note('stopped');
+    }
+  }
+
+  private note(reason: BackupOutcomeKind): void {
+    this.reason ??= reason;
+  }
+
+  /** An error: a stop's -801 or a stopped service's -1329 is a stop, anything else a failure. */
+  private fail(e: unknown): void {
+    const error = e instanceof Error ? e : new Error(String(e));
+    this.checkStop();
+    this.note(isJetError(e, JET_err.BackupAbortByServer) || isJetError(e, JET_err.ClientRequestToStopJetService) ? 'stopped' : 'failed');
+    this.error ??= error;
+  }
+
+  private learnPageSize(chunk: Uint8Array, role: 'db' | 'log'): void {
+    try {
+      const h = readEseFileHeader(chunk);
+      if ((h.fileType === 'database' && role === 'db') || (h.fileType === 'log' && this.pageSize === undefined)) this.pageSize ??= h.pageSize;
+    } catch {
+      // A damaged header: verification reports it.
+    }
+  }
+}

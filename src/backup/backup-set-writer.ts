@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { syncDirectory } from '../engine/log-writer.js';
+import { BackupFileSink } from './backup-file-sink.js';
+import { ownBackupLock, writeBackupLock } from './backup-lock.js';
+import { MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, serializeBackupManifest, type BackupManifest, type BackupManifestFile } from './backup-manifest.js';
+import { backupSetPaths, type BackupSetPaths } from './backup-set-names.js';
+import { toolVersion } from './tool-version.js';
+
+/** Options of {@link BackupSetWriter.create}. */
+export interface BackupSetWriterOptions {
+  /** The set's final directory; it must not exist. Its parent is created if needed. */
+  to: string;
+  mode: BackupManifest['mode'];
+  instance: BackupManifest['instance'];
+  /** When the run began (default now). */
+  startTime?: Date;
+}
+
+/** Raised when another live run holds the set's lock, or the set already exists. */
+export class BackupSetBusyError extends Error {
+  constructor(message: string, readonly path: string) {
+    super(message);
+    this.name = 'BackupSetBusyError';
+  }
+}
+
+/**
+ * Writes a backup set that cannot lie: files go into a temporary directory next to the destination
+ * (`.<name>.partial-<pid>-<random>`), hashed as they are written; `commit` writes `manifest.json`
+ * last, fsyncs it and the directory, and one atomic rename gives the set its final name. Until then
+ * nothing exists under the final name. A lock file (pid, instance, start time) marks the run, so
+ * `cleanOrphans` can remove what a killed run leaves.
+ *
+ * @example
+ * const w = await BackupSetWriter.create({ to: '/backups/mon', mode: 'full', instance });
+ * const sink = await w.addFile('data.edb', 'db', source); await sink.write(chunk); await sink.close();
+ * await w.commit({ pageSize: 4096, logGenerations: { low: 3, high: 5 } }); await w.release();
+ */
+export class BackupSetWriter {
+  private readonly files: BackupManifestFile[] = [];
+  private readonly open = new Set<BackupFileSink>();
+  private readonly names = new Set<string>();
+  private state: 'writing' | 'committed' | 'discarded' = 'writing';
+  private locked = true;
+
+  private constructor(
+    readonly paths: BackupSetPaths,
+    private readonly options: Required<BackupSetWriterOptions>,
+  ) {}
+
+  /**
+   * Take the lock and create the temporary directory.
+   * @throws BackupSetBusyError when the set exists or a lock holds its name.
+   */
+  static async create(options: BackupSetWriterOptions): Promise<BackupSetWriter> {
+    if (typeof options?.to !== 'string' || options.to === '') throw new TypeError('BackupSetWriter: to must be a non-empty path');
+    if (options.mode !== 'full' && options.mode !== 'incremental') throw new RangeError(`BackupSetWriter: mode must be 'full' or 'incremental', got ${String(options.mode)}`);
+    const paths = backupSetPaths(options.to);
+    const startTime = options.startTime ?? new Date();
+    await fsp.mkdir(path.dirname(paths.final), { recursive: true });
+    if (fs.existsSync(paths.final)) throw new BackupSetBusyError(`backup set ${paths.final} already exists`, paths.final);
+    const held = writeBackupLock(paths.lock, ownBackupLock(options.instance, paths.temporary, startTime));
+    if (held) throw new BackupSetBusyError(`backup set ${paths.final} is locked by pid ${held.pid} on ${held.hostname} since ${held.startTime}`, paths.lock);
+    try {
+      await fsp.mkdir(paths.temporary);
+    } catch (e) {
+      fs.rmSync(paths.lock, { force: true });
+      throw e;
+    }
+    return new BackupSetWriter(paths, { ...options, startTime });
+  }
+
+  /** Whether the set was renamed to its final name (and not withdrawn since). */
+  get committed(): boolean {
+    return this.state === 'committed';
+  }
+
+  /** Manifest entries of the files closed so far, in the order they were closed. */
+  get entries(): readonly BackupManifestFile[] {
+    return this.files;
+  }
+
+  /** Start a file of the set; a name already used gets a numeric prefix (two databases of the same name). */
+  async addFile(name: string, role: BackupManifestFile['role'], source: string, generation?: number): Promise<BackupFileSink> {
+    if (this.state !== 'writing') throw new Error(`backup set ${this.paths.final}: addFile after ${this.state}`);
+    let unique = path.basename(name);
+    for (let i = 2; this.names.has(unique) || unique === MANIFEST_NAME; i++) unique = `${i}-${path.basename(name)}`;
+    this.names.add(unique);
+    const file = path.join(this.paths.temporary, unique);
+    const handle = await fsp.open(file, 'wx');
+    const entry = { name: unique, role, source, ...(generation === undefined ? {} : { generation }) };
+    const sink = new BackupFileSink(file, handle, entry, (done) => {
+      this.open.delete(sink);
+      this.files.push(done);
+    });
+    this.open.add(sink);
+    return sink;
+  }
+
+  /**
+   * Write `manifest.json` last, fsync it and the directory, rename the temporary directory to the final
+   * name (atomic), and fsync the parent. Returns the manifest.
+   * @throws BackupSetBusyError when the final name appeared meanwhile; Error when a file is still open.
+   */
+  async commit(details: Pick<BackupManifest, 'pageSize' | 'logGenerations'>): Promise<BackupManifest> {
+    if (this.state !== 'writing') throw new Error(`backup set ${this.paths.final}: commit after ${this.state}`);
+    if (this.open.size > 0) throw new Error(`backup set ${this.paths.final}: ${this.open.size} file(s) still open`);
+    const { mode, instance, startTime } = this.options;
+    const text = serializeBackupManifest({
+      format: MANIFEST_FORMAT,
+      version: MANIFEST_VERSION,
+      mode,
+      pageSize: details.pageSize,
+      logGenerations: details.logGenerations,
+      instance,
+      startTime: startTime.toISOString(),
+      endTime: new Date().toISOString(),
+      tool: toolVersion(),
+      files: [...this.files.filter((f) => f.role === 'db'), ...this.files.filter((f) => f.role === 'log').sort((a, b) => (a.generation ?? 0) - (b.generation ?? 0))],
+    });
+    const file = await fsp.open(path.join(this.paths.temporary, MANIFEST_NAME), 'wx');
+    try {
+      await file.writeFile(text);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    await syncDirectory(this.paths.temporary);
+    // rename(2) would replace an empty directory: refuse any existing final name instead.
+    if (fs.existsSync(this.paths.final)) throw new BackupSetBusyError(`backup set ${this.paths.final} appeared while it was written`, this.paths.final);
+    await fsp.rename(this.paths.temporary, this.paths.final);
+    this.state = 'committed';
+    await syncDirectory(path.dirname(this.paths.final));
+    return JSON.parse(text) as BackupManifest;
+  }
+
+  /** Remove everything written (before commit), or take a committed set back out of its final name. */
+  async discard(): Promise<void> {
+    for (const sink of [...this.open]) await sink.discard();
+    this.open.clear();
+    if (this.state === 'committed') {
+      // One rename takes the whole set away from its final name; removing it can then take its time.
+      await fsp.rename(this.paths.final, this.paths.temporary);
+      await syncDirectory(path.dirname(this.paths.final));
+    }
+    this.state = 'discarded';
+    await fsp.rm(this.paths.temporary, { recursive: true, force: true });
+  }
+
+  /** Remove the lock file: the run is over (idempotent). */
+  async release(): Promise<void> {
+    if (!this.locked) return;
+    this.locked = false;
+    await fsp.rm(this.paths.lock, { force: true });
+  }
+}

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { lockOwnerGone, processAlive, readBackupLock, type BackupLock } from './backup-lock.js';
+import { parseBackupSetEntry } from './backup-set-names.js';
+
+/** A session a dead run may have left open; the runner of the same instance ends it (End2 Abort). */
+export interface OrphanSession {
+  instance: BackupLock['instance'];
+  pid: number;
+  startTime: string;
+  /** The set the run was writing. */
+  set: string;
+}
+
+/** What {@link cleanOrphans} did. */
+export interface OrphanReport {
+  /** Paths removed: temporary directories, lock files and their side files. */
+  removed: string[];
+  /** Run files left alone, and why (a live run, another host, an unreadable lock). */
+  kept: Array<{ path: string; reason: string }>;
+  /** Sessions the dead runs may have left open. */
+  sessions: OrphanSession[];
+}
+
+/**
+ * Finds what killed runs left in a backup directory and removes it: each lock whose process is gone
+ * (same host, no such pid, or a pid reused by a younger process) with the temporary directory it
+ * names, temporary directories of gone processes that no live lock claims, and lock side files.
+ * Only names of the form `.<set>.partial-<pid>-<hex>`, `.<set>.lock` and `.<set>.lock.<pid>-<n>` are
+ * ever touched: a committed set is never read, moved or removed.
+ *
+ * ESE rule: a run that dies leaves its backup session to the engine; when the engine outlives the
+ * process, End2(Abort) ends it, so the report names the sessions (the runner ends its own instance's).
+ *
+ * @param dir the directory holding backup sets (absent: nothing to do).
+ * @example
+ * const { removed, sessions } = await cleanOrphans('/backups');
+ */
+export async function cleanOrphans(dir: string): Promise<OrphanReport> {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError('cleanOrphans: dir must be a non-empty path');
+  const report: OrphanReport = { removed: [], kept: [], sessions: [] };
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return report;
+    throw e;
+  }
+  const remove = async (file: string) => {
+    await fsp.rm(file, { recursive: true, force: true });
+    report.removed.push(file);
+  };
+  // Temporary directories a lock speaks for: kept with a live lock, removed with a dead one.
+  const claimed = new Set<string>();
+  for (const name of names) {
+    const entry = parseBackupSetEntry(name);
+    if (entry.kind !== 'lock') continue;
+    const file = path.join(dir, name);
+    const lock = readBackupLock(file);
+    if (!lock) {
+      report.kept.push({ path: file, reason: 'not a lock this tool can read' });
+      continue;
+    }
+    const temporary = path.join(dir, path.basename(lock.temporary));
+    claimed.add(path.basename(temporary));
+    if (!lockOwnerGone(lock)) {
+      const reason = `run in progress: pid ${lock.pid} on ${lock.hostname} since ${lock.startTime}`;
+      report.kept.push({ path: file, reason });
+      if (fs.existsSync(temporary)) report.kept.push({ path: temporary, reason });
+      continue;
+    }
+    if (parseBackupSetEntry(path.basename(temporary)).kind === 'partial' && fs.existsSync(temporary)) await remove(temporary);
+    await remove(file);
+    report.sessions.push({ instance: lock.instance, pid: lock.pid, startTime: lock.startTime, set: path.join(dir, entry.set) });
+  }
+  for (const name of names) {
+    const entry = parseBackupSetEntry(name);
+    const file = path.join(dir, name);
+    if (entry.kind === 'partial' && !claimed.has(name) && fs.existsSync(file)) {
+      // A lock of another host for the same set means a remote run: its pid says nothing here.
+      const lock = readBackupLock(path.join(dir, `.${entry.set}.lock`));
+      if (lock && !lockOwnerGone(lock)) report.kept.push({ path: file, reason: `the set is locked by pid ${lock.pid} on ${lock.hostname}` });
+      else if (processAlive(entry.pid)) report.kept.push({ path: file, reason: `pid ${entry.pid} is alive` });
+      else await remove(file);
+    } else if (entry.kind === 'lockSide' && !processAlive(entry.pid) && fs.existsSync(file)) {
+      await remove(file);
+    }
+  }
+  return report;
+}

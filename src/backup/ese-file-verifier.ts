@@ -1,0 +1,179 @@
+import { dataPageFault, describePageFault, isZero, PageFault } from '../engine/format/data-page-fault.js';
+import { ESE_FILE_HEADER_SIZE, ESE_SIGNATURE, EseFileType, EseOffset } from '../engine/format/ese-format.js';
+import { headerXor } from '../engine/format/header-checksum.js';
+import { verifyEseBytes } from '../engine/format/verify-ese-bytes.js';
+import { readU32, wordsOf } from '../engine/format/word-view.js';
+import { decodeLogFileHeader } from '../engine/log-file-header.js';
+import type { EseFileReport } from './ese-file-report.js';
+import { LogRecordWalker } from './log-record-walker.js';
+
+/** Enough bytes to hold a header and its shadow at the largest page size (2 × 32 KiB). */
+const HEAD_BYTES = 65536;
+
+/** Options of {@link EseFileVerifier}. */
+export interface EseFileVerifierOptions {
+  /**
+   * Whether a database image ends with a trailer page, as `JetReadFileInstance` streams it: `true`,
+   * `false`, or `'auto'` (default): the last page is a trailer when it reads as a database header.
+   */
+  streamed?: boolean | 'auto';
+}
+
+/**
+ * Verifies an ESE file as its bytes stream past, in chunks of any size, without holding the file:
+ * every page of a database, the header (and shadow) of a log or checkpoint, and the records of a log
+ * the embedded engine wrote. `finish()` lists every problem, each with its file page index.
+ *
+ * ESE rule (reference §6): header, shadow and trailer pages carry the seeded XOR checksum; data page
+ * `pgno = index − 1` its XOR/ECC checksum (all-zero pages are valid); log and checkpoint headers the
+ * seeded XOR over their first 4096 bytes. The checks are the engine's own (`verifyEseBytes`,
+ * `dataPageFault`), applied page by page.
+ *
+ * @example
+ * const v = new EseFileVerifier({ streamed: true });
+ * for await (const chunk of readFileChunks(file)) v.push(chunk);
+ * const report = v.finish(); // report.badPages: [{ index, pgno, reason }]
+ */
+export class EseFileVerifier {
+  private readonly streamed: boolean | 'auto';
+  private head: Uint8Array | undefined = new Uint8Array(HEAD_BYTES);
+  private headFill = 0;
+  private bytes = 0;
+  private report: Omit<EseFileReport, 'ok' | 'bytes' | 'streamed'> | undefined;
+  private pageSize = ESE_FILE_HEADER_SIZE;
+  private carry = new Uint8Array(0);
+  private carryFill = 0;
+  private held = new Uint8Array(0);
+  private hasHeld = false;
+  private nextIndex = 0;
+  private walker: LogRecordWalker | undefined;
+
+  constructor(options: EseFileVerifierOptions = {}) {
+    this.streamed = options.streamed ?? 'auto';
+  }
+
+  /** Feed the next bytes of the file, in order from offset 0. The chunk may be reused once this returns. */
+  push(chunk: Uint8Array): void {
+    this.bytes += chunk.length;
+    if (this.head) {
+      const take = Math.min(HEAD_BYTES - this.headFill, chunk.length);
+      this.head.set(chunk.subarray(0, take), this.headFill);
+      this.headFill += take;
+      if (this.headFill < HEAD_BYTES) return;
+      this.start();
+      chunk = chunk.subarray(take);
+    }
+    this.consume(chunk);
+  }
+
+  /** At the end of the file: the report, every problem in file order. */
+  finish(): EseFileReport {
+    if (this.head) {
+      if (this.headFill < ESE_FILE_HEADER_SIZE) {
+        const reason = `the file is ${this.headFill} bytes: shorter than an ESE header (${ESE_FILE_HEADER_SIZE})`;
+        const badPages = [{ index: 0, pgno: null, reason }];
+        return { fileType: 'unknown', bytes: this.bytes, pageSize: ESE_FILE_HEADER_SIZE, pages: 0, pagesWithContent: 0, streamed: false, header: undefined, headerIndex: 0, badPages, ok: false };
+      }
+      this.start();
+    }
+    const r = this.report!;
+    let streamed = false;
+    if (this.hasHeld) {
+      const index = this.nextIndex - 1;
+      const looksLikeTrailer = readU32(this.held, EseOffset.fileType) === EseFileType.database && readU32(this.held, EseOffset.dbSignature) === ESE_SIGNATURE;
+      streamed = r.fileType === 'database' && index >= 2 && (this.streamed === true || (this.streamed === 'auto' && looksLikeTrailer));
+      this.check(this.held, index, streamed);
+    }
+    if (r.fileType === 'database' && this.streamed === true && !streamed) {
+      r.badPages.push({ index: this.nextIndex, pgno: null, reason: 'trailer page missing' });
+    }
+    if (this.carryFill > 0) {
+      r.badPages.push({ index: this.nextIndex, pgno: null, reason: `partial page: ${this.carryFill} bytes after the last whole page` });
+    }
+    this.finishLog(r);
+    r.badPages.sort((a, b) => a.index - b.index);
+    return { ...r, bytes: this.bytes, streamed, ok: r.badPages.length === 0 };
+  }
+
+  /** Reads the header (page 0, or its shadow when page 0 is damaged) from the head, then checks the head's pages. */
+  private start(): void {
+    const head = this.head!.subarray(0, this.headFill);
+    this.head = undefined;
+    const { fileType, header, headerIndex, pageSize } = verifyEseBytes(head);
+    this.pageSize = pageSize;
+    this.carry = new Uint8Array(pageSize);
+    this.held = new Uint8Array(pageSize);
+    this.report = { fileType, pageSize, pages: 0, pagesWithContent: 0, header, headerIndex, badPages: [] };
+    if (fileType === 'log' && decodeLogFileHeader(head)) this.walker = new LogRecordWalker();
+    this.consume(head);
+  }
+
+  private consume(chunk: Uint8Array): void {
+    this.walker?.feed(chunk);
+    const P = this.pageSize;
+    let off = 0;
+    if (this.carryFill > 0) {
+      off = Math.min(P - this.carryFill, chunk.length);
+      this.carry.set(chunk.subarray(0, off), this.carryFill);
+      this.carryFill += off;
+      if (this.carryFill < P) return;
+      this.pages(this.carry);
+      this.carryFill = 0;
+    }
+    const whole = Math.floor((chunk.length - off) / P) * P;
+    if (whole > 0) this.pages(chunk.subarray(off, off + whole));
+    this.carry.set(chunk.subarray(off + whole), 0);
+    this.carryFill = chunk.length - off - whole;
+  }
+
+  /** Whole pages: the last one is held back, since only the end of the file tells whether it is a trailer. */
+  private pages(buffer: Uint8Array): void {
+    const P = this.pageSize;
+    const n = buffer.length / P;
+    if (this.hasHeld) this.check(this.held, this.nextIndex - 1, false);
+    for (let i = 0; i < n - 1; i++) this.check(buffer.subarray(i * P, (i + 1) * P), this.nextIndex + i, false);
+    this.held.set(buffer.subarray((n - 1) * P));
+    this.hasHeld = true;
+    this.nextIndex += n;
+  }
+
+  private check(page: Uint8Array, index: number, trailer: boolean): void {
+    const r = this.report!;
+    const count = this.pageSize >>> 2;
+    const words = wordsOf(page, 0, this.pageSize);
+    const bad = (reason: string, pgno: number | null = null): void => void r.badPages.push({ index, pgno, reason });
+    const headerOk = (): boolean => headerXor(words, 0, count) === words[0]! >>> 0;
+    r.pages++;
+    if (r.fileType === 'database') {
+      if (index < 2 || trailer) {
+        if (!headerOk()) bad(`${trailer ? 'trailer' : index === 0 ? 'header' : 'shadow header'} checksum mismatch`);
+        if (index === 0 && r.headerIndex === 0 && readU32(page, EseOffset.dbSignature) !== ESE_SIGNATURE) bad('header signature is not 0x89ABCDEF');
+        return;
+      }
+      if (!isZero(words, 0, count)) r.pagesWithContent++;
+      const fault = dataPageFault(words, 0, count, index - 1);
+      if (fault !== PageFault.none) bad(describePageFault(fault), index - 1);
+      return;
+    }
+    if (index === 0) {
+      if (!headerOk()) bad(`${r.fileType === 'unknown' ? 'header' : `${r.fileType} header`} checksum mismatch`);
+      if (r.fileType === 'unknown') bad(`unknown file type ${r.header?.fileTypeCode} at offset 667`);
+      return;
+    }
+    if (r.fileType === 'checkpoint' && index === 1 && !headerOk()) bad('checkpoint shadow checksum mismatch');
+    if (!isZero(words, 0, count)) r.pagesWithContent++;
+  }
+
+  /** Log-wide checks: the size the header announces, and (logs of the embedded engine) every record. */
+  private finishLog(r: Omit<EseFileReport, 'ok' | 'bytes' | 'streamed'>): void {
+    const h = r.header;
+    if (h?.fileType === 'log' && h.checksumOk && h.fileSectors > 0 && h.fileSectors * h.sectorSize !== this.bytes) {
+      r.badPages.push({ index: Math.floor(this.bytes / ESE_FILE_HEADER_SIZE), pgno: null, reason: `the log is ${this.bytes} bytes; its header says ${h.fileSectors * h.sectorSize}` });
+    }
+    if (!this.walker) return;
+    const problems = this.walker.finish();
+    for (const p of problems) r.badPages.push({ index: Math.floor(p.offset / ESE_FILE_HEADER_SIZE), pgno: null, reason: p.reason });
+    r.logRecords = { records: this.walker.records, end: this.walker.end };
+  }
+}
+

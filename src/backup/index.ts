@@ -1,0 +1,24 @@
+// The backup layer's public part: run a backup into a set, verify sets and single ESE files, list, restore, clean.
+export { runBackup } from './run-backup.js';
+export type { RunBackupOptions, BackupResult, BackupRun } from './run-backup.js';
+export type { BackupPhase, BackupProgress, BackupOutcomeKind } from './backup-progress.js';
+export { verifyBackupSet } from './verify-backup-set.js';
+export type { BackupSetReport, BackupSetProblem, BackupSetProblemKind, BackupSetFileCheck } from './verify-backup-set.js';
+export { verifyEseFile } from './verify-ese-file.js';
+export type { EseFileVerification } from './verify-ese-file.js';
+export { EseFileVerifier } from './ese-file-verifier.js';
+export type { EseFileVerifierOptions } from './ese-file-verifier.js';
+export type { EseFileReport, EseBadPage } from './ese-file-report.js';
+export { listBackupSets } from './list-backup-sets.js';
+export type { BackupSetListing } from './list-backup-sets.js';
+export { restoreBackupSet, BackupSetRestoreError } from './restore-backup-set.js';
+export type { RestoreBackupSetOptions, RestoreReport } from './restore-backup-set.js';
+export { cleanOrphans } from './clean-orphans.js';
+export type { OrphanReport, OrphanSession } from './clean-orphans.js';
+export { BackupSetWriter, BackupSetBusyError } from './backup-set-writer.js';
+export type { BackupSetWriterOptions } from './backup-set-writer.js';
+export type { BackupFileSink } from './backup-file-sink.js';
+export { MANIFEST_NAME, MANIFEST_FORMAT, MANIFEST_VERSION, parseBackupManifest, serializeBackupManifest } from './backup-manifest.js';
+export type { BackupManifest, BackupManifestFile, ParsedBackupManifest } from './backup-manifest.js';
+export { readBackupLock } from './backup-lock.js';
+export type { BackupLock } from './backup-lock.js';

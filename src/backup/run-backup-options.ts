@@ -1,0 +1,70 @@
+import type { Observable } from 'rxjs';
+import type { Coordinator, StopReason } from '../coordinator/index.js';
+import type { JetInstance } from '../jet/index.js';
+import type { BackupManifest } from './backup-manifest.js';
+import type { BackupOutcomeKind, BackupProgress } from './backup-progress.js';
+import type { OrphanReport } from './clean-orphans.js';
+import type { BackupSetReport } from './verify-backup-set.js';
+
+/** Options of `runBackup`. */
+export interface RunBackupOptions {
+  coordinator: Coordinator;
+  instance: JetInstance;
+  /** The set's final directory (must not exist); its parent holds the temporary directory and lock. */
+  to: string;
+  /** `full`: Begin(0), databases then logs; `incremental`: Begin(JET_bitBackupIncremental), logs only. */
+  mode: 'full' | 'incremental';
+  /** Call JetTruncateLogInstance once the set is committed and verified from disk (default false). */
+  truncateLogs?: boolean;
+  /** Bytes per JetReadFileInstance: a multiple of the page size, at least 3 pages (default 1 MiB). */
+  readSize?: number;
+  /** Abort the run: it stops reading, ends the session with End2(Abort) and resolves `aborted`. */
+  signal?: AbortSignal;
+  /** The instance's name for the manifest and the lock file. */
+  instanceName?: string;
+  /** Verify the committed set from disk even without `truncateLogs` (default false; always with it). */
+  verify?: boolean;
+}
+
+/** What `runBackup` resolves with. */
+export interface BackupResult {
+  outcome: BackupOutcomeKind;
+  /** What failed (`failed`), the JetError a stop surfaced as, or (`completed`) an End2 that failed after the logs were truncated. */
+  error?: Error;
+  /** The committed set (`completed` only). */
+  set?: { path: string; manifest: BackupManifest };
+  /** The first stop's reason, when a stop came (a stop after TruncateLog does not undo a completed run). */
+  stopReason?: StopReason;
+  /** Which End2 ended the session: `none` when the engine or a shutdown hook had already ended it. */
+  end: 'normal' | 'abort' | 'none' | 'failed';
+  truncated: boolean;
+  /** The re-verification of the committed set, when it ran. */
+  verification?: BackupSetReport;
+  /** What the clean-up before the run removed. */
+  orphans?: OrphanReport;
+}
+
+/** The run: a promise of its result, with its progress. */
+export type BackupRun = Promise<BackupResult> & {
+  /** Progress snapshots (the latest one replayed to a new subscriber); the last has `phase: 'done'` and the outcome; then it completes. */
+  readonly progress$: Observable<BackupProgress>;
+};
+
+/**
+ * Checks `runBackup`'s options before any engine call, naming the option at fault.
+ *
+ * @throws TypeError for a wrong type, RangeError for a value out of range (mode, readSize).
+ */
+export function checkRunBackupOptions(o: RunBackupOptions): void {
+  if (typeof o !== 'object' || o === null) throw new TypeError('runBackup: options must be an object');
+  if (typeof o.coordinator?.session !== 'function') throw new TypeError('runBackup: options.coordinator must be a Coordinator');
+  if (typeof o.instance !== 'bigint') throw new TypeError(`runBackup: options.instance must be a bigint, got ${typeof o.instance}`);
+  if (typeof o.to !== 'string' || o.to === '') throw new TypeError('runBackup: options.to must be a non-empty path');
+  if (o.mode !== 'full' && o.mode !== 'incremental') throw new RangeError(`runBackup: options.mode must be 'full' or 'incremental', got ${String(o.mode)}`);
+  if (o.readSize !== undefined && (!Number.isSafeInteger(o.readSize) || o.readSize <= 0 || o.readSize % 4096 !== 0)) {
+    throw new RangeError(`runBackup: options.readSize must be a positive multiple of 4096, got ${String(o.readSize)}`);
+  }
+  if (o.signal !== undefined && typeof o.signal?.addEventListener !== 'function') throw new TypeError('runBackup: options.signal must be an AbortSignal');
+  if (o.truncateLogs !== undefined && typeof o.truncateLogs !== 'boolean') throw new TypeError('runBackup: options.truncateLogs must be a boolean');
+}
+

@@ -1,17 +1,8 @@
 #!/usr/bin/env node
-import { demoBackup } from './demo-backup.js';
+// The `ese-backup` command: parse, run, exit with the command's code (see exit-codes.ts).
+import { runCli } from './run-cli.js';
 
-// Until the CLI issue lands, the only command is the demo: one full backup on the embedded engine.
-const [command = 'demo', ...rest] = process.argv.slice(2);
-if (command !== 'demo' || rest.includes('--help')) {
-  console.log('usage: ese-backup demo [--size-mib N] [--dir DIR]');
-  process.exit(command === 'demo' || command === '--help' ? 0 : 2);
-}
-const opt = (name: string) => {
-  const i = rest.indexOf(name);
-  return i >= 0 ? rest[i + 1] : undefined;
-};
-const size = opt('--size-mib');
-const dir = opt('--dir');
-const result = await demoBackup({ ...(size ? { sizeMiB: Number(size) } : {}), ...(dir ? { dir } : {}) });
-process.exitCode = result.missing === 0 ? 0 : 1;
+const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+process.exitCode = code;
+// Every command releases what it opened; should anything still hold the event loop, leave anyway.
+setTimeout(() => process.exit(code), 2000).unref();

@@ -1,0 +1,142 @@
+/**
+ * npm run bench — the backup runner end to end, in one run on the same data:
+ *  1. full backup through `runBackup` (engine -> pages verified as streamed -> SHA-256 -> fsync ->
+ *     manifest -> atomic rename: a committed set) in bytes/s, and with `verify: true` (the committed
+ *     set re-read and verified from disk);
+ *  2. `cp -r` of the very files the set copied, bytes/s, and the ratio (target >= 0.95); also
+ *     `cp -r --reflink=never` and `cp -r` + fsync (coreutils 9 `cp` copies inside the kernel with
+ *     copy_file_range, which no streaming API can match; the runner also fsyncs, plain cp does not);
+ *  3. stop latency while the runner is reading: p50/p99 from the stop (coordinator.stop) to the
+ *     session ended (the chart leaves its session after End2(Abort)), and to the run resolved.
+ * Env: BENCH_MIB (database size, default 256), BENCH_ROUNDS (default 5), BENCH_STOPS (default 200),
+ * BENCH_DIR (default os.tmpdir()).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { filter, firstValueFrom } from 'rxjs';
+import { runBackup } from '../src/backup/index.js';
+import { createCoordinator } from '../src/coordinator/index.js';
+import { createEmbeddedEngine } from '../src/engine/index.js';
+
+const MiB = 1024 * 1024;
+const sizeMiB = Number(process.env.BENCH_MIB ?? 256);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const stops = Number(process.env.BENCH_STOPS ?? 200);
+const root = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'ese-bench-runner-'));
+const mibs = (bytesPerSecond: number) => `${(bytesPerSecond / MiB).toFixed(0)} MiB/s`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+const seconds = async <T>(f: () => T | Promise<T>): Promise<[T, number]> => {
+  const t0 = performance.now();
+  const r = await f();
+  return [r, (performance.now() - t0) / 1000];
+};
+
+console.log(`ese-backup bench: the backup runner — node ${process.version}, ${os.platform()} ${os.release()}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / MiB).toFixed(0)} MiB RAM`);
+console.log(`${execFileSync('cp', ['--version']).toString().split('\n')[0]}; data in ${root}`);
+
+const engine = await createEmbeddedEngine({ directory: path.join(root, 'engine') });
+const inst = await engine.createInstance('bench', { logFileSize: 8 * MiB });
+await engine.init(inst);
+const db = await engine.createDatabase(inst, 'bench.edb');
+const value = new Uint8Array(MiB).map((_, i) => (i * 2654435761) >>> 24);
+const [, fillSecs] = await seconds(async () => {
+  for (let i = 0; i < sizeMiB; i += 8) await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
+});
+const coordinator = createCoordinator({ api: engine });
+coordinator.session(inst, { facts: { pageSize: 4096, recovery: true, circularLogging: false } });
+let setNo = 0;
+const backup = async (verify: boolean) => {
+  const to = path.join(root, 'sets', `set-${++setNo}`);
+  const [result, s] = await seconds(() => runBackup({ coordinator, instance: inst, to, mode: 'full', verify, instanceName: 'bench' }));
+  if (result.outcome !== 'completed') throw new Error(`backup ${result.outcome}: ${result.error?.message}`);
+  const files = result.set!.manifest.files;
+  fs.rmSync(to, { recursive: true });
+  return { bytes: files.reduce((n, f) => n + f.size, 0), sources: files.map((f) => f.source), s };
+};
+// One backup first: every page reaches the file (checkpoint) and the page cache is warm for all.
+const warm = await backup(false);
+console.log(`database ${(fs.statSync(db.path).size / MiB).toFixed(0)} MiB written in ${fillSecs.toFixed(1)} s; a set is ${(warm.bytes / MiB).toFixed(0)} MiB in ${warm.sources.length} files`);
+
+/** A directory of hard links to the files the set copied: what `cp -r` copies. */
+const linkSources = (sources: string[]) => {
+  const dir = fs.mkdtempSync(path.join(root, 'src-'));
+  for (const f of sources) fs.linkSync(f, path.join(dir, path.basename(f)));
+  return dir;
+};
+const cpRun = (src: string, args: string[], fsync: boolean) => {
+  const to = path.join(root, `cp-${++setNo}`);
+  execFileSync('cp', ['-r', ...args, src, to]);
+  if (fsync) execFileSync('sync', fs.readdirSync(to).map((n) => path.join(to, n)));
+  return to;
+};
+const baselines = [
+  { name: 'cp -r', args: [] as string[], fsync: false },
+  { name: 'cp -r --reflink=never', args: ['--reflink=never'], fsync: false },
+  { name: 'cp -r + fsync', args: [] as string[], fsync: true },
+];
+const results = { runner: [] as number[], runnerVerify: [] as number[], base: baselines.map(() => [] as number[]) };
+for (let round = 0; round < rounds; round++) {
+  const b = await backup(false);
+  results.runner.push(b.bytes / b.s);
+  const v = await backup(true);
+  results.runnerVerify.push(v.bytes / v.s);
+  // The same files the runner just streamed (the database and the logs of its copy range).
+  const src = linkSources(b.sources);
+  const srcBytes = b.sources.reduce((n, f) => n + fs.statSync(f).size, 0);
+  for (const [i, base] of baselines.entries()) {
+    const [to, s] = await seconds(() => cpRun(src, base.args, base.fsync));
+    results.base[i]!.push(srcBytes / s);
+    fs.rmSync(to, { recursive: true });
+  }
+  fs.rmSync(src, { recursive: true });
+}
+const runner = median(results.runner);
+console.log(`\nthroughput, medians of ${rounds} rounds (runner bytes: the streamed set; cp bytes: the source files)`);
+console.log(`  runBackup full -> committed set (pages verified as streamed, SHA-256, fsync, rename): ${mibs(runner)}`);
+console.log(`  runBackup full + verify: true (the set re-read and verified from disk):              ${mibs(median(results.runnerVerify))}`);
+for (const [i, base] of baselines.entries()) {
+  const c = median(results.base[i]!);
+  console.log(`  ${base.name.padEnd(22)} ${mibs(c).padStart(10)}   ratio runner/${base.name}: ${(runner / c).toFixed(3)}`);
+}
+console.log('  target: ratio >= 0.95 against cp -r');
+
+// Stop latency while the runner is reading: stop at a random moment of the database phase.
+const endedAfter: number[] = [];
+const resolvedAfter: number[] = [];
+let missed = 0;
+for (let i = 0; endedAfter.length < stops; i++) {
+  const to = path.join(root, 'stops', `s-${i}`);
+  const run = runBackup({ coordinator, instance: inst, to, mode: 'full', instanceName: 'bench' });
+  let phase = 'starting';
+  run.progress$.subscribe((p) => (phase = p.phase));
+  await firstValueFrom(run.progress$.pipe(filter((p) => p.phase === 'databases' && p.bytesDone > 0)));
+  await sleep(Math.random() * 30);
+  if (phase !== 'databases') {
+    missed++;
+    await run;
+    fs.rmSync(to, { recursive: true, force: true });
+    continue;
+  }
+  const ended = firstValueFrom(coordinator.state$(inst).pipe(filter((s) => typeof (s.value as { backup: unknown }).backup !== 'object')));
+  const t0 = performance.now();
+  coordinator.stop(inst, 'bench');
+  await ended;
+  const t1 = performance.now();
+  const result = await run;
+  const t2 = performance.now();
+  if (result.outcome !== 'stopped') throw new Error(`a stopped run resolved ${result.outcome}`);
+  endedAfter.push(t1 - t0);
+  resolvedAfter.push(t2 - t0);
+}
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+console.log(`\nstop latency while reading (${stops} stops, 1 MiB reads${missed ? `; ${missed} runs left the database phase before their stop and were not counted` : ''})`);
+console.log(`  stop -> session ended (End2(Abort) answered): p50 ${ms(quantile(endedAfter, 0.5))}, p99 ${ms(quantile(endedAfter, 0.99))}, max ${ms(Math.max(...endedAfter))}`);
+console.log(`  stop -> run resolved 'stopped' (set discarded): p50 ${ms(quantile(resolvedAfter, 0.5))}, p99 ${ms(quantile(resolvedAfter, 0.99))}, max ${ms(Math.max(...resolvedAfter))}`);
+
+coordinator.dispose();
+await engine.close();
+fs.rmSync(root, { recursive: true, force: true });

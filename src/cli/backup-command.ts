@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CliOutput } from './cli-output.js';
+import { cliInspection, type CliInspectOptions } from './cli-inspection.js';
+import { parseEngineSpec, type OpenedInstance } from './engine-spec.js';
+import { exitCodeOfOutcome, type ExitCode } from './exit-codes.js';
+import { formatBytes } from './format-bytes.js';
+import { openEmbeddedInstance } from './open-embedded-instance.js';
+import { openEsentInstance, type EsentInstanceOptions } from './open-esent-instance.js';
+import type { ProgressDisplayOptions } from './progress-display.js';
+import { runCliBackup } from './run-cli-backup.js';
+import { UsageError } from './usage-error.js';
+import { waitForSignal } from './wait-for-signal.js';
+
+/** Options of `ese-backup backup` (and `ese-backup inspect`, which adds the inspector). */
+export interface BackupCommandOptions {
+  engine: string;
+  instance: string;
+  to: string;
+  incremental: boolean;
+  truncateLogs: boolean;
+  verify: boolean;
+  readSize?: number;
+  /** MiB/s. */
+  rate?: number;
+  stopAfter?: number;
+  /** esent only: the JetSetSystemParameter values and the databases to attach. */
+  esent: Omit<EsentInstanceOptions, 'name'>;
+  progress: ProgressDisplayOptions | false;
+  /** Serve the live inspector during the run, and after it until Ctrl-C. */
+  inspect?: CliInspectOptions;
+}
+
+/** Opens the instance `--engine` and `--instance` name. */
+async function openInstance(o: BackupCommandOptions): Promise<OpenedInstance> {
+  const spec = parseEngineSpec(o.engine);
+  if (spec.kind === 'embedded') return openEmbeddedInstance(spec.directory, o.instance);
+  return openEsentInstance({ ...o.esent, name: o.instance });
+}
+
+/**
+ * `ese-backup backup`: one full (or `--incremental`) backup of an instance into the set `--to`,
+ * through the coordinator, with progress and the shutdown hook; `--truncate-logs` truncates only
+ * after the set was committed and verified from disk.
+ *
+ * @returns 0 completed (and verified), 130 stopped, 1 failed.
+ * @throws UsageError when `--to` exists or names a dot file; JetError/EsentLoadError opening the instance.
+ * @example
+ * process.exitCode = await backupCommand({ engine: 'embedded:/d', instance: 'demo', to: '/b/full-1', … }, out);
+ */
+export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Promise<ExitCode> {
+  const to = path.resolve(o.to);
+  if (fs.existsSync(to)) throw new UsageError(`--to ${to} already exists: a backup set is never written over`);
+  if (path.basename(to).startsWith('.')) throw new UsageError(`--to ${to}: a set's name must not start with a dot (those are the runs' temporary files)`);
+  const mode = o.incremental ? 'incremental' : 'full';
+  const inspection = o.inspect ? cliInspection(o.inspect) : undefined;
+  const opened = await openInstance(o);
+  try {
+    out.line(`${mode} backup of ${opened.description} -> ${to}`);
+    const run = await runCliBackup({
+      opened,
+      to,
+      mode,
+      truncateLogs: o.truncateLogs,
+      verify: o.verify,
+      progress: o.progress,
+      ...(o.readSize ? { readSize: o.readSize } : {}),
+      ...(o.rate ? { rate: o.rate * 1024 * 1024 } : {}),
+      ...(o.stopAfter !== undefined ? { stopAfter: o.stopAfter } : {}),
+      ...(inspection ? { inspect: inspection.inspect, onCoordinator: async (coordinator) => out.note(`inspector: ${await inspection.start(coordinator)}`) } : {}),
+    });
+    const { result } = run;
+    const code = exitCodeOfOutcome(result.outcome);
+    const manifest = result.set?.manifest;
+    const bytes = manifest?.files.reduce((n, f) => n + f.size, 0) ?? 0;
+    const { c } = out;
+    if (result.outcome === 'completed' && manifest) {
+      const gens = manifest.logGenerations;
+      out.line(`${c.green('completed')} in ${run.seconds.toFixed(1)} s: ${manifest.files.length} files, ${formatBytes(bytes)} (${formatBytes(bytes / Math.max(run.seconds, 0.001))}/s), log generations ${gens ? `${gens.low}-${gens.high}` : 'none'}`
+        + `${result.verification ? (result.verification.ok ? '; verified from disk' : '') : '; not re-verified (--no-verify)'}${result.truncated ? '; logs truncated' : ''}`);
+      out.line(`set: ${result.set!.path}`);
+    } else {
+      const why = result.stopReason ? `${result.stopReason.source}${result.stopReason.detail ? ` ${result.stopReason.detail}` : ''}` : (result.error?.message ?? 'unknown');
+      const ended = { normal: 'End2(Normal)', abort: 'End2(Abort)', none: 'ended before the runner\'s End2 (the shutdown hook\'s End2(Abort), or the engine)', failed: 'End2 failed' }[result.end];
+      out.line(`${result.outcome === 'failed' ? c.red('failed') : c.yellow(result.outcome)}: ${why}; session: ${ended}; nothing under ${to}${result.truncated ? '' : '; no log truncated'}`);
+      if (result.error && result.stopReason) out.line(c.dim(`  (${result.error.message})`));
+    }
+    out.result({
+      command: 'backup',
+      outcome: result.outcome,
+      exitCode: code,
+      engine: opened.description,
+      mode,
+      set: result.set?.path ?? null,
+      files: manifest?.files.map(({ name, role, size, generation }) => ({ name, role, size, ...(generation !== undefined ? { generation } : {}) })) ?? [],
+      bytes,
+      seconds: run.seconds,
+      logGenerations: manifest?.logGenerations ?? null,
+      end: result.end,
+      truncated: result.truncated,
+      verified: result.verification ? result.verification.ok : null,
+      ...(result.verification && !result.verification.ok ? { problems: result.verification.problems } : {}),
+      stopReason: result.stopReason ?? null,
+      signal: run.signal ?? null,
+      error: result.error ?? null,
+      orphansRemoved: result.orphans?.removed ?? [],
+    });
+    if (inspection) {
+      out.note('inspector: still serving; Ctrl-C to exit');
+      await waitForSignal();
+    }
+    run.dispose();
+    return code;
+  } finally {
+    await inspection?.close();
+    await opened.close();
+  }
+}

@@ -1,0 +1,112 @@
+import type { Subscription } from 'rxjs';
+import type { InspectionEvent } from 'xstate';
+import { runBackup, type BackupProgress, type BackupResult } from '../backup/index.js';
+import { createCoordinator, deadline, shutdownHook, type Coordinator } from '../coordinator/index.js';
+import type { OpenedInstance } from './engine-spec.js';
+import { exitCodes } from './exit-codes.js';
+import { showProgress, type ProgressDisplayOptions } from './progress-display.js';
+import { rateLimitedApi } from './rate-limited-api.js';
+
+/** Options of {@link runCliBackup}. */
+export interface CliBackupOptions {
+  opened: OpenedInstance;
+  /** The set's final path (must not exist). */
+  to: string;
+  mode: 'full' | 'incremental';
+  truncateLogs: boolean;
+  /** Re-verify the committed set from disk (always with `truncateLogs`). */
+  verify: boolean;
+  readSize?: number;
+  /** Pace reads to this many bytes per second. */
+  rate?: number;
+  /** Stop the backup after this many milliseconds (a deadline stop source). */
+  stopAfter?: number;
+  /** How long the shutdown hook lets sessions end after the first signal (default 10 s). */
+  graceMs?: number;
+  /** Where progress goes, or `false` for none. */
+  progress: ProgressDisplayOptions | false;
+  /** Sees every progress emission (the demo notes what was committed before the log phase). */
+  onProgress?: (p: BackupProgress) => void;
+  /** xstate's inspection observer, passed to `createCoordinator` (the live inspector's timeline). */
+  inspect?: (event: InspectionEvent) => void;
+  /** Called with the coordinator before Begin, and awaited (the demo watches for the stop, the inspector starts serving). */
+  onCoordinator?: (coordinator: Coordinator) => void | Promise<void>;
+}
+
+/** What {@link runCliBackup} resolves with; `dispose` releases the coordinator once the caller is done with it. */
+export interface CliBackupRun {
+  result: BackupResult;
+  /** The signal that stopped the run, if one did. */
+  signal: NodeJS.Signals | undefined;
+  seconds: number;
+  coordinator: Coordinator;
+  dispose(): void;
+}
+
+/**
+ * One backup as the CLI runs it: a coordinator over the instance's backend (paced by `rate`), the
+ * shutdown hook on SIGINT/SIGTERM (a second signal exits at once with 130), a deadline stop for
+ * `stopAfter`, the progress display, and `runBackup`, which decides the outcome.
+ *
+ * @example
+ * const { result, dispose } = await runCliBackup({ opened, to, mode: 'full', truncateLogs: false, verify: true, progress: false });
+ */
+export async function runCliBackup(options: CliBackupOptions): Promise<CliBackupRun> {
+  const { opened } = options;
+  const api = options.rate ? rateLimitedApi(opened.api, options.rate) : opened.api;
+  const coordinator = createCoordinator({ api, ...(options.inspect ? { inspect: options.inspect } : {}) });
+  coordinator.session(opened.instance, { facts: opened.facts });
+  const hook = shutdownHook({ coordinator, graceMs: options.graceMs ?? 10_000 });
+  let finished = false;
+  // A second signal, or sessions that outlive the grace period: leave now, still as "interrupted".
+  void hook.exitCode.then((code) => {
+    if (code !== 0 && !finished) {
+      process.stderr.write(`ese-backup: ${code === 124 ? 'the backup session did not end in time' : 'second signal'}: exiting now\n`);
+      process.exit(exitCodes.interrupted);
+    }
+  });
+  try {
+    await options.onCoordinator?.(coordinator);
+  } catch (e) {
+    hook.dispose();
+    coordinator.dispose();
+    throw e;
+  }
+  const stops: Subscription[] = [];
+  if (options.stopAfter !== undefined) stops.push(coordinator.stopWhen(deadline(options.stopAfter)));
+  const t0 = performance.now();
+  const run = runBackup({
+    coordinator,
+    instance: opened.instance,
+    to: options.to,
+    mode: options.mode,
+    truncateLogs: options.truncateLogs,
+    verify: options.verify,
+    instanceName: opened.name,
+    ...(options.readSize ? { readSize: options.readSize } : {}),
+  });
+  const display = options.progress ? showProgress(run.progress$, options.progress) : undefined;
+  const tap = options.onProgress ? run.progress$.subscribe(options.onProgress) : undefined;
+  try {
+    const result = await run;
+    return {
+      result,
+      signal: hook.signal,
+      seconds: (performance.now() - t0) / 1000,
+      coordinator,
+      dispose() {
+        hook.dispose();
+        coordinator.dispose();
+      },
+    };
+  } catch (e) {
+    hook.dispose();
+    coordinator.dispose();
+    throw e;
+  } finally {
+    finished = true;
+    display?.stop();
+    tap?.unsubscribe();
+    for (const s of stops) s.unsubscribe();
+  }
+}

@@ -1,0 +1,166 @@
+import { Command, CommanderError, Option } from 'commander';
+import { toolVersion } from '../backup/tool-version.js';
+import { backupCommand, type BackupCommandOptions } from './backup-command.js';
+import { cleanCommand } from './clean-command.js';
+import { CliOutput, type CliStreams } from './cli-output.js';
+import type { CliInspectOptions } from './cli-inspection.js';
+import { demoCommand } from './demo-command.js';
+import { exitCodeOfError, exitCodes, exitCodesHelp } from './exit-codes.js';
+import { listCommand } from './list-command.js';
+import { optionParsers as p } from './option-parsers.js';
+import type { ProgressDisplayOptions } from './progress-display.js';
+import { restoreCommand } from './restore-command.js';
+import { verifyCommand } from './verify-command.js';
+
+type Opts = Record<string, unknown> & { json?: boolean; progress?: boolean };
+
+/**
+ * Runs the `ese-backup` command line `argv` (without node and the script) and resolves with its exit
+ * code (see `exitCodes`): commander parses (`--help` on every command), the command calls the
+ * library, and errors become one line on stderr (and `{ error, exitCode }` on stdout with `--json`).
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+ */
+export async function runCli(argv: string[], streams: CliStreams): Promise<number> {
+  let code: number = exitCodes.ok;
+  const wantsJson = argv.includes('--json');
+  // commander calls an action with the command's arguments, its options, then the command itself.
+  const act = (run: (out: CliOutput, opts: Opts, args: Array<string | string[] | undefined>) => Promise<number>) => async (...a: unknown[]) => {
+    const command = a.at(-1) as Command;
+    const opts = command.opts<Opts>();
+    const out = new CliOutput(streams, { json: opts.json === true });
+    try {
+      code = await run(out, opts, a.slice(0, -2) as Array<string | string[] | undefined>);
+    } catch (e) {
+      code = exitCodeOfError(e);
+      out.error(e, code);
+    }
+  };
+  const progressOf = (opts: Opts, out: CliOutput): ProgressDisplayOptions | false =>
+    opts.progress === false ? false : { stream: streams.stderr, tty: streams.stderr.isTTY === true, color: out.ce.cyan };
+  const inspectOf = (opts: Opts, port: unknown): CliInspectOptions => ({
+    port: typeof port === 'number' ? port : 0,
+    allowStop: opts.allowStop === true,
+    allowNonLoopback: opts.allowNonLoopback === true,
+    ...(typeof opts.host === 'string' ? { host: opts.host } : {}),
+  });
+
+  const program = new Command('ese-backup')
+    .description('Streaming backups of ESE instances that are complete and verified or clearly not, stoppable at any moment.')
+    .version(toolVersion().version)
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({
+      writeOut: (s) => void streams.stdout.write(s),
+      writeErr: (s) => void streams.stderr.write(s),
+      outputError: (s, write) => {
+        write(s);
+        if (wantsJson) streams.stdout.write(`${JSON.stringify({ error: { name: 'UsageError', message: s.trim().replace(/^error: /, '') }, exitCode: exitCodes.usage })}\n`);
+      },
+    })
+    .addHelpText('after', `\n${exitCodesHelp}\n\nProgress goes to stderr (a bar on a TTY, plain lines otherwise); results to stdout, one JSON document with --json. NO_COLOR turns colors off.`);
+  const common = (cmd: Command, progress = false) => {
+    cmd.option('--json', 'print the result as one JSON document on stdout');
+    if (progress) cmd.option('--no-progress', 'no progress output on stderr');
+    return cmd.addHelpText('after', `\n${exitCodesHelp}`);
+  };
+  const backupOptions = (cmd: Command) => cmd
+    .requiredOption('--engine <spec>', 'embedded:DIR (the embedded instance DIR/NAME) or esent (esent.dll, Windows)')
+    .requiredOption('--instance <name>', 'the instance name')
+    .requiredOption('--to <set>', 'the backup set to create (must not exist; its parent holds the sets)')
+    .option('--incremental', 'JET_bitBackupIncremental: logs since the last truncating full backup')
+    .option('--truncate-logs', 'JetTruncateLogInstance once the set is committed and verified from disk')
+    .option('--no-verify', 'do not re-read the committed set from disk (pages are still verified as streamed)')
+    .option('--read-size <bytes>', 'bytes per JetReadFileInstance (default 1 MiB)', p.readSize)
+    .option('--rate <MiB/s>', 'pace the reads', p.positive)
+    .option('--stop-after <ms>', 'stop the backup after this many milliseconds', p.count)
+    .option('--system-path <dir>', 'esent: JET_paramSystemPath', '.')
+    .option('--log-path <dir>', 'esent: JET_paramLogFilePath (default: the system path)')
+    .option('--base-name <xyz>', 'esent: JET_paramBaseName (default edb)')
+    .option('--page-size <bytes>', 'esent: JET_paramDatabasePageSize', p.pageSize)
+    .option('--database <file>', 'esent: a database to attach (repeatable)', p.collect)
+    .option('--esent-library <path>', 'esent: the esent.dll to load (default: the system one)');
+  const backupOf = (opts: Opts, out: CliOutput, inspect?: CliInspectOptions): BackupCommandOptions => ({
+    engine: opts.engine as string,
+    instance: opts.instance as string,
+    to: opts.to as string,
+    incremental: opts.incremental === true,
+    truncateLogs: opts.truncateLogs === true,
+    verify: opts.verify !== false,
+    ...(opts.readSize !== undefined ? { readSize: opts.readSize as number } : {}),
+    ...(opts.rate !== undefined ? { rate: opts.rate as number } : {}),
+    ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter as number } : {}),
+    esent: {
+      systemPath: opts.systemPath as string,
+      databases: (opts.database as string[] | undefined) ?? [],
+      ...(opts.logPath ? { logPath: opts.logPath as string } : {}),
+      ...(opts.baseName ? { baseName: opts.baseName as string } : {}),
+      ...(opts.pageSize ? { pageSize: opts.pageSize as number } : {}),
+      ...(opts.esentLibrary ? { library: opts.esentLibrary as string } : {}),
+    },
+    progress: progressOf(opts, out),
+    ...(inspect ? { inspect } : {}),
+  });
+  const inspectorOptions = (cmd: Command) => cmd
+    .option('--host <addr>', 'inspector: address to bind (default 127.0.0.1)')
+    .option('--allow-stop', 'inspector: serve a STOP button')
+    .option('--allow-non-loopback', 'inspector: allow binding a non-loopback address (it has no authentication)');
+
+  common(inspectorOptions(program.command('demo')
+    .description('the main job: an embedded instance with a live writer, one full backup with progress, stopped by Ctrl-C or --stop-after; then verify and restore, or show that nothing incomplete is visible')
+    .option('--dir <dir>', 'keep the instance DIR/demo, the sets DIR/backups and the restores here (default: a temporary directory, removed)')
+    .option('--size <MiB>', 'database size', p.positive, 256)
+    .option('--stop-after <ms>', 'stop the backup after this many milliseconds', p.count)
+    .option('--rate <MiB/s>', 'pace the backup so it can be watched and stopped (0: full speed)', p.nonNegative, 64)
+    .addOption(new Option('--inspect [port]', 'serve the live inspector on loopback (port 0 or none: any free port), and keep serving after the run until Ctrl-C').argParser(p.port))), true)
+    .action(act(async (out, opts) => demoCommand({
+      ...(opts.dir ? { dir: opts.dir as string } : {}),
+      size: opts.size as number,
+      rate: opts.rate as number,
+      ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter as number } : {}),
+      ...(opts.inspect !== undefined ? { inspect: inspectOf(opts, opts.inspect) } : {}),
+      progress: progressOf(opts, out),
+    }, out)));
+
+  common(backupOptions(program.command('backup').description('one full or incremental streaming backup of an instance into a new backup set')), true)
+    .addHelpText('after', '\nExamples:\n  ese-backup demo --dir ./ese\n  ese-backup backup --engine embedded:./ese --instance demo --to ./ese/backups/full-2 --truncate-logs\n  ese-backup backup --engine embedded:./ese --instance demo --to ./ese/backups/incr-1 --incremental')
+    .action(act(async (out, opts) => backupCommand(backupOf(opts, out), out)));
+
+  common(inspectorOptions(backupOptions(program.command('inspect')
+    .description('a backup (as `backup`) with the live inspector: each chart, the calls allowed now, the timeline; keeps serving after the run until Ctrl-C')
+    .option('--port <port>', 'inspector port (default 0: any free port)', p.port, 0))), true)
+    .action(act(async (out, opts) => backupCommand(backupOf(opts, out, inspectOf(opts, opts.port)), out)));
+
+  common(program.command('verify')
+    .description('verify backup sets (manifest, sizes, SHA-256, every page checksum, log headers and generations) or single ESE files')
+    .argument('[sets...]', 'backup set directories')
+    .option('--file <path...>', 'single ESE files (database, log, checkpoint; .gz accepted)'))
+    .action(act(async (out, opts, [sets]) => verifyCommand({ sets: (sets as string[] | undefined) ?? [], files: (opts.file as string[] | undefined) ?? [] }, out)));
+
+  common(program.command('restore')
+    .description('verify a full set (and the incrementals after it, in order), then restore it with the embedded engine into DIR and replay the logs')
+    .argument('<sets...>', 'the full set, then incremental sets')
+    .requiredOption('--to <dir>', 'an empty or absent directory for the restored instance'))
+    .action(act(async (out, opts, [sets]) => restoreCommand({ sets: (sets as string[] | undefined) ?? [], to: opts.to as string }, out)));
+
+  common(program.command('clean')
+    .description('remove what killed runs left in a backup directory (temporary directories, stale locks); committed sets are never touched')
+    .argument('<dir>', 'the directory holding backup sets'))
+    .action(act(async (out, _opts, [dir]) => cleanCommand(dir as string, out)));
+
+  common(program.command('list')
+    .description('the committed backup sets in a directory: mode, size, log generations, start time, verified or not')
+    .argument('<dir>', 'the directory holding backup sets')
+    .option('--no-verify', 'do not read the sets to verify them'))
+    .action(act(async (out, opts, [dir]) => listCommand(dir as string, { verify: opts.verify !== false }, out)));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    // --help and --version exit 0; every parse error is a usage error.
+    return e.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+  }
+  return code;
+}

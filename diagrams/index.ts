@@ -1,0 +1,15 @@
+export { activeStates } from './active-states.js';
+export { chartGraph } from './chart-graph.js';
+export type { ChartEdge, ChartGraph, ChartState } from './chart-graph.js';
+export { diagramFiles, regenerateCommand } from './diagram-files.js';
+export type { DiagramFile } from './diagram-files.js';
+export { edgeScope } from './edge-scope.js';
+export { eventLabel } from './event-label.js';
+export { implementationName } from './implementation-name.js';
+export { machineCatalog } from './machine-catalog.js';
+export type { CatalogEntry } from './machine-catalog.js';
+export { renderSvg } from './render-svg.js';
+export { toDot } from './to-dot.js';
+export type { DotOptions } from './to-dot.js';
+export { toMermaid } from './to-mermaid.js';
+export type { MermaidOptions } from './to-mermaid.js';

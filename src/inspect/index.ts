@@ -1,0 +1,11 @@
+export { createInspector } from './create-inspector.js';
+export type { Inspector, InspectorOptions } from './create-inspector.js';
+export { createTimeline } from './create-timeline.js';
+export type { Timeline, TimelineOptions } from './create-timeline.js';
+export type { TimelineEntry, TimelineKind } from './timeline-entry.js';
+export type { InspectorData } from './inspector-data.js';
+export type { InstanceView } from './instance-view.js';
+export type { CallVerdict } from './allowed-calls.js';
+export { allowedCalls } from './allowed-calls.js';
+export { stopSourceLabel } from './stop-source-label.js';
+export { isLoopbackHost } from './is-loopback-host.js';

@@ -13,8 +13,6 @@ export interface OpenBackupFile {
   /** Database: pages 1..lastPgno as on disk at Open. */
   lastPgno?: number;
   trailer?: Uint8Array;
-  /** Database: the next chunk, being read ahead on the thread pool. */
-  ahead?: { position: number; length: number; buffer: Uint8Array; done: Promise<number> };
   /** Log: its generation, and from the first read its descriptor and stream verifier. */
   generation?: number;
   fd?: number;

@@ -9,7 +9,6 @@ import { encodeStreamRecord, REC_HEADER, RecordStreamParser, type StreamRecord }
 import { LogOp } from './log-record.js';
 
 const fdatasync = promisify(fs.fdatasync);
-const read = promisify(fs.read);
 
 /** A key's latest change: its value, or undefined once deleted (kept so replay cannot resurrect it). */
 export interface IndexEntry {
@@ -248,17 +247,6 @@ export class DatabaseFile {
   /** Read bytes of the file as it is on disk (header, shadow and data pages share file offsets with the stream). */
   readAt(buffer: Uint8Array, offset: number, length: number, position: number): number {
     return fs.readSync(this.fd, buffer, offset, length, position);
-  }
-
-  /** Read `length` bytes at `position` on the thread pool (a backup's read-ahead); resolves with the bytes read. */
-  async readAtAsync(buffer: Uint8Array, length: number, position: number): Promise<number> {
-    let got = 0;
-    while (got < length) {
-      const { bytesRead } = await read(this.fd, buffer, got, length - got, position + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return got;
   }
 
   /** Flush, mark the header clean and close. */

@@ -78,7 +78,7 @@ export function openFile(inst: EmbeddedInstance, file: string): JetOpenFileResul
 }
 
 /** JetReadFileInstance: the next bytes of the open file, verified; 0 at EOF. */
-export async function readFile(inst: EmbeddedInstance, handle: bigint, buffer: Uint8Array): Promise<number> {
+export function readFile(inst: EmbeddedInstance, handle: bigint, buffer: Uint8Array): number {
   const name = api.readFile;
   const b = inst.backup;
   checkSession(inst, name);
@@ -95,60 +95,31 @@ export async function readFile(inst: EmbeddedInstance, handle: bigint, buffer: U
   }
   if (o.offset >= o.size) return 0;
   const n = Math.min(buffer.length, o.size - o.offset);
-  if (o.kind === 'database') await readDatabase(inst, o, buffer, n);
+  if (o.kind === 'database') readDatabase(inst, o, buffer, n);
   else readLog(inst, o, buffer, n);
   o.offset += n;
   if (o.offset >= o.size && o.kind === 'log') b.readToEof.add(o.generation as number);
   return n;
 }
 
-async function readDatabase(inst: EmbeddedInstance, o: OpenBackupFile, buffer: Uint8Array, n: number): Promise<void> {
+function readDatabase(inst: EmbeddedInstance, o: OpenBackupFile, buffer: Uint8Array, n: number): void {
   const P = inst.config.pageSize;
-  const db = o.db as NonNullable<OpenBackupFile['db']>;
-  const start = o.offset;
   const trailerAt = o.size - P;
-  const fromDisk = Math.max(0, Math.min(n, trailerAt - start));
-  const ahead = o.ahead;
-  o.ahead = undefined;
-  let prefetched = false;
-  if (ahead && ahead.position === start && ahead.length >= fromDisk && fromDisk > 0) {
-    if ((await ahead.done) >= fromDisk) {
-      buffer.set(ahead.buffer.subarray(0, fromDisk), 0);
-      prefetched = true;
-    }
-    if (inst.backup.open !== o) fail(api.readFile, JET_err.InvalidParameter, 'the file was closed while the read was in flight', o.path);
-  }
-  if (!prefetched) readPages(db, buffer, fromDisk, start);
-  if (fromDisk < n) buffer.set(o.trailer as Uint8Array, fromDisk);
-  let bad = findBadPage(buffer.subarray(0, n), start / P, P, trailerAt / P);
-  if (bad >= 0 && prefetched) {
-    // A read-ahead may have raced a checkpoint writing that page: read it again, in step with the writer.
-    readPages(db, buffer, fromDisk, start);
-    bad = findBadPage(buffer.subarray(0, n), start / P, P, trailerAt / P);
-  }
-  if (bad >= 0) {
-    inst.backup.closeOpen();
-    const index = start / P + bad;
-    fail(api.readFile, JET_err.ReadVerifyFailure, `page ${index < 2 ? (index === 0 ? 'header' : 'shadow') : `pgno ${index - 1}`} fails its checksum; the file is closed`, o.path);
-  }
-  // Read the next chunk ahead on the thread pool while the client writes this one.
-  const next = start + n;
-  const length = Math.min(buffer.length, trailerAt - next);
-  if (length > 0) {
-    const into = ahead && ahead.buffer.length >= length ? ahead.buffer : new Uint8Array(buffer.length);
-    o.ahead = { position: next, length, buffer: into, done: db.readAtAsync(into, length, next).catch(() => 0) };
-  }
-}
-
-/** Synchronous page reads: atomic with respect to a checkpoint's (synchronous) page writes. */
-function readPages(db: NonNullable<OpenBackupFile['db']>, buffer: Uint8Array, length: number, position: number): void {
+  const fromDisk = Math.max(0, Math.min(n, trailerAt - o.offset));
   let got = 0;
-  while (got < length) {
-    const r = db.readAt(buffer, got, length - got, position + got);
+  while (got < fromDisk) {
+    const r = (o.db as NonNullable<OpenBackupFile['db']>).readAt(buffer, got, fromDisk - got, o.offset + got);
     if (r === 0) break;
     got += r;
   }
-  buffer.fill(0, got, length); // pages not yet on disk read as uninitialized (valid) pages
+  buffer.fill(0, got, fromDisk); // pages not yet on disk read as uninitialized (valid) pages
+  if (fromDisk < n) buffer.set(o.trailer as Uint8Array, fromDisk);
+  const bad = findBadPage(buffer.subarray(0, n), o.offset / P, P, trailerAt / P);
+  if (bad >= 0) {
+    inst.backup.closeOpen();
+    const index = o.offset / P + bad;
+    fail(api.readFile, JET_err.ReadVerifyFailure, `page ${index < 2 ? (index === 0 ? 'header' : 'shadow') : `pgno ${index - 1}`} fails its checksum; the file is closed`, o.path);
+  }
 }
 
 function readLog(inst: EmbeddedInstance, o: OpenBackupFile, buffer: Uint8Array, n: number): void {

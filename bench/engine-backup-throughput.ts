@@ -5,7 +5,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmbeddedEngine, JET_bit, type EmbeddedEngine, type JetInstance } from '../src/index.js';
@@ -18,25 +17,17 @@ const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
 /** One full backup through the API; resolves with the bytes streamed and the files they came from. */
 async function backupThroughApi(engine: EmbeddedEngine, inst: JetInstance, readSize: number, to: string): Promise<{ bytes: number; files: string[] }> {
   fs.mkdirSync(to);
-  // Two buffers: the next read (and its page verification) runs while the last chunk is being written.
-  const buffers = [new Uint8Array(readSize), new Uint8Array(readSize)] as const;
+  // One buffer, synchronous writes: measured side by side, an async write pipeline gains nothing on
+  // page-cache-resident files and costs a thread-pool round trip per chunk.
+  const buffer = new Uint8Array(readSize);
   let bytes = 0;
   const files: string[] = [];
   const copy = async (file: string) => {
     files.push(file);
     const { handle } = await engine.openFile(inst, file);
-    const fd = await fsp.open(path.join(to, path.basename(file)), 'w');
-    let writing: Promise<unknown> = Promise.resolve();
-    for (let i = 0, position = 0; ; i++) {
-      const buffer = i & 1 ? buffers[1] : buffers[0];
-      const n = await engine.readFile(inst, handle, buffer);
-      await writing;
-      if (n === 0) break;
-      writing = fd.write(buffer, 0, n, position);
-      position += n;
-      bytes += n;
-    }
-    await fd.close();
+    const fd = fs.openSync(path.join(to, path.basename(file)), 'w');
+    for (let n, position = 0; (n = await engine.readFile(inst, handle, buffer)) > 0; position += n, bytes += n) fs.writeSync(fd, buffer, 0, n, position);
+    fs.closeSync(fd);
     await engine.closeFile(inst, handle);
   };
   await engine.beginExternalBackup(inst);

@@ -7,7 +7,7 @@ import { createEmbeddedEngine } from '../../src/engine/index.js';
 import type { EmbeddedDatabase, EmbeddedEngine, InstanceOptions } from '../../src/engine/embedded-engine-api.js';
 import type { JetInstance } from '../../src/jet/index.js';
 
-export { eseRealDir, eseRealFiles, readEseReal, seeded } from '../engine/format/ese-fixtures.js';
+export { eseRealDir, eseRealFiles, goodDatabases, readEseReal, seeded } from '../engine/format/ese-fixtures.js';
 
 /** A real temp directory, removed when the current test finishes. */
 export async function tempDir(prefix = 'ese-backup-test-'): Promise<string> {

@@ -4,16 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { verifyEseBytes } from '../../src/engine/format/verify-ese-bytes.js';
 import { EseFileVerifier, verifyEseFile } from '../../src/backup/index.js';
-import { eseRealDir, eseRealFiles, readEseReal, seeded, tempDir } from './helpers.js';
+import { eseRealDir, eseRealFiles, goodDatabases, readEseReal, seeded, tempDir } from './helpers.js';
 
-// The fixtures' README: page size, state, data pages with content; all verify.
-const goodDatabases = [
-  ['museum_win10_rathbunvm_clean_SRUDB.dat', 4096, 3, 104],
-  ['museum_win11_rathbunvm_dirty_SRUDB.dat', 4096, 2, 482],
-  ['museum_w2012r2_ual_Current.mdb', 4096, 2, 89],
-  ['goese_qmgr.db', 16384, 2, 43],
-  ['museum_win10_search_clean_Windows.edb.gz', 32768, 3, 211],
-] as const;
 
 const headers = [
   ['museum_win10_rathbunvm_clean_SRU.log', 'log', 9],

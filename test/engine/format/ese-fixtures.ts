@@ -58,3 +58,12 @@ export function seeded(seed: number): { u32(): number; below(n: number): number;
     },
   };
 }
+
+/** The fixtures' README table: name, page size, state, data pages with content; all of them verify. */
+export const goodDatabases = [
+  ['museum_win10_rathbunvm_clean_SRUDB.dat', 4096, 3, 104],
+  ['museum_win11_rathbunvm_dirty_SRUDB.dat', 4096, 2, 482],
+  ['museum_w2012r2_ual_Current.mdb', 4096, 2, 89],
+  ['goese_qmgr.db', 16384, 2, 43],
+  ['museum_win10_search_clean_Windows.edb.gz', 32768, 3, 211],
+] as const;

@@ -2,16 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ESE_PAGE_SIZES } from '../../../src/engine/format/ese-format.js';
 import { verifyEseBytes } from '../../../src/engine/format/verify-ese-bytes.js';
 import { databaseImage } from './database-image.js';
-import { misaligned, readEseReal, seeded } from './ese-fixtures.js';
+import { goodDatabases, misaligned, readEseReal, seeded } from './ese-fixtures.js';
 
-// The fixtures' README table: page size, state, data pages with content; all of them verify.
-const goodDatabases = [
-  ['museum_win10_rathbunvm_clean_SRUDB.dat', 4096, 3, 104],
-  ['museum_win11_rathbunvm_dirty_SRUDB.dat', 4096, 2, 482],
-  ['museum_w2012r2_ual_Current.mdb', 4096, 2, 89],
-  ['goese_qmgr.db', 16384, 2, 43],
-  ['museum_win10_search_clean_Windows.edb.gz', 32768, 3, 211],
-] as const;
 
 describe('verifyEseBytes on real Windows databases', () => {
   it.each(goodDatabases)('%s: %i-byte pages, state %i, %i pages with content, all verify', (name, pageSize, state, content) => {

@@ -24,7 +24,8 @@ export interface BackupProgress {
 
 /**
  * The runner's counters behind `progress$`: it adds files as ESE lists them and bytes as they are
- * written, and hands a fresh snapshot to `emit` at each step.
+ * read (the last few chunks may still be on their way to the set: only a `completed` outcome says the
+ * set holds them), and hands a fresh snapshot to `emit` at each step.
  *
  * @example
  * const p = new ProgressTracker((s) => subject.next(s)); p.listed([['/db/a.edb', 8192]]); p.opened('/db/a.edb', 20480);
@@ -58,7 +59,7 @@ export class ProgressTracker {
     this.update({ file, fileBytes: 0, fileTotal: size });
   }
 
-  /** `n` more bytes of the open file were written. */
+  /** `n` more bytes of the open file were read and handed on to be hashed and written. */
   wrote(n: number): void {
     this.state.fileBytes += n;
     this.state.bytesDone += n;

@@ -7,10 +7,18 @@ import { JET_bit, JET_err, isJetError, type JetBackupApi, type JetInstance } fro
 import type { BackupManifest } from './backup-manifest.js';
 import type { BackupOutcomeKind, ProgressTracker } from './backup-progress.js';
 import { BackupSetWriter } from './backup-set-writer.js';
+import { hashableBuffer, warmChunkHasher } from './chunk-hasher.js';
 import { cleanOrphans } from './clean-orphans.js';
-import { copyBackupFile } from './copy-backup-file.js';
+import { ChunkBufferPool, copyBackupFile } from './copy-backup-file.js';
 import type { BackupResult, RunBackupOptions } from './run-backup-options.js';
 import { verifyBackupSet } from './verify-backup-set.js';
+
+/** Bytes per JetReadFileInstance unless `readSize` says otherwise. */
+const DEFAULT_READ_SIZE = 1024 * 1024;
+/** Read buffers: one is read into while the chunks of the others are hashed and written. */
+const PIPELINE_DEPTH = 4;
+/** Copied files finishing (last writes, fdatasync, digest) at once while the next ones are read. */
+const MAX_FINISHING = 4;
 
 const sizeOnDisk = (file: string): number => {
   try {
@@ -35,6 +43,8 @@ export class BackupRunner {
   /** The run's own record: files ESE listed (GetAttachInfo, GetLogInfo) and those read to EOF and closed. */
   private readonly listed: string[] = [];
   private readonly copied = new Set<string>();
+  /** Sinks being created and copied files being finished (last writes, fdatasync, digest) in the background. */
+  private readonly background: Promise<unknown>[] = [];
   private reason: BackupOutcomeKind | undefined;
   private error: Error | undefined;
   private stopReason: StopReason | undefined;
@@ -74,6 +84,7 @@ export class BackupRunner {
     } catch (e) {
       this.fail(e);
       if (this.began && this.result.end === 'none') await this.end(JET_bit.BackupEndAbort);
+      await this.settleBackground();
       await writer?.discard().catch(() => undefined);
     } finally {
       watch.unsubscribe();
@@ -85,27 +96,54 @@ export class BackupRunner {
     return { outcome, ...this.result, ...(this.error ? { error: this.error } : {}), ...(this.stopReason ? { stopReason: this.stopReason } : {}) };
   }
 
-  /** Begin, then every database (full) and every log of GetLogInfo, each read to EOF and closed. */
+  /**
+   * Begin, then every database (full) and every log of GetLogInfo, each read to EOF and closed. A
+   * copied file is finished in the background (its last chunks hashed and written, fdatasync, digest)
+   * while the next one is read; every file is durable before this returns.
+   */
   private async copy(writer: BackupSetWriter): Promise<void> {
+    await this.copyFiles(writer);
+    // Every file durable before End(Normal) and the commit; a failed one fails the run. A stopped run
+    // ends its session first and waits for the background work after (`settleBackground`), before the discard.
+    if (this.reason === undefined) await this.settleBackground();
+  }
+
+  /** Track work that must settle before End, commit or discard; its failure fails the run. */
+  private inBackground<T>(work: Promise<T>): Promise<T> {
+    work.catch(() => undefined); // handled: settleBackground raises it
+    this.background.push(work);
+    return work;
+  }
+
+  /** Wait for the background work (sinks opening, files finishing); a failed one fails the run. */
+  private async settleBackground(): Promise<void> {
+    const work = this.background.splice(0);
+    for (const r of await Promise.allSettled(work)) if (r.status === 'rejected') this.fail(r.reason);
+  }
+
+  private async copyFiles(writer: BackupSetWriter): Promise<void> {
     const { mode } = this.options;
-    const readSize = this.options.readSize ?? 1024 * 1024;
-    const buffers = [new Uint8Array(readSize), new Uint8Array(readSize)] as const;
+    warmChunkHasher();
+    const pool = new ChunkBufferPool(PIPELINE_DEPTH, this.options.readSize ?? DEFAULT_READ_SIZE, hashableBuffer);
     await this.session.beginExternalBackup(this.inst, mode === 'incremental' ? JET_bit.BackupIncremental : 0);
     this.began = true;
     this.checkStop(); // a stop that came while Begin was in flight applies to this session
+    const finishing = new Set<Promise<void>>();
     const copyAll = async (files: string[], role: 'db' | 'log', generationOf: (file: string, i: number) => number | undefined) => {
       this.listed.push(...files);
       this.progress.listed(files.map((f) => [f, sizeOnDisk(f)] as const), role === 'db' ? 'databases' : 'logs');
       for (const [i, file] of files.entries()) {
         if (this.reason !== undefined) return;
         let first = true;
+        // The destination file is created while ESE opens the source.
+        const sink = this.inBackground(writer.addFile(path.basename(file), role, file, generationOf(file, i)));
         const copied = await copyBackupFile(file, {
           session: this.session,
           inst: this.inst,
-          buffers,
+          pool,
           sink: async (size) => {
             this.progress.opened(file, size);
-            return writer.addFile(path.basename(file), role, file, generationOf(file, i));
+            return sink;
           },
           onChunk: (n, chunk) => {
             if (first && chunk.length >= 4096) this.learnPageSize(chunk, role);
@@ -114,10 +152,19 @@ export class BackupRunner {
           },
           interrupted: () => this.reason !== undefined,
         });
-        if (copied.end !== 'eof') return void (await copied.sink?.discard());
-        await copied.sink.close();
+        // Stopped or aborted: End2(Abort) comes first; the writer's discard removes this sink after it.
+        if (copied.end !== 'eof') return;
         this.copied.add(file);
         this.progress.closed();
+        // The file's last chunks, fdatasync and digest finish while the next files are read. A few at a
+        // time: many small logs then share journal commits, and the thread pool keeps room for the copy.
+        while (finishing.size >= MAX_FINISHING) await Promise.race(finishing);
+        const finished = this.inBackground(copied.drained.then(() => copied.sink.close())).then(
+          () => undefined,
+          () => undefined,
+        );
+        finishing.add(finished);
+        void finished.then(() => finishing.delete(finished));
       }
     };
     if (mode === 'full') await copyAll(await this.session.getAttachInfo(this.inst), 'db', () => undefined);
@@ -135,6 +182,7 @@ export class BackupRunner {
     }
     if (this.reason !== undefined) {
       await this.end(JET_bit.BackupEndAbort);
+      await this.settleBackground();
       await writer.discard();
       return;
     }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { syncDirectory } from '../engine/log-writer.js';
-import { BackupFileSink } from './backup-file-sink.js';
+import { BackupFileSink, type BackupFileSinkOptions } from './backup-file-sink.js';
 import { ownBackupLock, writeBackupLock } from './backup-lock.js';
 import { MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, serializeBackupManifest, type BackupManifest, type BackupManifestFile } from './backup-manifest.js';
 import { backupSetPaths, type BackupSetPaths } from './backup-set-names.js';
@@ -12,6 +12,8 @@ import { toolVersion } from './tool-version.js';
 export interface BackupSetWriterOptions {
   /** The set's final directory; it must not exist. Its parent is created if needed. */
   to: string;
+  /** How each file is written (background fdatasync interval). */
+  sink?: BackupFileSinkOptions;
   mode: BackupManifest['mode'];
   instance: BackupManifest['instance'];
   /** When the run began (default now). */
@@ -39,7 +41,8 @@ export class BackupSetBusyError extends Error {
  * await w.commit({ pageSize: 4096, logGenerations: { low: 3, high: 5 } }); await w.release();
  */
 export class BackupSetWriter {
-  private readonly files: BackupManifestFile[] = [];
+  /** Manifest entries in the order the files were added, each set once its file closed. */
+  private readonly slots: (BackupManifestFile | undefined)[] = [];
   private readonly open = new Set<BackupFileSink>();
   private readonly names = new Set<string>();
   private state: 'writing' | 'committed' | 'discarded' = 'writing';
@@ -47,7 +50,7 @@ export class BackupSetWriter {
 
   private constructor(
     readonly paths: BackupSetPaths,
-    private readonly options: Required<BackupSetWriterOptions>,
+    private readonly options: BackupSetWriterOptions & { startTime: Date },
   ) {}
 
   /**
@@ -77,9 +80,9 @@ export class BackupSetWriter {
     return this.state === 'committed';
   }
 
-  /** Manifest entries of the files closed so far, in the order they were closed. */
+  /** Manifest entries of the files closed so far, in the order they were added. */
   get entries(): readonly BackupManifestFile[] {
-    return this.files;
+    return this.slots.filter((f): f is BackupManifestFile => f !== undefined);
   }
 
   /** Start a file of the set; a name already used gets a numeric prefix (two databases of the same name). */
@@ -91,10 +94,17 @@ export class BackupSetWriter {
     const file = path.join(this.paths.temporary, unique);
     const handle = await fsp.open(file, 'wx');
     const entry = { name: unique, role, source, ...(generation === undefined ? {} : { generation }) };
-    const sink = new BackupFileSink(file, handle, entry, (done) => {
-      this.open.delete(sink);
-      this.files.push(done);
-    });
+    const slot = this.slots.push(undefined) - 1;
+    const sink = new BackupFileSink(
+      file,
+      handle,
+      entry,
+      (done) => {
+        this.open.delete(sink);
+        this.slots[slot] = done;
+      },
+      this.options.sink,
+    );
     this.open.add(sink);
     return sink;
   }
@@ -108,6 +118,7 @@ export class BackupSetWriter {
     if (this.state !== 'writing') throw new Error(`backup set ${this.paths.final}: commit after ${this.state}`);
     if (this.open.size > 0) throw new Error(`backup set ${this.paths.final}: ${this.open.size} file(s) still open`);
     const { mode, instance, startTime } = this.options;
+    const files = this.entries;
     const text = serializeBackupManifest({
       format: MANIFEST_FORMAT,
       version: MANIFEST_VERSION,
@@ -118,7 +129,7 @@ export class BackupSetWriter {
       startTime: startTime.toISOString(),
       endTime: new Date().toISOString(),
       tool: toolVersion(),
-      files: [...this.files.filter((f) => f.role === 'db'), ...this.files.filter((f) => f.role === 'log').sort((a, b) => (a.generation ?? 0) - (b.generation ?? 0))],
+      files: [...files.filter((f) => f.role === 'db'), ...files.filter((f) => f.role === 'log').sort((a, b) => (a.generation ?? 0) - (b.generation ?? 0))],
     });
     const file = await fsp.open(path.join(this.paths.temporary, MANIFEST_NAME), 'wx');
     try {

@@ -1,66 +1,141 @@
 import type { JetBackupApi, JetInstance } from '../jet/index.js';
 import type { BackupFileSink } from './backup-file-sink.js';
 
+/**
+ * The read buffers of a run, shared by its files: a buffer is handed out to be read into and comes
+ * back once its chunk was hashed and written, so the chunks of one file may still be on their way
+ * while the next file is read.
+ *
+ * @example
+ * const pool = new ChunkBufferPool(4, 1024 * 1024, hashableBuffer);
+ * const buffer = await pool.acquire(); ...; pool.release(buffer);
+ */
+export class ChunkBufferPool {
+  private readonly free: Uint8Array[];
+  private readonly waiting: ((buffer: Uint8Array) => void)[] = [];
+
+  constructor(
+    count: number,
+    /** Bytes per buffer: the read size. */
+    readonly size: number,
+    allocate: (size: number) => Uint8Array = (n) => new Uint8Array(n),
+  ) {
+    if (!Number.isSafeInteger(count) || count < 2) throw new RangeError(`ChunkBufferPool: at least two buffers, got ${count}`);
+    this.free = Array.from({ length: count }, () => allocate(size));
+  }
+
+  /** A free buffer, at once or as soon as one comes back (first come, first served). */
+  acquire(): Promise<Uint8Array> {
+    const buffer = this.free.pop();
+    return buffer ? Promise.resolve(buffer) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Give a buffer back: its chunk is done with. */
+  release(buffer: Uint8Array): void {
+    const next = this.waiting.shift();
+    if (next) next(buffer);
+    else this.free.push(buffer);
+  }
+}
+
 /** What {@link copyBackupFile} needs besides the file: where to write, the read buffers, and when to give up. */
 export interface CopyBackupFileOptions {
   session: JetBackupApi;
   inst: JetInstance;
-  /** Two buffers of the read size (a multiple of the page size): one is read while the other is written. */
-  buffers: readonly [Uint8Array, Uint8Array];
+  /**
+   * The read buffers (a multiple of the page size each): one is read into while the chunks in the
+   * others are hashed and written. Buffers from `hashableBuffer` are hashed off-thread.
+   */
+  pool: ChunkBufferPool;
   /** Opens the destination once the source is open, with the size Open announced. */
   sink: (size: number) => Promise<BackupFileSink>;
-  /** Called once each chunk was written (synchronously: the chunk's buffer is read into again later). */
+  /** Called with each chunk as it was read, in file order, before it goes to the sink (synchronously: a throw fails the copy). */
   onChunk?: (n: number, chunk: Uint8Array) => void;
   /** Asked before every read: `true` ends the copy early (the file is still closed). */
   interrupted?: () => boolean;
 }
 
-/** How a copy ended: `eof` read to 0 bytes and closed; `interrupted` given up before EOF (closed when possible). */
-export type CopyBackupFileResult = { end: 'eof'; sink: BackupFileSink } | { end: 'interrupted'; sink: BackupFileSink | undefined };
+/**
+ * How a copy ended: `eof` read to 0 bytes and closed, with `drained` settling once every chunk was
+ * hashed and written (rejecting with a write's or a hash's error); `interrupted` given up before EOF
+ * (closed when possible).
+ */
+export type CopyBackupFileResult = { end: 'eof'; sink: BackupFileSink; drained: Promise<void> } | { end: 'interrupted'; sink: BackupFileSink | undefined };
 
 /**
- * Streams one file through the ESE session into a sink: Open, Read until 0 bytes, Close. Two buffers
- * are pipelined: the next `JetReadFileInstance` runs while the previous chunk is written. The file is
- * closed whatever happens (Close is allowed after a stop); a read error (-801 after a stop, -1018, -612)
- * is raised after the close, with the sink left for the caller to discard.
+ * Streams one file through the ESE session into a sink: Open, Read until 0 bytes, Close. The reads
+ * are pipelined over the pool's buffers: while `JetReadFileInstance` fills one, the chunks in the
+ * others are hashed and written; a buffer goes back to the pool once its chunk is done. The ESE file
+ * is closed as soon as the last read answered 0 bytes, with chunks possibly still on their way to the
+ * sink (`drained` tells when they arrived), so the next file can be opened meanwhile. The ESE file is
+ * closed whatever happens (Close is allowed after a stop); a read error (-801 after a stop, -1018,
+ * -612) or a write error is raised after the close, with the sink left for the caller to discard.
+ *
+ * When the copy ends early (interrupted or an error), chunks may still be in flight in the sink;
+ * `discard` waits for the write under way (not for the hashing), and a stopped run reads nothing more.
  *
  * ESE rule (reference §3): one file open at a time; read to EOF (0 bytes) and closed is what counts
  * as copied; Close is not checked against the stop flag.
  *
- * @throws JetError from Open, Read or Close (Close errors only when the copy itself succeeded).
+ * @throws JetError from Open, Read or Close (Close errors only when the copy itself succeeded); the sink's write error.
  * @example
- * const { end, sink } = await copyBackupFile(db, { session, inst, buffers, sink: () => writer.addFile('a.edb', 'db', db) });
+ * const r = await copyBackupFile(db, { session, inst, pool, sink: () => writer.addFile('a.edb', 'db', db) });
+ * if (r.end === 'eof') { await r.drained; await r.sink.close(); }
  */
 export async function copyBackupFile(source: string, options: CopyBackupFileOptions): Promise<CopyBackupFileResult> {
-  const { session, inst, buffers, onChunk, interrupted } = options;
+  const { session, inst, pool, onChunk, interrupted } = options;
   const { handle, size } = await session.openFile(inst, source);
   let sink: BackupFileSink | undefined;
-  let writing: Promise<void> = Promise.resolve();
   let end: 'eof' | 'interrupted' = 'interrupted';
+  /** Settles once every chunk handed to the sink so far is done, in file order; never rejects. */
+  let chain: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | undefined;
   try {
     sink = await options.sink(Number(size));
-    for (let i = 0; !interrupted?.(); i++) {
-      const buffer = buffers[i & 1]!;
-      const n = await session.readFile(inst, handle, buffer);
-      await writing;
+    const target = sink;
+    while (!failure && !interrupted?.()) {
+      const buffer = await pool.acquire();
+      if (failure || interrupted?.()) {
+        pool.release(buffer);
+        break;
+      }
+      let n: number;
+      try {
+        n = await session.readFile(inst, handle, buffer);
+      } catch (e) {
+        pool.release(buffer);
+        throw e;
+      }
       if (n === 0) {
+        pool.release(buffer);
         end = 'eof';
         break;
       }
       const chunk = buffer.subarray(0, n);
-      const target = sink;
-      writing = target.write(chunk).then(() => onChunk?.(n, chunk));
+      try {
+        onChunk?.(n, chunk);
+      } catch (e) {
+        pool.release(buffer);
+        throw e;
+      }
+      const written = target.write(chunk).then(
+        () => undefined,
+        (error: unknown) => void (failure ??= { error }),
+      );
+      chain = Promise.all([chain, written]).then(() => pool.release(buffer));
     }
-    await writing;
   } catch (e) {
-    await writing.catch(() => undefined);
     await session.closeFile(inst, handle).catch(() => undefined);
     throw e;
   }
-  if (end === 'interrupted') {
+  if (end === 'interrupted' || failure) {
     await session.closeFile(inst, handle).catch(() => undefined);
-    return { end, sink };
+    if (failure) throw failure.error;
+    return { end: 'interrupted', sink };
   }
   await session.closeFile(inst, handle);
-  return { end, sink: sink! };
+  const drained = chain.then(() => {
+    if (failure) throw failure.error;
+  });
+  return { end, sink: sink!, drained };
 }

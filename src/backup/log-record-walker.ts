@@ -48,8 +48,7 @@ export class LogRecordWalker {
     this.pos += i;
     while (i < chunk.length && this.state !== 'broken') {
       if (this.state === 'tail') {
-        let at = i;
-        while (at < chunk.length && chunk[at] === 0) at++;
+        const at = firstNonZero(chunk, i);
         this.pos += at - i;
         i = at;
         if (i === chunk.length) break;
@@ -121,6 +120,21 @@ export class LogRecordWalker {
     this.problems.push({ offset: this.recordStart, reason });
     this.state = 'broken';
   }
+}
+
+const ZEROS = Buffer.alloc(ESE_FILE_HEADER_SIZE);
+
+/** The index of the first non-zero byte of `bytes` from `from` on, or `bytes.length`: memcmp a page at a time (a log is mostly zero tail). */
+function firstNonZero(bytes: Uint8Array, from: number): number {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = from;
+  while (at < bytes.length) {
+    const end = Math.min(bytes.length, at + ZEROS.length);
+    if (ZEROS.compare(view, at, end, 0, end - at) !== 0) break;
+    at = end;
+  }
+  while (at < bytes.length && bytes[at] === 0) at++;
+  return at;
 }
 
 function readU32(bytes: Uint8Array, at: number): number {

@@ -35,3 +35,68 @@ export async function* readFileChunks(path: string, options: ReadFileChunksOptio
     await file.close();
   }
 }
+
+/** Options of {@link forEachFileChunk}. */
+export interface ForEachFileChunkOptions {
+  /**
+   * The read buffers, at least two of the same size (the chunk size): while `onChunk` handles one
+   * chunk, the next is read into another. Default: two of 1 MiB.
+   */
+  buffers?: readonly Uint8Array[];
+}
+
+/**
+ * Reads a file in order, handing each chunk to `onChunk` while the next read already runs. `onChunk`
+ * may return a promise (the chunk being hashed elsewhere, say): its buffer is read into again only
+ * once that settled, so with more than two buffers slow consumers and reads overlap. Chunks are
+ * handed over in file order; each starts 8-aligned when its buffer does.
+ *
+ * @throws the file system's error, or the first error `onChunk` threw or rejected with (after the file closed).
+ * @example
+ * await forEachFileChunk(file, (chunk) => hasher.update(chunk), { buffers });
+ */
+export async function forEachFileChunk(path: string, onChunk: (chunk: Uint8Array) => Promise<void> | void, options: ForEachFileChunkOptions = {}): Promise<void> {
+  const buffers = options.buffers ?? [new Uint8Array(1024 * 1024), new Uint8Array(1024 * 1024)];
+  if (buffers.length < 2 || buffers.some((b) => b.length === 0 || b.length !== buffers[0]!.length)) throw new RangeError('forEachFileChunk: at least two buffers of the same, non-zero size');
+  const file = await fsp.open(path, 'r');
+  /** Chunks whose `onChunk` has not settled, oldest first. */
+  const busy: { done: Promise<void>; buffer: Uint8Array }[] = [];
+  const spare = [...buffers];
+  let failure: { error: unknown } | undefined;
+  let reading: Promise<number> | undefined;
+  try {
+    let position = 0;
+    let buffer = spare.pop()!;
+    const read = (into: Uint8Array, at: number) => file.read(into, 0, into.length, at).then(({ bytesRead }) => bytesRead);
+    reading = read(buffer, position);
+    while (!failure) {
+      const n = await reading;
+      reading = undefined;
+      if (n === 0) break;
+      position += n;
+      let next = spare.pop();
+      if (!next) {
+        const oldest = busy.shift()!;
+        await oldest.done;
+        next = oldest.buffer;
+        if (failure) break;
+      }
+      // The next read runs on the thread pool while onChunk handles this chunk.
+      reading = read(next, position);
+      reading.catch(() => undefined);
+      let done: Promise<void>;
+      try {
+        done = Promise.resolve(onChunk(buffer.subarray(0, n)));
+      } catch (error) {
+        done = Promise.reject(error);
+      }
+      busy.push({ done: done.catch((error: unknown) => void (failure ??= { error })), buffer });
+      buffer = next;
+    }
+  } finally {
+    await reading?.catch(() => undefined);
+    await Promise.all(busy.map((c) => c.done));
+    await file.close();
+  }
+  if (failure) throw failure.error;
+}

@@ -1,11 +1,15 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MANIFEST_NAME, parseBackupManifest, type BackupManifest, type BackupManifestFile } from './backup-manifest.js';
 import type { EseFileReport } from './ese-file-report.js';
 import { EseFileVerifier } from './ese-file-verifier.js';
-import { readFileChunks } from './read-file-chunks.js';
+import { createChunkHasher, hashableBuffer, warmChunkHasher } from './chunk-hasher.js';
+import { forEachFileChunk } from './read-file-chunks.js';
+
+/** Read buffers of the verification: one is read into while the others' chunks are hashed and checked. */
+const VERIFY_BUFFERS = 4;
+const VERIFY_CHUNK = 1024 * 1024;
 
 /** What a problem is about. */
 export type BackupSetProblemKind = 'manifest' | 'missing' | 'unlisted' | 'size' | 'sha256' | 'page' | 'log' | 'generations' | 'io';
@@ -69,6 +73,8 @@ export async function verifyBackupSet(dir: string): Promise<BackupSetReport> {
     for (const message of parsed.problems) problems.push({ kind: 'manifest', file: MANIFEST_NAME, message });
   }
   const listed = new Map((manifest?.files ?? []).map((f) => [f.name, f]));
+  warmChunkHasher();
+  const buffers = Array.from({ length: VERIFY_BUFFERS }, () => hashableBuffer(VERIFY_CHUNK));
   const files: BackupSetFileCheck[] = [];
   for (const entry of manifest?.files ?? []) {
     if (!present.some((e) => e.name === entry.name)) problems.push({ kind: 'missing', file: entry.name, message: `${entry.name} is listed but missing` });
@@ -85,7 +91,7 @@ export async function verifyBackupSet(dir: string): Promise<BackupSetReport> {
       continue;
     }
     try {
-      files.push(await checkFile(path.join(root, e.name), entry, manifest, problems));
+      files.push(await checkFile(path.join(root, e.name), entry, manifest, problems, buffers));
     } catch (err) {
       problems.push({ kind: 'io', file: e.name, message: `${e.name}: ${(err as Error).message}` });
     }
@@ -94,16 +100,27 @@ export async function verifyBackupSet(dir: string): Promise<BackupSetReport> {
   return { dir: root, ok: problems.length === 0, manifest, files, problems };
 }
 
-async function checkFile(file: string, entry: BackupManifestFile | undefined, manifest: BackupManifest | undefined, problems: BackupSetProblem[]): Promise<BackupSetFileCheck> {
+async function checkFile(file: string, entry: BackupManifestFile | undefined, manifest: BackupManifest | undefined, problems: BackupSetProblem[], buffers: Uint8Array[]): Promise<BackupSetFileCheck> {
   const name = path.basename(file);
-  const hash = createHash('sha256');
+  const hasher = createChunkHasher();
   const verifier = new EseFileVerifier({ streamed: entry ? entry.role === 'db' : 'auto' });
-  for await (const chunk of readFileChunks(file)) {
-    hash.update(chunk);
-    verifier.push(chunk);
+  try {
+    // One read of each chunk: SHA-256 on the hashing thread while the pages are checked here.
+    await forEachFileChunk(
+      file,
+      (chunk) => {
+        const hashed = hasher.update(chunk);
+        verifier.push(chunk);
+        return hashed;
+      },
+      { buffers },
+    );
+  } catch (e) {
+    hasher.dispose();
+    throw e;
   }
   const ese = verifier.finish();
-  const sha256 = hash.digest('hex');
+  const sha256 = await hasher.digest();
   const role = entry?.role ?? (ese.fileType === 'database' ? 'db' : ese.fileType === 'log' ? 'log' : 'unknown');
   if (entry && entry.size !== ese.bytes) problems.push({ kind: 'size', file: name, message: `${name} is ${ese.bytes} bytes; the manifest says ${entry.size}` });
   if (entry && entry.sha256 !== sha256) problems.push({ kind: 'sha256', file: name, message: `${name}: SHA-256 ${sha256} differs from the manifest's ${entry.sha256}` });

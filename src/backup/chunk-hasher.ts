@@ -1,0 +1,163 @@
+import { createHash, type Hash } from 'node:crypto';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * SHA-256 of a file fed chunk by chunk, in order. `update` returns `undefined` when the chunk was
+ * hashed already (on this thread) or a promise that settles once the hashing thread no longer reads
+ * the chunk's memory: only then may the chunk's buffer be reused.
+ */
+export interface ChunkHasher {
+  update(chunk: Uint8Array): Promise<void> | undefined;
+  /** The hex digest of every chunk given to `update`, in order (after every update settled). */
+  digest(): Promise<string>;
+  /** Forget the hash (a discarded file); idempotent. */
+  dispose(): void;
+}
+
+/**
+ * Worker source, CommonJS so that it runs from a string (`eval`) under tsx, vitest and the build
+ * alike. One Hash per id; chunks are views of SharedArrayBuffers the main thread keeps unchanged until
+ * the reply. Messages of one id are handled in the order they were posted, which is the file's order.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const hashes = new Map();
+parentPort.on('message', (m) => {
+  if (m.op === 'drop') { hashes.delete(m.id); return; }
+  try {
+    let h = hashes.get(m.id);
+    if (!h) { h = createHash('sha256'); hashes.set(m.id, h); }
+    if (m.op === 'update') {
+      h.update(new Uint8Array(m.buffer, m.offset, m.length));
+      parentPort.postMessage({ job: m.job });
+    } else {
+      hashes.delete(m.id);
+      parentPort.postMessage({ job: m.job, hex: h.digest('hex') });
+    }
+  } catch (e) {
+    hashes.delete(m.id);
+    parentPort.postMessage({ job: m.job, error: String((e && e.message) || e) });
+  }
+});
+`;
+
+interface Job {
+  resolve: (hex: string | undefined) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The one hashing thread of the process, started on first use and kept: referenced only while jobs
+ * are pending, so an idle hasher never keeps the process alive. If it dies, every pending job rejects
+ * and the next use starts a new one.
+ */
+class HashThread {
+  private static current: HashThread | undefined;
+  private readonly worker: Worker;
+  private readonly jobs = new Map<number, Job>();
+  private nextJob = 0;
+  private nextId = 0;
+  private dead: Error | undefined;
+
+  private constructor() {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, name: 'ese-backup sha256' });
+    this.worker.unref();
+    this.worker.on('message', (m: { job: number; hex?: string; error?: string }) => {
+      const job = this.jobs.get(m.job);
+      if (!job) return;
+      this.jobs.delete(m.job);
+      if (this.jobs.size === 0) this.worker.unref();
+      if (m.error !== undefined) job.reject(new Error(`SHA-256 thread: ${m.error}`));
+      else job.resolve(m.hex);
+    });
+    const die = (e: Error) => {
+      this.dead ??= e;
+      if (HashThread.current === this) HashThread.current = undefined;
+      for (const job of this.jobs.values()) job.reject(this.dead);
+      this.jobs.clear();
+    };
+    this.worker.on('error', die);
+    this.worker.on('exit', (code) => die(new Error(`SHA-256 thread exited with code ${code}`)));
+  }
+
+  static get(): HashThread {
+    return (HashThread.current ??= new HashThread());
+  }
+
+  newId(): number {
+    return this.nextId++;
+  }
+
+  post(message: { op: 'update'; id: number; buffer: SharedArrayBuffer; offset: number; length: number } | { op: 'digest'; id: number }): Promise<string | undefined> {
+    if (this.dead) return Promise.reject(this.dead);
+    const job = this.nextJob++;
+    return new Promise((resolve, reject) => {
+      if (this.jobs.size === 0) this.worker.ref();
+      this.jobs.set(job, { resolve, reject });
+      this.worker.postMessage({ ...message, job });
+    });
+  }
+
+  drop(id: number): void {
+    if (!this.dead) this.worker.postMessage({ op: 'drop', id });
+  }
+}
+
+/** Whether hashing on another thread can run beside the copy (more than one CPU). */
+const offThreadUseful = (os.availableParallelism?.() ?? os.cpus().length) > 1;
+
+/**
+ * Buffers for chunks that {@link createChunkHasher} can hash on its thread: views of a
+ * SharedArrayBuffer when that helps (several CPUs), plain memory otherwise.
+ */
+export function hashableBuffer(size: number): Uint8Array {
+  return offThreadUseful ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
+}
+
+/** Start the hashing thread now (it takes a few tens of milliseconds), so the first chunk does not wait for it. */
+export function warmChunkHasher(): void {
+  if (offThreadUseful) HashThread.get();
+}
+
+/**
+ * A SHA-256 of one file. Chunks in a SharedArrayBuffer (see {@link hashableBuffer}) are hashed on the
+ * process's hashing thread while this thread goes on (reading the next chunk, writing this one);
+ * other chunks are hashed here, at once. Either way every byte is hashed, in order.
+ *
+ * @example
+ * const h = createChunkHasher(); await h.update(chunk); const hex = await h.digest();
+ */
+export function createChunkHasher(): ChunkHasher {
+  let local: Hash | undefined;
+  let thread: HashThread | undefined;
+  let id = 0;
+  let disposed = false;
+  return {
+    update(chunk) {
+      if (disposed) throw new Error('update after dispose');
+      if (thread === undefined && local === undefined && offThreadUseful && chunk.buffer instanceof SharedArrayBuffer) {
+        thread = HashThread.get();
+        id = thread.newId();
+      }
+      if (thread) {
+        if (!(chunk.buffer instanceof SharedArrayBuffer)) throw new Error('a file hashed off-thread got a chunk outside shared memory');
+        return thread.post({ op: 'update', id, buffer: chunk.buffer, offset: chunk.byteOffset, length: chunk.byteLength }).then(() => undefined);
+      }
+      (local ??= createHash('sha256')).update(chunk);
+      return undefined;
+    },
+    async digest() {
+      if (disposed) throw new Error('digest after dispose');
+      disposed = true;
+      if (thread) return (await thread.post({ op: 'digest', id }))!;
+      return (local ?? createHash('sha256')).digest('hex');
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      thread?.drop(id);
+    },
+  };
+}

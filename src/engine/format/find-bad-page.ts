@@ -1,7 +1,7 @@
 import { dataPageFault, PageFault } from './data-page-fault.js';
 import { ESE_PAGE_SIZES } from './ese-format.js';
 import { headerXor } from './header-checksum.js';
-import { WASM_SLICE_BYTES, wasmPageKernel, type WasmPageKernel } from './page-checksum-wasm.js';
+import { ownPageKernel, WASM_SLICE_BYTES, wasmPageKernel, type WasmPageKernel } from './page-checksum-wasm.js';
 import { copyWords, HOST_IS_LITTLE_ENDIAN } from './word-view.js';
 
 /**
@@ -14,9 +14,10 @@ import { copyWords, HOST_IS_LITTLE_ENDIAN } from './word-view.js';
  * header format: pass its file index as `trailerPageIndex` when it may be inside `buffer`.
  *
  * Runs on every byte of a backup, so data pages go through the WebAssembly SIMD kernel
- * (`page-checksum-wasm.ts`, about 3× the JavaScript kernel's throughput, copy included) where the
- * runtime has one, and through {@link findBadPageJs} otherwise; both give the same answer for every
- * input. No allocation per page, no BigInt, any byteOffset.
+ * (`page-checksum-wasm.ts`) where the runtime has one: in place for a buffer from `allocateBackupBuffer`,
+ * else copied into the kernel's memory (about 4× the JavaScript kernel's throughput, copy included);
+ * through {@link findBadPageJs} otherwise. Every path gives the same answer for every input. No
+ * allocation per page, no BigInt, any byteOffset.
  *
  * @param buffer whole pages (`buffer.length` a multiple of `pageSize`).
  * @param firstPageIndex file page index of `buffer[0]` (0 for the start of the file).
@@ -29,8 +30,10 @@ import { copyWords, HOST_IS_LITTLE_ENDIAN } from './word-view.js';
  */
 export function findBadPage(buffer: Uint8Array, firstPageIndex: number, pageSize: number, trailerPageIndex = -1): number {
   checkArguments(buffer, firstPageIndex, pageSize);
+  const own = ownPageKernel(buffer);
+  if (own) return findBadPageWasm(own, true, buffer, firstPageIndex, pageSize, trailerPageIndex);
   const kernel = wasmPageKernel();
-  return kernel ? findBadPageWasm(kernel, buffer, firstPageIndex, pageSize, trailerPageIndex) : findBadPageJs(buffer, firstPageIndex, pageSize, trailerPageIndex);
+  return kernel ? findBadPageWasm(kernel, false, buffer, firstPageIndex, pageSize, trailerPageIndex) : findBadPageJs(buffer, firstPageIndex, pageSize, trailerPageIndex);
 }
 
 function checkArguments(buffer: Uint8Array, firstPageIndex: number, pageSize: number): void {
@@ -46,15 +49,16 @@ function checkArguments(buffer: Uint8Array, firstPageIndex: number, pageSize: nu
 }
 
 /**
- * {@link findBadPage} with the WebAssembly kernel: runs of data pages are copied into the kernel's memory
- * a slice at a time and checked there. The kernel only accepts; the header, shadow and trailer pages,
- * and any data page it does not accept (old checksum format, or damaged), are decided by the JavaScript
- * kernel on the caller's bytes, so both paths give the same answer by construction.
+ * {@link findBadPage} with the WebAssembly kernel: runs of data pages are checked where they lie when
+ * `buffer` is in the kernel's memory (`inPlace`, a buffer from `allocateBackupBuffer`), else copied into
+ * the kernel's scratch memory a slice at a time. The kernel only accepts; the header, shadow and trailer
+ * pages, and any data page it does not accept (old checksum format, or damaged), are decided by the
+ * JavaScript kernel on the caller's bytes, so every path gives the same answer by construction.
  */
-function findBadPageWasm(kernel: WasmPageKernel, buffer: Uint8Array, firstPageIndex: number, pageSize: number, trailerPageIndex: number): number {
+function findBadPageWasm(kernel: WasmPageKernel, inPlace: boolean, buffer: Uint8Array, firstPageIndex: number, pageSize: number, trailerPageIndex: number): number {
   const pages = buffer.length / pageSize;
   const pageWords = pageSize >>> 2;
-  const slicePages = WASM_SLICE_BYTES / pageSize;
+  const runPages = inPlace ? pages : WASM_SLICE_BYTES / pageSize;
   const trailer = trailerPageIndex - firstPageIndex;
   for (let i = 0; i < pages; ) {
     const index = firstPageIndex + i;
@@ -63,12 +67,14 @@ function findBadPageWasm(kernel: WasmPageKernel, buffer: Uint8Array, firstPageIn
       i++;
       continue;
     }
-    // A run of data pages: up to the trailer, the end of the buffer, or one slice.
-    const end = Math.min(pages, i + slicePages, trailer > i ? trailer : pages);
+    // A run of data pages: up to the trailer, the end of the buffer, or one slice of scratch memory.
+    const end = Math.min(pages, i + runPages, trailer > i ? trailer : pages);
     const count = end - i;
-    kernel.bytes.set(buffer.subarray(i * pageSize, end * pageSize));
+    let base = 0;
+    if (inPlace) base = buffer.byteOffset + i * pageSize;
+    else kernel.bytes.set(buffer.subarray(i * pageSize, end * pageSize));
     for (let at = 0; at < count; ) {
-      const rejected = at + kernel.dataPages(at * pageSize, count - at, pageSize, index - 1 + at);
+      const rejected = at + kernel.dataPages(base + at * pageSize, count - at, pageSize, index - 1 + at);
       if (rejected === count) break;
       const words = copyWords(buffer, (i + rejected) * pageSize, pageSize);
       if (dataPageFault(words, 0, pageWords, index - 1 + rejected) !== PageFault.none) return i + rejected;

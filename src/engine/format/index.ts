@@ -17,6 +17,7 @@ export type { XeChecksum } from './page-checksum.js';
 export { PageFault, describePageFault } from './data-page-fault.js';
 export type { PageFaultCode } from './data-page-fault.js';
 export { findBadPage } from './find-bad-page.js';
+export { allocateBackupBuffer } from './page-checksum-wasm.js';
 export { readEseFileHeader } from './ese-file-header.js';
 export type { EseFileHeader, EseDatabaseHeader, EseLogHeader, EseCheckpointHeader, EseUnknownHeader } from './ese-file-header.js';
 export { verifyEseBytes } from './verify-ese-bytes.js';

@@ -1,14 +1,21 @@
 /**
  * ESE's ECC page checksum as a WebAssembly SIMD (v128) kernel: the same arithmetic as
- * `blockChecksum` in `block-checksum.ts`, one 16-byte row per v128, about four times the
- * throughput of the JavaScript kernel. The JavaScript kernel stays the oracle and the fallback: this one
- * only ever *accepts* a page whose every stored checksum it recomputed equal (or an all-zero page);
- * anything else is handed back to the JavaScript verifier, which has the last word. So a bug here could
- * at worst make verification slower, unless it accepts a page the JavaScript kernel rejects, which the
- * tests rule out on random pages of every size and every single-bit flip.
+ * `blockChecksum` in `block-checksum.ts`, one 16-byte row per v128, about eight times the throughput of
+ * the JavaScript kernel on pages already in its memory (four times when they must be copied there). The
+ * JavaScript kernel stays the oracle and the fallback: this one only ever *accepts* a page whose every
+ * stored checksum it recomputed equal (or an all-zero page); anything else is handed back to the
+ * JavaScript verifier, which has the last word. So a bug here could at worst make verification slower,
+ * unless it accepts a page the JavaScript kernel rejects, which the tests rule out on random pages of
+ * every size and every single-bit flip.
+ *
+ * WebAssembly reads only its own memory: pages in a caller's buffer are copied into a small scratch
+ * memory ({@link wasmPageKernel}), unless the buffer comes from {@link allocateBackupBuffer}, which lives
+ * in the memory of its own kernel instance and is checked in place. Measured in a read/verify/write loop
+ * on page-cache-resident files, the copy costs more than the kernel: it slows the surrounding read and
+ * write system calls as well.
  *
  * The module is assembled at first use from the listing below ({@link pageChecksumModule}); its bytes are
- * deterministic and small (under 2 KiB).
+ * deterministic and small (under 1 KiB).
  */
 import { ESE_SMALL_PAGE_MAX, EseOffset, PAGE_FLAG_NEW_CHECKSUM } from './ese-format.js';
 import { encodeModule, FunctionBuilder, I32, I64, V128, type Local } from './wasm-encoder.js';
@@ -199,16 +206,16 @@ function dataPagesFunction(): FunctionBuilder {
  */
 export const WASM_SLICE_BYTES = 64 * 1024;
 
-/** The kernel's module bytes (deterministic); exports `block`, `pageOk`, `dataPages`, imports `env.memory`. */
-export function pageChecksumModule(sharedPages = 0): Uint8Array {
-  return encodeModule([blockFunction(), pageOkFunction(), dataPagesFunction()], { block: BLOCK, pageOk: PAGE_OK, dataPages: DATA_PAGES }, sharedPages || WASM_SLICE_BYTES >>> 16, sharedPages);
+/** The kernel's module bytes (deterministic); exports `block`, `pageOk`, `dataPages`, imports `env.memory` (at least one page). */
+export function pageChecksumModule(): Uint8Array {
+  return encodeModule([blockFunction(), pageOkFunction(), dataPagesFunction()], { block: BLOCK, pageOk: PAGE_OK, dataPages: DATA_PAGES }, 1);
 }
 
-/** The instantiated kernel over its own scratch memory. */
+/** The kernel over one memory: pages must lie in that memory to be checked. */
 export interface WasmPageKernel {
-  /** The scratch memory, {@link WASM_SLICE_BYTES} long. */
+  /** The whole memory. */
   readonly bytes: Uint8Array;
-  /** Stored-form checksum of the block at byte `at` of the scratch memory (a BigInt: for tests). */
+  /** Stored-form checksum of the block at byte `at` of the memory (a BigInt: for tests). */
   block(at: number, bytes: number, header: boolean, pgno: number): bigint;
   /** Index of the first of `pages` data pages at byte `at` that the kernel does not accept, or `pages`. */
   dataPages(at: number, pages: number, pageSize: number, pgno: number): number;
@@ -227,39 +234,94 @@ interface KernelExports {
   dataPages(p: number, pages: number, bytes: number, pgno: number): number;
 }
 
-let kernel: WasmPageKernel | null | undefined;
+const wasmApi = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+let compiled: object | null | undefined;
+let scratch: WasmPageKernel | null | undefined;
+/** The kernels of the buffers {@link allocateBackupBuffer} made, by their memory. */
+const owners = new WeakMap<ArrayBufferLike, WasmPageKernel>();
 let enabled = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.ESE_BACKUP_PAGE_KERNEL !== 'js';
 
 /**
  * Turns the WebAssembly kernel on or off for this thread (on by default; the environment variable
- * `ESE_BACKUP_PAGE_KERNEL=js` starts with it off). For benchmarks that compare the two kernels side by
- * side, and as an escape hatch: both kernels give the same answers.
+ * `ESE_BACKUP_PAGE_KERNEL=js` starts with it off). For benchmarks that compare the kernels side by side,
+ * and as an escape hatch: both kernels give the same answers.
  */
 export function useWasmPageKernel(on: boolean): void {
   enabled = on;
 }
 
+/** The compiled module, or `null` where WebAssembly or its SIMD instructions are not available. */
+function compiledModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  try {
+    const bytes = pageChecksumModule();
+    if (wasmApi?.validate(bytes)) compiled = new wasmApi.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** A kernel instance over a new memory of `pages` 64 KiB pages. */
+function instantiate(module: object, api: WebAssemblyApi, pages: number): WasmPageKernel {
+  const memory = new api.Memory({ initial: pages, maximum: pages });
+  const { block, dataPages } = new api.Instance(module, { env: { memory } }).exports as KernelExports;
+  return {
+    bytes: new Uint8Array(memory.buffer),
+    block: (at, size, header, pgno) => block(at, size, header ? 1 : 0, pgno | 0),
+    dataPages: (at, pages, pageSize, pgno) => dataPages(at, pages, pageSize, pgno | 0),
+  };
+}
+
 /**
- * The kernel, instantiated at first call; `null` when turned off, or where WebAssembly or its SIMD
- * instructions are not available (the caller then uses the JavaScript kernel).
+ * The kernel over its own scratch memory of {@link WASM_SLICE_BYTES}, into which pages are copied to be
+ * checked; instantiated at first call; `null` when turned off or unavailable (the caller then uses the
+ * JavaScript kernel).
  */
 export function wasmPageKernel(): WasmPageKernel | null {
   if (!enabled) return null;
-  if (kernel !== undefined) return kernel;
-  kernel = null;
-  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (scratch !== undefined) return scratch;
+  const module = compiledModule();
+  scratch = module && wasmApi ? instantiate(module, wasmApi, WASM_SLICE_BYTES >>> 16) : null;
+  return scratch;
+}
+
+/**
+ * The kernel whose memory `bytes` lies in, when `bytes` comes from {@link allocateBackupBuffer} (and the
+ * WebAssembly kernel is on): its pages are checked where they are, without a copy.
+ */
+export function ownPageKernel(bytes: Uint8Array): WasmPageKernel | null {
+  return enabled ? (owners.get(bytes.buffer) ?? null) : null;
+}
+
+/**
+ * A zero-filled read buffer of `size` bytes for `JetReadFileInstance`, which the embedded engine
+ * verifies in place: the buffer lives in the memory of its own instance of the WebAssembly page kernel,
+ * so the pages read into it are checked where they lie instead of being copied into the kernel's memory
+ * first. Any Uint8Array works with `readFile`, with the same answers; this one streams faster (measured
+ * with `npm run bench:engine`). Allocate it once per stream and reuse it. Where WebAssembly SIMD is not
+ * available it is a plain Uint8Array.
+ *
+ * Like the page-aligned buffers ESE's own clients allocate for backup reads (VirtualAlloc): the memory
+ * starts on a 64 KiB boundary.
+ *
+ * @param size bytes, a positive integer (a multiple of the page size to be useful with `readFile`).
+ * @throws RangeError when `size` is not a positive safe integer.
+ * @example
+ * const buffer = allocateBackupBuffer(256 * 1024);
+ * for (let n; (n = await engine.readFile(inst, handle, buffer)) > 0; ) fs.writeSync(fd, buffer, 0, n);
+ */
+export function allocateBackupBuffer(size: number): Uint8Array {
+  if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`size must be a positive integer, got ${size}`);
+  const module = compiledModule();
+  if (!module || !wasmApi) return new Uint8Array(size);
+  let kernel: WasmPageKernel;
   try {
-    const bytes = pageChecksumModule();
-    if (!wasm || !wasm.validate(bytes)) return kernel;
-    const memory = new wasm.Memory({ initial: WASM_SLICE_BYTES >>> 16, maximum: WASM_SLICE_BYTES >>> 16 });
-    const { block, dataPages } = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as KernelExports;
-    kernel = {
-      bytes: new Uint8Array(memory.buffer),
-      block: (at, size, header, pgno) => block(at, size, header ? 1 : 0, pgno | 0),
-      dataPages: (at, pages, pageSize, pgno) => dataPages(at, pages, pageSize, pgno | 0),
-    };
+    kernel = instantiate(module, wasmApi, Math.ceil(size / 65536));
   } catch {
-    kernel = null;
+    return new Uint8Array(size); // more than WebAssembly memory can hold
   }
-  return kernel;
+  owners.set(kernel.bytes.buffer, kernel);
+  return kernel.bytes.subarray(0, size);
 }

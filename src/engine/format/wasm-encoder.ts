@@ -96,9 +96,6 @@ export class FunctionBuilder {
   if_(): this {
     return this.op(0x04, EMPTY);
   }
-  else_(): this {
-    return this.op(0x05);
-  }
   end(): this {
     return this.op(0x0b);
   }
@@ -119,9 +116,6 @@ export class FunctionBuilder {
     this.code.push(0x10);
     unsigned(this.code, func);
     return this;
-  }
-  select(): this {
-    return this.op(0x1b);
   }
 
   // Locals.
@@ -166,9 +160,6 @@ export class FunctionBuilder {
     signed(this.code, BigInt.asIntN(64, value));
     return this;
   }
-  v128_const_zero(): this {
-    return this.simd(0x0c, ...new Array<number>(16).fill(0));
-  }
 
   // i32.
   i32_eqz(): this {
@@ -176,9 +167,6 @@ export class FunctionBuilder {
   }
   i32_eq(): this {
     return this.op(0x46);
-  }
-  i32_ne(): this {
-    return this.op(0x47);
   }
   i32_lt_u(): this {
     return this.op(0x49);
@@ -247,9 +235,6 @@ export class FunctionBuilder {
   }
 
   // v128.
-  v128_and(): this {
-    return this.simd(0x4e);
-  }
   v128_or(): this {
     return this.simd(0x50);
   }
@@ -303,7 +288,7 @@ function name(out: number[], text: string): void {
  * A module importing one memory (`env.memory`, at least `minPages` 64 KiB pages) and defining
  * `functions` in order (function index = position); `exports` maps export names to function indexes.
  */
-export function encodeModule(functions: readonly FunctionBuilder[], exports: Record<string, number>, minPages: number, sharedMaxPages = 0): Uint8Array {
+export function encodeModule(functions: readonly FunctionBuilder[], exports: Record<string, number>, minPages: number): Uint8Array {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   // Types: one per function (duplicates are legal and keep this simple).
   const types: number[] = [];
@@ -320,9 +305,8 @@ export function encodeModule(functions: readonly FunctionBuilder[], exports: Rec
   unsigned(imports, 1);
   name(imports, 'env');
   name(imports, 'memory');
-  imports.push(0x02, sharedMaxPages ? 0x03 : 0x00);
+  imports.push(0x02, 0x00);
   unsigned(imports, minPages);
-  if (sharedMaxPages) unsigned(imports, sharedMaxPages);
   section(out, 2, imports);
   const funcs: number[] = [];
   unsigned(funcs, functions.length);

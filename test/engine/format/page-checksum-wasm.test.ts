@@ -3,7 +3,7 @@ import { blockChecksum, blockResult } from '../../../src/engine/format/block-che
 import { dataPageFault, PageFault } from '../../../src/engine/format/data-page-fault.js';
 import { ESE_PAGE_SIZES, EseOffset } from '../../../src/engine/format/ese-format.js';
 import { findBadPage, findBadPageJs } from '../../../src/engine/format/find-bad-page.js';
-import { pageChecksumModule, WASM_SLICE_BYTES, wasmPageKernel } from '../../../src/engine/format/page-checksum-wasm.js';
+import { allocateBackupBuffer, ownPageKernel, pageChecksumModule, useWasmPageKernel, WASM_SLICE_BYTES, wasmPageKernel } from '../../../src/engine/format/page-checksum-wasm.js';
 import { setDataPageChecksum, setHeaderChecksum } from '../../../src/engine/format/page-checksum.js';
 import { databaseImage } from './database-image.js';
 import { goodDatabases, misaligned, readEseReal, seeded } from './ese-fixtures.js';
@@ -31,6 +31,20 @@ describe('the WebAssembly module', () => {
     expect(bytes.length).toBeLessThan(2048);
     expect(pageChecksumModule()).toEqual(bytes);
     expect(wasmPageKernel()).toBe(kernel);
+  });
+
+  it('can be turned off and on again; findBadPage answers the same either way', () => {
+    const image = databaseImage(8192, 20);
+    image[9 * 8192 + 100]! ^= 4;
+    try {
+      useWasmPageKernel(false);
+      expect(wasmPageKernel()).toBeNull();
+      expect(findBadPage(image, 0, 8192)).toBe(9);
+    } finally {
+      useWasmPageKernel(true);
+    }
+    expect(wasmPageKernel()).toBe(kernel);
+    expect(findBadPage(image, 0, 8192)).toBe(9);
   });
 });
 
@@ -155,5 +169,66 @@ describe('findBadPage with the WebAssembly kernel against findBadPageJs', () => 
       expect(findBadPageJs(bytes, 0, pageSize)).toBe(index);
       bytes[byte]! ^= mask;
     }
+  });
+});
+
+describe('allocateBackupBuffer: pages checked in place', () => {
+  it('is a zero-filled Uint8Array of the size asked, at the start of its own kernel memory', () => {
+    for (const size of [1, 4096, 65536, 65537, 1 << 20]) {
+      const buffer = allocateBackupBuffer(size);
+      expect(buffer).toBeInstanceOf(Uint8Array);
+      expect([buffer.length, buffer.byteOffset, buffer.buffer.byteLength % 65536]).toEqual([size, 0, 0]);
+      expect(buffer.every((b) => b === 0)).toBe(true);
+      expect(ownPageKernel(buffer)).not.toBeNull();
+      expect(ownPageKernel(buffer.subarray(1))).toBe(ownPageKernel(buffer));
+    }
+    expect(ownPageKernel(new Uint8Array(4096))).toBeNull();
+    expect(ownPageKernel(wasm.bytes)).toBeNull(); // the scratch memory is not a caller's buffer
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => allocateBackupBuffer(bad)).toThrow(RangeError);
+  });
+
+  it.each(ESE_PAGE_SIZES)('%i-byte pages: the same index as findBadPageJs for flips, trailers, old-format pages and any byteOffset', (pageSize) => {
+    const image = databaseImage(pageSize, Math.ceil((2.5 * WASM_SLICE_BYTES) / pageSize), { streamed: true, seed: pageSize + 9 });
+    const pages = image.length / pageSize;
+    const trailer = pages - 1;
+    const old = image.subarray(4 * pageSize, 5 * pageSize);
+    old.fill(0, EseOffset.pageFlags, EseOffset.pageFlags + 4);
+    new DataView(old.buffer, old.byteOffset).setUint32(4, 3, true);
+    if (pageSize > 8192) new DataView(old.buffer, old.byteOffset).setUint32(EseOffset.largePagePgno, 3, true);
+    setHeaderChecksum(old);
+    const random = seeded(pageSize + 23);
+    for (const shift of [0, 1, 4, 6]) {
+      const backing = allocateBackupBuffer(image.length + shift);
+      const buffer = backing.subarray(shift);
+      buffer.set(image);
+      expect(findBadPage(buffer, 0, pageSize, trailer)).toBe(-1);
+      for (let n = 0; n < 30; n++) {
+        const from = random.below(pages);
+        const to = from + 1 + random.below(pages - from);
+        const bit = (from + random.below(to - from)) * pageSize * 8 + random.below(pageSize * 8);
+        flip(buffer, bit);
+        const chunk = buffer.subarray(from * pageSize, to * pageSize);
+        const expected = findBadPageJs(chunk, from, pageSize, trailer);
+        expect(expected).toBe(Math.floor(bit / 8 / pageSize) - from);
+        expect(findBadPage(chunk, from, pageSize, trailer)).toBe(expected);
+        flip(buffer, bit);
+      }
+    }
+  });
+
+  it('follows useWasmPageKernel: off, its pages go through the JavaScript kernel, with the same answers', () => {
+    const image = databaseImage(4096, 40);
+    const buffer = allocateBackupBuffer(image.length);
+    buffer.set(image);
+    buffer[17 * 4096 + 999]! ^= 0x10;
+    try {
+      useWasmPageKernel(false);
+      expect(ownPageKernel(buffer)).toBeNull();
+      expect(findBadPage(buffer, 0, 4096)).toBe(17);
+    } finally {
+      useWasmPageKernel(true);
+    }
+    expect(ownPageKernel(buffer)).not.toBeNull();
+    expect(findBadPage(buffer, 0, 4096)).toBe(17);
   });
 });

@@ -1,4 +1,5 @@
 export { createEmbeddedEngine } from './embedded-engine.js';
+export { allocateBackupBuffer } from './format/page-checksum-wasm.js';
 export type {
   EmbeddedEngine,
   EmbeddedDatabase,

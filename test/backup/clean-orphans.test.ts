@@ -9,6 +9,7 @@ import { createCoordinator } from '../../src/coordinator/index.js';
 import { BackupSetBusyError, BackupSetWriter, cleanOrphans, readBackupLock, runBackup, verifyBackupSet, type BackupLock } from '../../src/backup/index.js';
 import { writeBackupLock } from '../../src/backup/backup-lock.js';
 import { JET_err } from '../../src/jet/index.js';
+import { seedLabel, testSeed } from '../support/test-seed.js';
 import { engineFixture, seeded, tempDir } from './helpers.js';
 
 const child = fileURLToPath(new URL('./orphan-child.ts', import.meta.url));
@@ -81,10 +82,11 @@ describe('cleanOrphans', () => {
     expect(fs.readdirSync(work).sort()).toEqual(['mon', 'old']);
   });
 
-  it('SIGKILL at random points: afterwards every set under a final name verifies, and cleaning leaves nothing else', async () => {
+  const seed = testSeed();
+  it(`SIGKILL at random points: afterwards every set under a final name verifies, and cleaning leaves nothing else (${seedLabel(seed)})`, async () => {
     const work = await tempDir();
     const engines = await tempDir();
-    const random = seeded(99);
+    const random = seeded(seed);
     const outcomes: string[] = [];
     let span = 60;
     for (let i = 0; i < 12; i++) {

@@ -125,7 +125,16 @@ export function lockInstanceDirectory(directory: string, api: string): InstanceL
   // A holder removes the file before it drops the lock: the loser of that race locked a file that no
   // longer has the name, and tries again on the new file.
   for (let attempt = 0; ; attempt++) {
-    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | (fs.constants.O_NOFOLLOW ?? 0), 0o644);
+    let fd: number;
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | (fs.constants.O_NOFOLLOW ?? 0), 0o644);
+    } catch (e) {
+      // Another user's lock file (or a read-only directory): this process cannot take the lock.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new JetError(api, JET_err.FileAccessDenied, { file, detail: `cannot open the instance lock file (${code}): ${describeHolder(file)}`, cause: e });
+      if (code === 'ELOOP') throw new JetError(api, JET_err.FileAccessDenied, { file, detail: 'the instance lock file is a symbolic link: refused', cause: e });
+      throw e;
+    }
     let keep = false;
     try {
       if (lockFn(fd) === 'held') throw heldError(file, api);
@@ -164,6 +173,11 @@ export function lockInstanceDirectory(directory: string, api: string): InstanceL
       if (!keep) fs.closeSync(fd);
     }
   }
+}
+
+function describeHolder(file: string): string {
+  const holder = readInstanceLockHolder(file);
+  return holder ? `it names pid ${holder.pid} on ${holder.hostname} since ${holder.since}` : 'no holder named in it';
 }
 
 function heldError(file: string, api: string): JetError {

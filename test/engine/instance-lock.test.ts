@@ -108,6 +108,20 @@ describe('instance lock: one owner per instance directory', () => {
     expect((await jetErrorOf(other.init(third))).err).toBe(JET_err.MissingLogFile); // not -1083: the lock was free
   });
 
+  it('a lock file that is a symbolic link is refused (-1032), and what it points to is not written', async () => {
+    const root = await tempDir();
+    fs.mkdirSync(path.join(root, 'main'));
+    const elsewhere = path.join(root, 'precious.txt');
+    fs.writeFileSync(elsewhere, 'keep me');
+    fs.symlinkSync(elsewhere, path.join(root, 'main', INSTANCE_LOCK_FILE));
+    const engine = await createEmbeddedEngine({ directory: root });
+    onTestFinished(() => engine.close());
+    const e = await jetErrorOf(engine.init(await engine.createInstance('main')));
+    expect(e.err).toBe(JET_err.FileAccessDenied);
+    expect(e.message).toContain('symbolic link');
+    expect(fs.readFileSync(elsewhere, 'utf8')).toBe('keep me');
+  });
+
   it('JetRestoreInstance locks its target: a restore into an open instance directory is refused, the instance untouched', async () => {
     const root = await tempDir();
     const engine = await createEmbeddedEngine({ directory: path.join(root, 'engine') });

@@ -11,3 +11,4 @@ export type {
   PageSize,
   RestoredInstance,
 } from './embedded-engine-api.js';
+export { INSTANCE_LOCK_FILE, readInstanceLockHolder, type InstanceLockHolder } from './instance-lock.js';

@@ -78,7 +78,7 @@ export class BackupRunner {
           await this.session.endExternalBackup(this.inst, JET_bit.BackupEndAbort).catch(() => undefined);
         }
       }
-      writer = await BackupSetWriter.create({ to: this.options.to, mode: this.options.mode, instance: identity });
+      writer = await BackupSetWriter.create({ to: this.options.to, mode: this.options.mode, instance: identity, ...(this.options.signKey ? { signKey: this.options.signKey } : {}) });
       if (this.reason === undefined) await this.copy(writer);
       await this.finish(writer);
     } catch (e) {

@@ -131,8 +131,8 @@ export async function restoreBackupSet(sets: string | readonly string[], options
     }
     const info = engine.instanceInfo(built.instance);
     config = { pageSize: info.pageSize, baseName: info.baseName, logFileSize: info.logFileSize };
-    live = false;
     await engine.term(built.instance);
+    live = false;
     await syncTree(rfs, temporary);
     // rename(2) replaces an empty directory and fails on a non-empty one: `to` is taken only whole.
     await rfs.rename(temporary, to);

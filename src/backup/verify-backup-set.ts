@@ -13,6 +13,8 @@ import { checkSetIdentity } from './check-set-identity.js';
 /** Read buffers of the verification: one is read into while the others' chunks are hashed and checked. */
 const VERIFY_BUFFERS = 4;
 const VERIFY_CHUNK = 1024 * 1024;
+/** Without a usable manifest nothing says how large a file should be: larger ones are not read (bounded work). */
+const MAX_UNLISTED_READ = 1024 ** 3;
 
 /** What a problem is about. */
 export type BackupSetProblemKind = 'manifest' | 'signature' | 'missing' | 'unlisted' | 'size' | 'sha256' | 'page' | 'log' | 'generations' | 'identity' | 'io' | 'truncated';
@@ -171,6 +173,10 @@ async function checkFile(file: string, entry: BackupManifestFile | undefined, ma
     if (entry && entry.size !== size) {
       // Not read: its bytes cannot match, and the manifest's size must not decide how much is read.
       problems.push({ kind: 'size', file: name, message: `${shown} is ${size} bytes; the manifest says ${entry.size} (not read further)` });
+      return undefined;
+    }
+    if (!entry && size > MAX_UNLISTED_READ) {
+      problems.push({ kind: 'io', file: name, message: `${shown} is ${size} bytes and no usable manifest says what it should be: not read (files over ${MAX_UNLISTED_READ} bytes are read only against a manifest)` });
       return undefined;
     }
     const hasher = createChunkHasher();

@@ -94,6 +94,19 @@ describe('hostile sets: bounded answers (issue 9, item 4)', () => {
     await expect(within(verifyEseFile('/dev/zero'), LIMIT, 'verifyEseFile')).rejects.toThrow(/is a character device, not a regular file/);
   });
 
+  it('enormous sparse files: against the manifest not read (size differs); without a manifest not read past 1 GiB', async () => {
+    const { set } = await committedSet();
+    const log = readManifest(set).files.find((f) => f.role === 'log')!;
+    fs.truncateSync(path.join(set, log.name), 64 * 1024 ** 3);
+    const started = performance.now();
+    const listed = await within(verifyBackupSet(set), LIMIT, 'verify');
+    expect(listed.problems.find((p) => p.file === log.name)?.message).toMatch(/is 68719476736 bytes; the manifest says \d+ \(not read further\)/);
+    fs.rmSync(path.join(set, MANIFEST_NAME));
+    const bare = await within(verifyBackupSet(set), LIMIT, 'verify');
+    expect(bare.problems.find((p) => p.file === log.name)?.message).toMatch(/no usable manifest says what it should be: not read/);
+    expect(performance.now() - started).toBeLessThan(LIMIT);
+  });
+
   it('thousands of bad manifest entries: the problems are capped in number and length', async () => {
     const { set } = await committedSet();
     rehashManifest(set, (m) => {

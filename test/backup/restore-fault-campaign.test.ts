@@ -6,7 +6,7 @@ import { realRestoreFs } from '../../src/backup/restore-fs.js';
 import { openEmbeddedInstance } from '../../src/cli/open-embedded-instance.js';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/index.js';
 import { JET_err, JetError } from '../../src/jet/index.js';
-import { committedSet } from './hostile-helpers.js';
+import { committedSet, incrementalSet } from './hostile-helpers.js';
 import { contents, tempDir } from './helpers.js';
 
 /** Engine calls a restore makes; each one can be failed. */
@@ -66,10 +66,11 @@ const enospc = () => Object.assign(new Error('ENOSPC: injected no space left on 
 const jetError = () => new JetError('JetInjected', JET_err.DiskIO, { detail: 'injected' });
 
 describe('restore fault campaign (issue 9, item 7, restore half)', () => {
-  it('fails every fs call and every engine call of a restore in turn: the target is untouched or a whole instance with the data, and a retry succeeds', async () => {
-    const { set, db, engine: sourceEngine } = await committedSet({ keys: 30 });
-    const expected = contents(db);
-    await sourceEngine.close();
+  it.each(['full', 'full + incremental'] as const)('%s: fails every fs call and every engine call of a restore in turn: the target is untouched or a whole instance with the data, and a retry succeeds', async (kind) => {
+    const source = kind === 'full' ? await committedSet({ keys: 30 }) : await incrementalSet();
+    const set = kind === 'full' ? [source.set] : [(source as Awaited<ReturnType<typeof incrementalSet>>).full, source.set];
+    const expected = contents(source.db);
+    await source.engine.close();
     const root = await tempDir('ese-restore-campaign-');
 
     // A clean run counts the calls.
@@ -142,7 +143,7 @@ describe('restore fault campaign (issue 9, item 7, restore half)', () => {
       // Leftover temporary directories (a failed removal) are hidden and never block anything.
       expect(fs.readdirSync(parent).filter((n) => !n.startsWith('.')), label).toEqual(['to']);
     }
-    console.log(`restore fault campaign: ${plans.length} runs (${fsCalls} fs calls, ${engineCalls} engine calls, each failed before and after): ${outcomes.failedUntouched} failed leaving the target untouched, ${outcomes.failedButComplete} failed after the rename with a whole instance in place, ${outcomes.succeeded} succeeded (a fault after the last call that matters)`);
+    console.log(`restore fault campaign (${kind}): ${plans.length} runs (${fsCalls} fs calls, ${engineCalls} engine calls, each failed before and after): ${outcomes.failedUntouched} failed leaving the target untouched, ${outcomes.failedButComplete} failed after the rename with a whole instance in place, ${outcomes.succeeded} succeeded (a fault after the last call that matters)`);
     expect(outcomes.failedUntouched).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -76,7 +76,7 @@ export class BackupRunner {
       // its process. A handle is per process (every CLI's embedded instance is 0x1000), so a session
       // of this instance here belongs to a live run of this process, which an End would break (-520).
       const identity = { backend: this.session.backend, handle: `0x${this.inst.toString(16)}`, ...(this.options.instanceName ? { name: this.options.instanceName } : {}) };
-      writer = await BackupSetWriter.create({ to: this.options.to, mode: this.options.mode, instance: identity });
+      writer = await BackupSetWriter.create({ to: this.options.to, mode: this.options.mode, instance: identity, ...(this.options.signKey ? { signKey: this.options.signKey } : {}) });
       if (this.reason === undefined) await this.copy(writer);
       await this.finish(writer);
     } catch (e) {

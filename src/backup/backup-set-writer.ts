@@ -7,6 +7,7 @@ import { ownBackupLock, writeBackupLock } from './backup-lock.js';
 import { MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, serializeBackupManifest, type BackupManifest, type BackupManifestFile } from './backup-manifest.js';
 import { backupSetPaths, type BackupSetPaths } from './backup-set-names.js';
 import { toolVersion } from './tool-version.js';
+import { writeManifestSignature } from './manifest-signature.js';
 
 /** Options of {@link BackupSetWriter.create}. */
 export interface BackupSetWriterOptions {
@@ -18,6 +19,8 @@ export interface BackupSetWriterOptions {
   instance: BackupManifest['instance'];
   /** When the run began (default now). */
   startTime?: Date;
+  /** HMAC-SHA-256 key: `commit` writes `manifest.sig` beside the manifest (see `manifest-signature.ts`). */
+  signKey?: Uint8Array;
 }
 
 /** Raised when another live run holds the set's lock, or the set already exists. */
@@ -138,6 +141,7 @@ export class BackupSetWriter {
     } finally {
       await file.close();
     }
+    if (this.options.signKey) await writeManifestSignature(this.paths.temporary, text, this.options.signKey);
     await syncDirectory(this.paths.temporary);
     // rename(2) would replace an empty directory: refuse any existing final name instead.
     if (fs.existsSync(this.paths.final)) throw new BackupSetBusyError(`backup set ${this.paths.final} appeared while it was written`, this.paths.final);

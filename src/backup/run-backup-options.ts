@@ -24,6 +24,8 @@ export interface RunBackupOptions {
   instanceName?: string;
   /** Verify the committed set from disk even without `truncateLogs` (default false; always with it). */
   verify?: boolean;
+  /** HMAC-SHA-256 key: the set gets `manifest.sig`, which `verifyBackupSet(dir, { signKey })` checks. */
+  signKey?: Uint8Array;
 }
 
 /** What `runBackup` resolves with. */
@@ -66,5 +68,6 @@ export function checkRunBackupOptions(o: RunBackupOptions): void {
   }
   if (o.signal !== undefined && typeof o.signal?.addEventListener !== 'function') throw new TypeError('runBackup: options.signal must be an AbortSignal');
   if (o.truncateLogs !== undefined && typeof o.truncateLogs !== 'boolean') throw new TypeError('runBackup: options.truncateLogs must be a boolean');
+  if (o.signKey !== undefined && !(o.signKey instanceof Uint8Array && o.signKey.length >= 16)) throw new TypeError('runBackup: options.signKey must be a Uint8Array of at least 16 bytes');
 }
 

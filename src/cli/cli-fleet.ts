@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { InvalidArgumentError } from 'commander';
 import type { Coordinator } from '../coordinator/index.js';
 import { joinFleet, type FleetConnectOptions, type FleetMember } from '../fleet/index.js';
 import { toSegment } from '../fleet/fleet-keys.js';
@@ -54,14 +53,3 @@ export async function joinCliFleet(coordinator: Coordinator, inst: JetInstance, 
   });
 }
 
-/**
- * A duration option: `500ms`, `10s`, `2m`, or a plain number of seconds.
- *
- * @throws InvalidArgumentError (commander: exit code 2) for anything else.
- */
-export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError('must be a duration: 500ms, 10s, 2m or seconds');
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
-}

@@ -3,7 +3,7 @@ import type { InspectionEvent } from 'xstate';
 import { runBackup, type BackupProgress, type BackupResult } from '../backup/index.js';
 import { createCoordinator, deadline, shutdownHook, type Coordinator } from '../coordinator/index.js';
 import type { FleetMember } from '../fleet/index.js';
-import { joinCliFleet, type CliFleetOptions } from './cli-fleet.js';
+import type { CliFleetOptions } from './cli-fleet.js';
 import type { OpenedInstance } from './engine-spec.js';
 import { exitCodes } from './exit-codes.js';
 import { showProgress, type ProgressDisplayOptions } from './progress-display.js';
@@ -73,6 +73,8 @@ export async function runCliBackup(options: CliBackupOptions): Promise<CliBackup
   try {
     // Joined before Begin: a fleet hold in force refuses this run's Begin with -523.
     if (options.fleet) {
+      // The NATS client loads only for a run that joins a fleet.
+      const { joinCliFleet } = await import('./cli-fleet.js');
       member = await joinCliFleet(coordinator, opened.instance, opened.name, options.fleet, process.env, (m) => process.stderr.write(`ese-backup: ${m}\n`));
       process.stderr.write(`fleet: joined ${options.fleet.servers} as node ${member.node}, instance ${member.instanceName(opened.instance)}\n`);
     }

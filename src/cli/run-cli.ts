@@ -6,8 +6,8 @@ import { CliOutput, type CliStreams } from './cli-output.js';
 import type { CliInspectOptions } from './cli-inspection.js';
 import { demoCommand } from './demo-command.js';
 import { exitCodeOfError, exitCodes, exitCodesHelp } from './exit-codes.js';
-import { fleetHoldCommand, fleetStatusCommand, fleetStopCommand } from './fleet-command.js';
-import { parseDuration, type CliFleetOptions } from './cli-fleet.js';
+import { parseDuration } from './parse-duration.js';
+import type { CliFleetOptions } from './cli-fleet.js';
 import { listCommand } from './list-command.js';
 import { optionParsers as p } from './option-parsers.js';
 import type { ProgressDisplayOptions } from './progress-display.js';
@@ -171,19 +171,21 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     .action(act(async (out, opts, [dir]) => listCommand(dir as string, { verify: opts.verify !== false }, out)));
 
   const fleet = program.command('fleet').description('stop, hold and watch backups on many hosts through a NATS JetStream server (docs/fleet.md)');
+  // The NATS client loads only for the fleet commands.
+  const fleetCommands = () => import('./fleet-command.js');
   const fleetOpts = (opts: Opts) => ({ ...fleetOf(opts, opts.nats)!, env: streams.env });
   const fleetCommand = (name: string, description: string) => common(natsOptions(fleet.command(name).description(description), '--nats'))
     .addHelpText('after', '\nCredentials: --nats-creds FILE, or NATS_TOKEN, or NATS_USER and NATS_PASSWORD in the environment.');
   fleetCommand('status', 'every node and instance: phase, progress, last outcome, stop reason; unreachable nodes marked')
     .option('--watch', 'redraw every second until Ctrl-C')
-    .action(act(async (out, opts) => fleetStatusCommand({ ...fleetOpts(opts), watch: opts.watch === true }, out)));
+    .action(act(async (out, opts) => (await fleetCommands()).fleetStatusCommand({ ...fleetOpts(opts), watch: opts.watch === true }, out)));
   fleetCommand('stop', 'stop running backups (all, one --node, one --instance of a node); prints each acknowledgement; exit 0 all acknowledged, 1 some not within --wait')
     .option('--node <name>', 'only this node')
     .option('--instance <name>', 'only this instance of --node')
     .option('--reason <text>', 'why (recorded as the stop reason)')
     .option('--by <who>', 'who asks (default user@host)')
     .option('--wait <duration>', 'how long to wait for acknowledgements (500ms, 10s, 2m)', parseDuration, 10_000)
-    .action(act(async (out, opts) => fleetStopCommand({
+    .action(act(async (out, opts) => (await fleetCommands()).fleetStopCommand({
       ...fleetOpts(opts), waitMs: opts.wait as number,
       ...(typeof opts.instance === 'string' ? { instance: opts.instance } : {}),
       ...(typeof opts.reason === 'string' ? { reason: opts.reason } : {}),
@@ -194,7 +196,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
       .option('--node <name>', 'only this node')
       .option('--reason <text>', 'why')
       .option('--by <who>', 'who asks (default user@host)')
-      .action(act(async (out, opts) => fleetHoldCommand({
+      .action(act(async (out, opts) => (await fleetCommands()).fleetHoldCommand({
         ...fleetOpts(opts), release,
         ...(typeof opts.reason === 'string' ? { reason: opts.reason } : {}),
         ...(typeof opts.by === 'string' ? { by: opts.by } : {}),

@@ -2,6 +2,7 @@ import { KvWatchInclude, type KvEntry } from '@nats-io/kv';
 import { Subject, type Observable } from 'rxjs';
 import type { FleetConnection } from './connect-fleet.js';
 import { parseDesiredKey, type DesiredKey } from './fleet-keys.js';
+import { within } from './within.js';
 import { checkDesiredHold, checkDesiredStop, decodeJson, type DesiredHold, type DesiredStop } from './fleet-values.js';
 
 /** One valid desired-state key with its value and KV revision. */
@@ -13,6 +14,8 @@ export type DesiredEntry =
 export interface DesiredStateOptions {
   /** Re-read every key this often (default 5000 ms), besides on each reconnect: a missed update never matters for long. */
   resyncMs?: number;
+  /** How long a full read may take before it counts as failed (default 10000 ms). */
+  readTimeoutMs?: number;
   /** Where malformed values are reported (once per key and revision). */
   onWarning: (message: string) => void;
 }
@@ -74,16 +77,20 @@ export async function watchDesiredState(fleet: FleetConnection, options: Desired
   };
 
   let resyncing: Promise<void> | undefined;
+  const readAll = async () => {
+    const keys = new Set<string>();
+    for await (const k of await fleet.desired.keys()) keys.add(k);
+    const read = new Map<string, KvEntry>();
+    for (const k of keys) {
+      const e = await fleet.desired.get(k);
+      if (e) read.set(k, e);
+    }
+    return read;
+  };
   const resync = (): Promise<void> => (resyncing ??= (async () => {
     touched = new Set();
     try {
-      const keys = new Set<string>();
-      for await (const k of await fleet.desired.keys()) keys.add(k);
-      const read = new Map<string, KvEntry>();
-      for (const k of keys) {
-        const e = await fleet.desired.get(k);
-        if (e) read.set(k, e);
-      }
+      const read = await within(options.readTimeoutMs ?? 10_000, `reading ${fleet.bucket}`, readAll());
       for (const key of [...entries.keys()]) if (!read.has(key) && !touched.has(key)) entries.delete(key);
       for (const e of read.values()) take(e);
       changes.next();

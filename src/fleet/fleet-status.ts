@@ -2,6 +2,7 @@ import type { KvEntry } from '@nats-io/kv';
 import type { FleetConnection } from './connect-fleet.js';
 import { watchDesiredState } from './desired-state.js';
 import { isReachable } from './fleet-reachability.js';
+import { within } from './within.js';
 import { checkInstanceStatus, decodeJson, type InstanceStatus } from './fleet-values.js';
 import { withFleet, type FleetTarget } from './with-fleet.js';
 
@@ -32,7 +33,9 @@ export interface FleetStatus {
 export async function readInstanceRows(fleet: FleetConnection, warnings: string[], now = Date.now()): Promise<FleetInstanceRow[]> {
   // A key re-put while the listing runs can be listed twice.
   const keys = new Set<string>();
-  for await (const k of await fleet.state.keys('state.>')) keys.add(k);
+  await within(10_000, `listing ${fleet.bucket}-state`, (async () => {
+    for await (const k of await fleet.state.keys('state.>')) keys.add(k);
+  })());
   const rows: FleetInstanceRow[] = [];
   for (const key of [...keys].sort()) {
     const entry = await fleet.state.get(key);

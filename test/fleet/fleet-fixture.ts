@@ -24,8 +24,8 @@ export interface NodeFixture {
 export const readSize = 24 * 1024;
 const bytesPerSecond = 96 * 1024;
 
-/** An engine with `names` instances (each a database of ~600 KiB), a paced coordinator, joined to the fleet as `node`. */
-export async function nodeFixture(node: string, names: string[], fleet: Omit<JoinFleetOptions, 'node'>): Promise<NodeFixture> {
+/** An engine with `names` instances (each a database of `keys` × 1.5 KB, ~600 KiB by default: 6 s at the pace), a paced coordinator, joined to the fleet as `node`. */
+export async function nodeFixture(node: string, names: string[], fleet: Omit<JoinFleetOptions, 'node'>, keys = 400): Promise<NodeFixture> {
   const root = await tempDir('ese-fleet-test-');
   const engine = await createEmbeddedEngine({ directory: path.join(root, 'engine') });
   onTestFinished(() => engine.close());
@@ -36,13 +36,13 @@ export async function nodeFixture(node: string, names: string[], fleet: Omit<Joi
     const inst = await engine.createInstance(name, { logFileSize: 64 * 1024 });
     await engine.init(inst);
     const db = await engine.createDatabase(inst, 'test.edb');
-    await putKeys(db, 0, 400, 1500);
+    await putKeys(db, 0, keys, 1500);
     coordinator.session(inst);
     instances.set(name, inst);
   }
   const warnings: string[] = [];
   const byHandle = new Map([...instances].map(([n, i]) => [i, n]));
-  const member = await joinFleet(coordinator, { heartbeatMs: 200, resyncMs: 1000, onWarning: (m) => warnings.push(m), ...fleet, node, instanceName: (inst) => byHandle.get(inst)! });
+  const member = await joinFleet(coordinator, { heartbeatMs: 200, resyncMs: 1000, reconnectTimeWaitMs: 100, onWarning: (m) => warnings.push(m), ...fleet, node, instanceName: (inst) => byHandle.get(inst)! });
   onTestFinished(() => member.close());
   return { node, engine, coordinator, instances, member, warnings, work: path.join(root, 'work') };
 }
@@ -58,11 +58,23 @@ export function startBackup(fx: NodeFixture, name: string): BackupRun & { result
 /** Resolves when `check` returns true (polled every 20 ms), or rejects after `ms`. */
 export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
+  let last: unknown;
   while (Date.now() < end) {
-    if (await check()) return;
+    // A check that hangs (a request to a server that is restarting) must not hang the test.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(1, end - Date.now()))));
+    try {
+      const ok = await Promise.race([Promise.resolve(check()), timeout]);
+      if (ok === true) return;
+      if (ok === 'timeout') last = 'the last check did not answer';
+    } catch (e) {
+      last = e;
+    } finally {
+      clearTimeout(timer);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`not within ${ms} ms: ${what}`);
+  throw new Error(`not within ${ms} ms: ${what}${last ? ` (last: ${last instanceof Error ? last.message : String(last)})` : ''}`);
 }
 
 /** The chart's phase of `name` on the node: a session open and not stopped. */

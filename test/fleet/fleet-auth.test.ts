@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCoordinator } from '../../src/coordinator/index.js';
 import { FleetConnectError, fleetStatus, joinFleet } from '../../src/fleet/index.js';
 import { engineFixture } from '../backup/helpers.js';
+import { runCli } from '../cli/cli-helpers.js';
 import { describeWithNats, startNatsServer, type NatsServer } from './nats-server.js';
 
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
@@ -34,6 +35,17 @@ describeWithNats('fleet authentication against a real nats-server', () => {
     expect((await fleetStatus({ servers: tokenServer.url, token: 't0ken-s3cret' })).instances.map((r) => r.key)).toEqual([`state.n.${fx.inst}`]);
     await member.close();
     coordinator.dispose();
+  });
+
+  it('the CLI takes the token from NATS_TOKEN (never from the command line)', { timeout: 90_000 }, async () => {
+    const [without, withToken] = await Promise.all([
+      runCli(['fleet', 'status', '--nats', tokenServer.url]),
+      runCli(['fleet', 'status', '--nats', tokenServer.url, '--json'], { env: { NATS_TOKEN: 't0ken-s3cret' } }),
+    ]);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(/ese-backup: error: fleet: the server at nats:\/\/127\.0\.0\.1:\d+ refused the connection: .*\(give credentials/);
+    expect(withToken.code).toBe(0);
+    expect(withToken.json()).toMatchObject({ command: 'fleet status', holds: [], stops: [] });
   });
 
   it('user and password: refused without them, accepted with them', async () => {

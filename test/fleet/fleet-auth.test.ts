@@ -4,7 +4,8 @@ import { createCoordinator } from '../../src/coordinator/index.js';
 import { FleetConnectError, fleetStatus, joinFleet } from '../../src/fleet/index.js';
 import { engineFixture } from '../backup/helpers.js';
 import { runCli } from '../cli/cli-helpers.js';
-import { describeWithNats, startNatsServer, type NatsServer } from './nats-server.js';
+import { describeWithNats } from './describe-with-nats.js';
+import { startNatsServer, type NatsServer } from './nats-server.js';
 
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fleetStatus } from '../../src/fleet/index.js';
 import { makeInstance, putRows, runCli, startCli, tempDir } from '../cli/cli-helpers.js';
 import { until } from './fleet-fixture.js';
-import { describeWithNats, startNatsServer, type NatsServer } from './nats-server.js';
+import { describeWithNats } from './describe-with-nats.js';
+import { startNatsServer, type NatsServer } from './nats-server.js';
 
 // Short beats so an unreachable child shows within about a second.
 const env = { ESE_BACKUP_FLEET_HEARTBEAT_MS: '200' };

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCoordinator } from '../../src/coordinator/index.js';
 import { fleetHold, fleetRelease, fleetStatus, joinFleet } from '../../src/fleet/index.js';
 import { JET_bit, JET_err, JetError } from '../../src/jet/index.js';
-import { describeWithNats, startNatsServer, type NatsServer } from './nats-server.js';
+import { describeWithNats } from './describe-with-nats.js';
+import { startNatsServer, type NatsServer } from './nats-server.js';
 import { isRunning, nodeFixture, startBackup, until } from './fleet-fixture.js';
 
 const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);

@@ -1,7 +1,8 @@
 // The server restarted mid-backup; a coordinator cut off (a TCP proxy drops its connection) when the stop is issued.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fleetStatus, fleetStop } from '../../src/fleet/index.js';
-import { describeWithNats, startNatsServer, startTcpProxy, type NatsServer } from './nats-server.js';
+import { describeWithNats } from './describe-with-nats.js';
+import { startNatsServer, startTcpProxy, type NatsServer } from './nats-server.js';
 import { isRunning, nodeFixture, startBackup, until } from './fleet-fixture.js';
 
 describeWithNats('fleet resilience against a real nats-server', () => {

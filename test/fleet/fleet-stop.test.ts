@@ -1,7 +1,8 @@
 // Several coordinators, each on its own connection, and a controller: stops for one instance, one node, all.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fleetStatus, fleetStop } from '../../src/fleet/index.js';
-import { describeWithNats, startNatsServer, type NatsServer } from './nats-server.js';
+import { describeWithNats } from './describe-with-nats.js';
+import { startNatsServer, type NatsServer } from './nats-server.js';
 import { isRunning, nodeFixture, startBackup, until } from './fleet-fixture.js';
 
 describeWithNats('fleet stop against a real nats-server', () => {

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'vitest';
+
+// No vitest here: bench/fleet-stop-latency.ts starts its server with this module too.
 
 /** The command that installs the server the fleet tests need (Debian's nats-server, 2.9.10 here). */
 export const natsInstallCommand = 'apt-get install -y nats-server';
@@ -19,26 +20,6 @@ function findNatsServer(): string | undefined {
 
 /** The nats-server binary (NATS_SERVER, /usr/sbin, or PATH), or `undefined`. */
 export const natsServerPath = findNatsServer();
-
-/**
- * `describe` for tests that need a real nats-server: without the binary, under CI=true one test
- * fails naming the install command; elsewhere the suite is skipped with the command printed.
- */
-export function describeWithNats(name: string, body: () => void): void {
-  if (natsServerPath) {
-    describe(name, body);
-    return;
-  }
-  const why = `nats-server not found (NATS_SERVER, /usr/sbin, PATH): install it with \`${natsInstallCommand}\``;
-  if (process.env.CI === 'true') {
-    describe(name, () => it('needs nats-server', () => {
-      throw new Error(why);
-    }));
-    return;
-  }
-  console.warn(`fleet tests skipped: ${why}`);
-  describe.skip(`${name} (skipped: ${why})`, body);
-}
 
 /** A free loopback TCP port (bound and released). */
 export async function freePort(): Promise<number> {

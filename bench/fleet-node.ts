@@ -14,9 +14,9 @@ import type { JetInstance } from '../src/jet/index.js';
 const [mode, url, bucket, index, countText] = process.argv.slice(2) as ['fleet' | 'local', string, string, string, string];
 const count = Number(countText);
 const send = (m: unknown) => process.send!(m);
-/** Per session: 24 KiB reads paced to 256 KiB/s (a read every ~94 ms), a database of ~1.5 MB (about 6 s). */
+/** Per session: 24 KiB reads paced to FLEET_BENCH_PACE_KIB KiB/s (default 64: a read every 375 ms), a database of ~1.5 MB. */
 const readSize = 24 * 1024;
-const pace = 256 * 1024;
+const pace = Number(process.env.FLEET_BENCH_PACE_KIB ?? 64) * 1024;
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'ese-bench-fleet-'));
 const engine = await createEmbeddedEngine({ directory: path.join(dir, 'engine') });

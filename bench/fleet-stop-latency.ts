@@ -69,7 +69,8 @@ try {
   console.log(`local (one coordinator, ${COORDINATORS} sessions, coordinator.stopAll in-process):`);
   console.log(`  stopAll call (every chart stopped, JetStopBackupInstance called): ${(l.stopMs as number).toFixed(2)} ms`);
   percentiles('  stop->ended', l.endedMs as number[]);
-  console.log('ended includes the runner noticing on its next paced read (one every ~94 ms per session) and End2(Abort).');
+  const paceKiB = Number(process.env.FLEET_BENCH_PACE_KIB ?? 64);
+  console.log(`ended includes the runner noticing on its next paced read (24 KiB at ${paceKiB} KiB/s: one every ${(24 / paceKiB * 1000).toFixed(0)} ms per session) and End2(Abort).`);
   console.log(`p99 stop->ack: ${benchReport.percentile(ack, 99).toFixed(1)} ms`);
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

@@ -1,6 +1,7 @@
 // Several coordinators, each on its own connection, and a controller: stops for one instance, one node, all.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fleetStatus, fleetStop } from '../../src/fleet/index.js';
+import { createCoordinator } from '../../src/coordinator/index.js';
+import { FleetConflictError, fleetStatus, fleetStop, joinFleet } from '../../src/fleet/index.js';
 import { describeWithNats } from './describe-with-nats.js';
 import { startNatsServer, type NatsServer } from './nats-server.js';
 import { isRunning, nodeFixture, startBackup, until } from './fleet-fixture.js';
@@ -78,6 +79,13 @@ describeWithNats('fleet stop against a real nats-server', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(isRunning(a, 'i1')).toBe(true);
     expect(a.coordinator.holds().size).toBe(0);
+    // A second live process publishing the same node and instance is refused at join.
+    const twin = createCoordinator({ api: a.engine });
+    twin.session(a.instances.get('i1')!);
+    const conflict = await joinFleet(twin, { servers: server.url, bucket, node: 'a', instanceName: () => 'i1' }).then(() => undefined, (e: unknown) => e);
+    expect(conflict).toBeInstanceOf(FleetConflictError);
+    expect((conflict as Error).message).toMatch(/node a instance i1 is already published by a live process \(pid \d+ on .*\); give each process its own node name/);
+    twin.dispose();
     const stop = await fleetStop({ servers: server.url, bucket, node: 'a', reason: 'now valid', waitMs: 5000 });
     expect(stop.ok).toBe(true);
     expect((await run.result).outcome).toBe('stopped');

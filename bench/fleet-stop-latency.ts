@@ -75,4 +75,6 @@ try {
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await server.stop();
+  // As the CLI does: should a client timer still hold the event loop, leave anyway.
+  setTimeout(() => process.exit(), 2000).unref();
 }

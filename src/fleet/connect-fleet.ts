@@ -102,7 +102,14 @@ export async function connectFleet(options: FleetConnectOptions): Promise<FleetC
     const desired = await kvm.create(bucket, { history: 1, description: 'ese-backup fleet: desired state (stop.*, hold.*)' });
     const state = await kvm.create(stateBucketOf(bucket), { history: 1, ttl: options.stateMaxAgeMs ?? 24 * 3600_000, description: 'ese-backup fleet: state of every instance' });
     let closing: Promise<void> | undefined;
-    return { nc, bucket, desired, state, close: () => (closing ??= nc.drain().catch(() => nc.close())) };
+    // Drain (let what is in flight finish), but never wait on it for long: a drain can stall with the server gone.
+    const close = async () => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([nc.drain().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
+      if (!nc.isClosed()) await nc.close().catch(() => undefined);
+    };
+    return { nc, bucket, desired, state, close: () => (closing ??= close()) };
   } catch (e) {
     await nc.close().catch(() => undefined);
     const message = e instanceof Error ? e.message : String(e);

@@ -16,6 +16,8 @@ export interface DesiredStateOptions {
   resyncMs?: number;
   /** How long a full read may take before it counts as failed (default 10000 ms). */
   readTimeoutMs?: number;
+  /** Follow changes (default true); `false`: one full read, no watch (a status snapshot). */
+  follow?: boolean;
   /** Where malformed values are reported (once per key and revision). */
   onWarning: (message: string) => void;
 }
@@ -28,7 +30,8 @@ export interface DesiredState {
   readonly changes$: Observable<void>;
   /** Read everything again now (also done on reconnect and every `resyncMs`). */
   resync(): Promise<void>;
-  close(): void;
+  /** Stop following; resolves once the watch's consumer is stopped (close the connection only after). */
+  close(): Promise<void>;
 }
 
 /**
@@ -77,9 +80,12 @@ export async function watchDesiredState(fleet: FleetConnection, options: Desired
   };
 
   let resyncing: Promise<void> | undefined;
+  let listing: { stop(): void } | undefined;
   const readAll = async () => {
     const keys = new Set<string>();
-    for await (const k of await fleet.desired.keys()) keys.add(k);
+    const iter = await fleet.desired.keys();
+    listing = iter;
+    for await (const k of iter) keys.add(k);
     const read = new Map<string, KvEntry>();
     for (const k of keys) {
       const e = await fleet.desired.get(k);
@@ -90,7 +96,8 @@ export async function watchDesiredState(fleet: FleetConnection, options: Desired
   const resync = (): Promise<void> => (resyncing ??= (async () => {
     touched = new Set();
     try {
-      const read = await within(options.readTimeoutMs ?? 10_000, `reading ${fleet.bucket}`, readAll());
+      // A listing that does not finish is stopped: its consumer must not outlive the connection.
+      const read = await within(options.readTimeoutMs ?? 10_000, `reading ${fleet.bucket}`, readAll(), () => listing?.stop());
       for (const key of [...entries.keys()]) if (!read.has(key) && !touched.has(key)) entries.delete(key);
       for (const e of read.values()) take(e);
       changes.next();
@@ -103,8 +110,9 @@ export async function watchDesiredState(fleet: FleetConnection, options: Desired
   await resync();
 
   let stopWatch: () => void = () => {};
+  const follow = options.follow !== false;
   // The watch: updates only (the full reads give the current values); restarted if it ends.
-  const watching = (async () => {
+  const watching = !follow ? Promise.resolve() : (async () => {
     while (!closed) {
       try {
         const iter = await fleet.desired.watch({ include: KvWatchInclude.UpdatesOnly });
@@ -121,27 +129,31 @@ export async function watchDesiredState(fleet: FleetConnection, options: Desired
     }
   })();
 
-  const statusLoop = (async () => {
-    for await (const s of fleet.nc.status()) {
-      if (closed) break;
-      if (s.type === 'reconnect') void resync().catch(() => undefined);
-    }
-  })();
-  const timer = setInterval(() => void resync().catch(() => undefined), options.resyncMs ?? 5000);
-  timer.unref();
+  if (follow) {
+    void (async () => {
+      for await (const s of fleet.nc.status()) {
+        if (closed) break;
+        if (s.type === 'reconnect') void resync().catch(() => undefined);
+      }
+    })().catch(() => undefined);
+  }
+  const timer = follow ? setInterval(() => void resync().catch(() => undefined), options.resyncMs ?? 5000) : undefined;
+  timer?.unref();
 
   return {
     current: () => new Map([...entries].filter((e): e is [string, DesiredEntry] => !('deleted' in e[1]))),
     changes$: changes.asObservable(),
     resync,
-    close() {
+    async close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
       stopWatch();
+      listing?.stop();
       changes.complete();
-      void watching;
-      void statusLoop;
+      // A consumer still being created when the connection closes would outlive it (nats.js then logs
+      // ClosedConnectionError from its heartbeat monitor): wait for the watch loop to end, briefly.
+      await within(2000, 'stopping the watch', watching).catch(() => undefined);
     },
   };
 }

@@ -33,9 +33,12 @@ export interface FleetStatus {
 export async function readInstanceRows(fleet: FleetConnection, warnings: string[], now = Date.now()): Promise<FleetInstanceRow[]> {
   // A key re-put while the listing runs can be listed twice.
   const keys = new Set<string>();
+  let listing: { stop(): void } | undefined;
   await within(10_000, `listing ${fleet.bucket}-state`, (async () => {
-    for await (const k of await fleet.state.keys('state.>')) keys.add(k);
-  })());
+    const iter = await fleet.state.keys('state.>');
+    listing = iter;
+    for await (const k of iter) keys.add(k);
+  })(), () => listing?.stop());
   const rows: FleetInstanceRow[] = [];
   for (const key of [...keys].sort()) {
     const entry = await fleet.state.get(key);
@@ -69,8 +72,8 @@ export async function fleetStatus(target: FleetTarget): Promise<FleetStatus> {
     const warnings: string[] = [];
     const at = Date.now();
     const instances = await readInstanceRows(fleet, warnings, at);
-    const desired = await watchDesiredState(fleet, { onWarning: (m) => warnings.push(m), resyncMs: 3_600_000 });
-    desired.close();
+    const desired = await watchDesiredState(fleet, { onWarning: (m) => warnings.push(m), follow: false });
+    await desired.close();
     const stops: FleetStatus['stops'] = [];
     const holds: FleetStatus['holds'] = [];
     for (const e of desired.current().values()) {

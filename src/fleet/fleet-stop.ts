@@ -4,6 +4,7 @@ import { checkSegment, fleetKeys, parseDesiredKey, targets } from './fleet-keys.
 import { checkDesiredStop, decodeJson, fleetSchema, type DesiredStop } from './fleet-values.js';
 import { fleetBy } from './fleet-by.js';
 import { readInstanceRows, toRow } from './fleet-status.js';
+import { within } from './within.js';
 import { withFleet, type FleetTarget } from './with-fleet.js';
 
 /** Options of {@link fleetStop}. */
@@ -111,6 +112,10 @@ export async function fleetStop(options: FleetStopOptions): Promise<FleetStopRes
       };
     } finally {
       watch.stop();
+      // Iterate what is left: only then does the watch stop its consumer (else it outlives the connection).
+      await within(2000, 'stopping the watch', (async () => {
+        for await (const _ of watch) { /* drained */ }
+      })()).catch(() => undefined);
     }
   });
 }

@@ -44,8 +44,7 @@ export function fromFleet(options: FromFleetOptions): Observable<StopReason> {
       });
       cleanup = () => {
         sub.unsubscribe();
-        desired.close();
-        if (owned) void fleet.close();
+        void desired.close().then(() => (owned ? fleet.close() : undefined));
       };
       if (closed) cleanup();
     })().catch((e: unknown) => subscriber.error(e));

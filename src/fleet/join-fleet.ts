@@ -59,7 +59,8 @@ interface Tracked {
   changedAt: number;
   stops: Subject<StopReason>;
   stopping: Subscription;
-  putting: boolean;
+  /** The put loop in flight, if any. */
+  putting: Promise<void> | undefined;
   dirty: boolean;
 }
 
@@ -118,27 +119,29 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
     };
   };
 
-  // One put in flight per key; changes meanwhile coalesce into the next put (one connection keeps them in order).
-  const publish = async (t: Tracked): Promise<void> => {
+  // One put in flight per key; changes meanwhile coalesce into the next put (one connection keeps them
+  // in order). The promise resolves once the state as of the call has been put (or failed to be).
+  const publish = (t: Tracked): Promise<void> => {
     if (t.putting) {
       t.dirty = true;
-      return;
+      return t.putting;
     }
-    t.putting = true;
-    try {
-      do {
-        t.dirty = false;
-        try {
-          await fleet.state.put(t.key, JSON.stringify(statusOf(t)));
-        } catch (e) {
-          // Disconnected: the heartbeat and the reconnect republish; nothing is lost locally.
-          if (!fleet.nc.isClosed() && !isDisconnection(e)) warn(`fleet: cannot publish ${t.key}: ${e instanceof Error ? e.message : String(e)}`);
+    t.putting = (async () => {
+      try {
+        do {
           t.dirty = false;
-        }
-      } while (t.dirty && !fleet.nc.isClosed());
-    } finally {
-      t.putting = false;
-    }
+          try {
+            await fleet.state.put(t.key, JSON.stringify(statusOf(t)));
+          } catch (e) {
+            // Disconnected: the heartbeat and the reconnect republish; nothing is lost locally.
+            if (!fleet.nc.isClosed() && !isDisconnection(e)) warn(`fleet: cannot publish ${t.key}: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        } while (t.dirty && !fleet.nc.isClosed());
+      } finally {
+        t.putting = undefined;
+      }
+    })();
+    return t.putting;
   };
   const publishAll = () => Promise.all([...tracked.values()].map(publish)).then(() => undefined);
 
@@ -189,7 +192,7 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
       const stops = new Subject<StopReason>();
       t = {
         inst, name, key: fleetKeys.state(node, name), snapshot, started: false, sessions: 0, baseline: new Map(), fleetStops: [],
-        progress: null, changedAt: Date.now(), stops, stopping: coordinator.stopWhen(stops, { instances: [inst] }), putting: false, dirty: false,
+        progress: null, changedAt: Date.now(), stops, stopping: coordinator.stopWhen(stops, { instances: [inst] }), putting: undefined, dirty: false,
       };
       tracked.set(inst, t);
     }
@@ -236,7 +239,7 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
       clearInterval(heartbeat);
       states.unsubscribe();
       changes.unsubscribe();
-      desired.close();
+      await desired.close();
       for (const [key] of coordinator.holds()) if (key.startsWith(holdPrefix)) coordinator.release(key);
       for (const t of tracked.values()) {
         t.stopping.unsubscribe();

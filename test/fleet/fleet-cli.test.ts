@@ -5,6 +5,7 @@ import { fleetStatus } from '../../src/fleet/index.js';
 import { makeInstance, putRows, runCli, startCli, tempDir } from '../cli/cli-helpers.js';
 import { until } from './fleet-fixture.js';
 import { describeWithNats } from './describe-with-nats.js';
+import { controller } from './controller.js';
 import { startNatsServer, type NatsServer } from './nats-server.js';
 
 // Short beats so an unreachable child shows within about a second.
@@ -30,10 +31,10 @@ describeWithNats('ese-backup fleet against a real nats-server', () => {
     const a = await backup('a', bucket);
     const b = await backup('b', bucket);
     await Promise.all([a.stderrLine(/fleet: joined .* as node a, instance main/), b.stderrLine(/fleet: joined .* as node b, instance main/)]);
-    await until('both running', async () => (await fleetStatus({ servers: server.url, bucket })).instances.filter((r) => r.status.phase === 'running').length === 2, 30_000);
+    await until('both running', async () => (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.filter((r) => r.status.phase === 'running').length === 2, 30_000);
 
     b.proc.kill('SIGSTOP');
-    await until('b unreachable', async () => (await fleetStatus({ servers: server.url, bucket })).instances.some((r) => r.status.node === 'b' && r.unreachable));
+    await until('b unreachable', async () => (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some((r) => r.status.node === 'b' && r.unreachable));
     const status = await runCli(['fleet', 'status', '--nats', server.url, '--bucket', bucket]);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^NODE\s+INSTANCE\s+PHASE\s+PROGRESS\s+LAST OUTCOME\s+STOP REASON\s+SEEN$/m);

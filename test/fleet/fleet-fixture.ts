@@ -56,7 +56,7 @@ export function startBackup(fx: NodeFixture, name: string): BackupRun & { result
 }
 
 /** Resolves when `check` returns true (polled every 20 ms), or rejects after `ms`. */
-export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   let last: unknown;
   while (Date.now() < end) {

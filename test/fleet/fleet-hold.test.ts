@@ -4,6 +4,7 @@ import { createCoordinator } from '../../src/coordinator/index.js';
 import { fleetHold, fleetRelease, fleetStatus, joinFleet } from '../../src/fleet/index.js';
 import { JET_bit, JET_err, JetError } from '../../src/jet/index.js';
 import { describeWithNats } from './describe-with-nats.js';
+import { controller } from './controller.js';
 import { startNatsServer, type NatsServer } from './nats-server.js';
 import { isRunning, nodeFixture, startBackup, until } from './fleet-fixture.js';
 
@@ -33,7 +34,7 @@ describeWithNats('fleet hold and release against a real nats-server', () => {
     expect(a.engine.lastBackup(inst)).toBeUndefined(); // refused before the engine
     // The other node is not held.
     expect(b.coordinator.holds().size).toBe(0);
-    await until('the state shows the hold', async () => (await fleetStatus({ servers: server.url, bucket })).instances.some((r) => r.key === 'state.a.i1' && r.status.held?.key === 'hold.a'));
+    await until('the state shows the hold', async () => (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some((r) => r.key === 'state.a.i1' && r.status.held?.key === 'hold.a'));
 
     // Fleet-wide hold; then node a's coordinator restarts: the hold is in force before its first Begin.
     await fleetHold({ servers: server.url, bucket, reason: 'freeze', by: 'ops' });

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fleetStatus, fleetStop } from '../../src/fleet/index.js';
 import { describeWithNats } from './describe-with-nats.js';
+import { controller } from './controller.js';
 import { startNatsServer, startTcpProxy, type NatsServer } from './nats-server.js';
 import { isRunning, nodeFixture, startBackup, until } from './fleet-fixture.js';
 
@@ -21,7 +22,7 @@ describeWithNats('fleet resilience against a real nats-server', () => {
     const restarted = Date.now();
     expect(isRunning(r, 'i1')).toBe(true);
     await until('state republished after the restart', async () => {
-      const s = await fleetStatus({ servers: server.url, bucket });
+      const s = await fleetStatus({ connection: await controller(server.url, bucket) });
       return s.instances.some((row) => row.key === 'state.r.i1' && row.status.phase === 'running' && row.putAt > restarted && !row.unreachable);
     });
     const stop = await fleetStop({ servers: server.url, bucket, node: 'r', reason: 'after restart', waitMs: 5000 });
@@ -39,10 +40,10 @@ describeWithNats('fleet resilience against a real nats-server', () => {
       const p = await nodeFixture('p', ['i1'], { servers: proxy.url, bucket }, 1200);
       await nodeFixture('q', ['i1'], { servers: server.url, bucket });
       const run = startBackup(p, 'i1');
-      await until('running and published', async () => isRunning(p, 'i1') && (await fleetStatus({ servers: server.url, bucket })).instances.some((row) => row.key === 'state.p.i1' && row.status.phase === 'running'));
+      await until('running and published', async () => isRunning(p, 'i1') && (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some((row) => row.key === 'state.p.i1' && row.status.phase === 'running'));
       proxy.cut();
-      await until('p unreachable in the status', async () => (await fleetStatus({ servers: server.url, bucket })).instances.some((row) => row.key === 'state.p.i1' && row.unreachable));
-      const status = await fleetStatus({ servers: server.url, bucket });
+      await until('p unreachable in the status', async () => (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some((row) => row.key === 'state.p.i1' && row.unreachable));
+      const status = await fleetStatus({ connection: await controller(server.url, bucket) });
       expect(status.instances.find((row) => row.key === 'state.q.i1')?.unreachable).toBe(false);
 
       const stop = await fleetStop({ servers: server.url, bucket, node: 'p', reason: 'while away', waitMs: 1000 });
@@ -54,7 +55,7 @@ describeWithNats('fleet resilience against a real nats-server', () => {
       const result = await run.result;
       expect(result.outcome).toBe('stopped');
       expect(result.stopReason).toMatchObject({ source: 'fleet', detail: expect.stringMatching(/^stop\.p #\d+ .*: while away$/) });
-      await until('p reachable again, ended', async () => (await fleetStatus({ servers: server.url, bucket })).instances.some((row) => row.key === 'state.p.i1' && !row.unreachable && row.status.phase === 'ended'));
+      await until('p reachable again, ended', async () => (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some((row) => row.key === 'state.p.i1' && !row.unreachable && row.status.phase === 'ended'));
     } finally {
       await proxy.close();
     }

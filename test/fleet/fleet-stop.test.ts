@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCoordinator } from '../../src/coordinator/index.js';
 import { FleetConflictError, fleetStatus, fleetStop, joinFleet } from '../../src/fleet/index.js';
 import { describeWithNats } from './describe-with-nats.js';
+import { controller } from './controller.js';
 import { startNatsServer, type NatsServer } from './nats-server.js';
 import { isRunning, nodeFixture, startBackup, until } from './fleet-fixture.js';
 
@@ -20,7 +21,7 @@ describeWithNats('fleet stop against a real nats-server', () => {
     const c = await nodeFixture('c', ['i1'], { servers: server.url, bucket });
     const runs = { a1: startBackup(a, 'i1'), a2: startBackup(a, 'i2'), b1: startBackup(b, 'i1'), c1: startBackup(c, 'i1') };
     await until('all four sessions running and published', async () => {
-      const s = await fleetStatus({ servers: server.url, bucket });
+      const s = await fleetStatus({ connection: await controller(server.url, bucket) });
       return s.instances.filter((r) => r.status.phase === 'running').length === 4;
     });
 
@@ -50,7 +51,7 @@ describeWithNats('fleet stop against a real nats-server', () => {
     for (const [fx, name] of [[a, 'i2'], [b, 'i1'], [c, 'i1']] as const) expect(fx.engine.lastBackup(fx.instances.get(name)!)?.end).toBe('abortedByServer');
     // The status shows each session ended, stopped by the fleet, none unreachable.
     await a.member.flush();
-    const status = await fleetStatus({ servers: server.url, bucket });
+    const status = await fleetStatus({ connection: await controller(server.url, bucket) });
     expect(status.instances.map((r) => [r.key, r.status.phase, r.unreachable])).toEqual([
       ['state.a.i1', 'ended', false], ['state.a.i2', 'ended', false], ['state.b.i1', 'ended', false], ['state.c.i1', 'ended', false],
     ]);

@@ -11,6 +11,8 @@ export type FromFleetOptions = ({ connection: FleetConnection } | FleetConnectOp
   instance?: string;
   onWarning?: (message: string) => void;
   resyncMs?: number;
+  /** Called once the first full read is done: epochs written after that are news. */
+  onReady?: () => void;
 };
 
 /**
@@ -47,6 +49,7 @@ export function fromFleet(options: FromFleetOptions): Observable<StopReason> {
         void desired.close().then(() => (owned ? fleet.close() : undefined));
       };
       if (closed) cleanup();
+      else options.onReady?.();
     })().catch((e: unknown) => subscriber.error(e));
     return () => {
       closed = true;

@@ -1,7 +1,8 @@
 // Several coordinators, each on its own connection, and a controller: stops for one instance, one node, all.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCoordinator } from '../../src/coordinator/index.js';
-import { FleetConflictError, fleetStatus, fleetStop, joinFleet } from '../../src/fleet/index.js';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { FleetConflictError, fleetStatus, fleetStop, fromFleet, joinFleet, type FleetConnection } from '../../src/fleet/index.js';
 import { describeWithNats } from './describe-with-nats.js';
 import { controller } from './controller.js';
 import { startNatsServer, type NatsServer } from './nats-server.js';
@@ -90,5 +91,24 @@ describeWithNats('fleet stop against a real nats-server', () => {
     const stop = await fleetStop({ servers: server.url, bucket, node: 'a', reason: 'now valid', waitMs: 5000 });
     expect(stop.ok).toBe(true);
     expect((await run.result).outcome).toBe('stopped');
+  });
+
+  it('fromFleet: a plain source of the node\'s stops, new epochs only', async () => {
+    const bucket = 'from-fleet';
+    const fleet: FleetConnection = await controller(server.url, bucket);
+    await fleetStop({ connection: fleet, node: 'a', reason: 'old', waitMs: 0 });
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => (ready = r));
+    const stops = fromFleet({ connection: fleet, node: 'a', instance: 'i1', onWarning: () => {}, onReady: () => ready() });
+    const seen = firstValueFrom(stops.pipe(take(2), toArray()));
+    // After the first read the old epoch is not news; what is written from now on is.
+    await isReady;
+    await fleetStop({ connection: fleet, node: 'b', reason: 'other node', waitMs: 0 });
+    await fleetStop({ connection: fleet, node: 'a', instance: 'i2', reason: 'other instance', waitMs: 0 });
+    await fleetStop({ connection: fleet, node: 'a', reason: 'node a', by: 'ops', waitMs: 0 });
+    await fleetStop({ connection: fleet, reason: 'everyone', by: 'ops', waitMs: 0 });
+    const reasons = await seen;
+    expect(reasons.map((r) => r.source)).toEqual(['fleet', 'fleet']);
+    expect(reasons.map((r) => r.detail!.replace(/#\d+/, '#N'))).toEqual(['stop.a #N by ops: node a', 'stop.all #N by ops: everyone']);
   });
 });

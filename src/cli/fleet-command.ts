@@ -1,4 +1,4 @@
-import { fleetHold, fleetRelease, fleetStatus, fleetStop, type FleetStatus, type FleetStopAck } from '../fleet/index.js';
+import { connectFleet, fleetHold, fleetRelease, fleetStatus, fleetStop, type FleetStatus, type FleetStopAck } from '../fleet/index.js';
 import { fleetConnectOptions, type CliFleetOptions } from './cli-fleet.js';
 import type { CliOutput } from './cli-output.js';
 import { exitCodes, type ExitCode } from './exit-codes.js';
@@ -24,9 +24,11 @@ export async function fleetStatusCommand(o: FleetCommandOptions & { watch: boole
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // One connection for every redraw.
+  const fleet = await connectFleet(connect);
   try {
     while (!stop.signal.aborted) {
-      const status = await fleetStatus(connect);
+      const status = await fleetStatus({ connection: fleet });
       // Redraw in place on a terminal; elsewhere one table after the other.
       if (out.streams.stdout.isTTY) out.streams.stdout.write('\x1b[H\x1b[2J');
       out.line(out.c.dim(`${new Date(status.at).toISOString()}  (Ctrl-C to exit)`));
@@ -36,6 +38,7 @@ export async function fleetStatusCommand(o: FleetCommandOptions & { watch: boole
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await fleet.close();
   }
   return exitCodes.ok;
 }

@@ -36,7 +36,7 @@ if (mode === 'fleet') {
     const c = createCoordinator({ api: rateLimitedApi(engine, pace) });
     c.session(insts[i]!);
     coordinators.push(c);
-    members.push(await joinFleet(c, { servers: url, bucket, node: `n${index}-${i}`, instanceName: () => 'main', heartbeatMs: 1000, onWarning: (m) => console.error(m) }));
+    members.push(await joinFleet(c, { servers: url, bucket, node: `n${index}-${i}`, instanceName: () => 'main', heartbeatMs: 1000, resyncMs: Number(process.env.FLEET_BENCH_RESYNC_MS ?? 5000), onWarning: (m) => console.error(m) }));
   }
 } else {
   // One coordinator; each session paced on its own (one wrapper per instance would share a pace).

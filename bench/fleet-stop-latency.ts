@@ -2,6 +2,8 @@
 // connection) each with a paced backup running on the embedded engine; one `fleetStop` for all.
 // Prints p50/p99/max from the stop being written to each acknowledgement and to each session ended,
 // then the same stop through a local coordinator.stopAll. Run: npm run bench:fleet
+// Knobs: FLEET_BENCH_COORDINATORS (100), FLEET_BENCH_CHILDREN (4), FLEET_BENCH_PACE_KIB (64 KiB/s per
+// session), FLEET_BENCH_RESYNC_MS (each coordinator's full re-read of the desired state, 5000).
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';

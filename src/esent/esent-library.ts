@@ -1,10 +1,23 @@
-import { createRequire } from 'node:module';
 import type { LibraryHandle } from 'koffi';
+import { AsyncGate, type AsyncLane } from './async-gate.js';
 import { EsentLoadError } from './esent-load-error.js';
 import { esentMinimumWindows, esentPrototypes, type EsentExport } from './esent-prototypes.js';
+import { loadKoffi } from './load-koffi.js';
 
-// The only file that imports koffi: it declares esent.h's types, loads the library, re-types each
-// prototype of esent-prototypes.ts and wraps `.async` in promises. Out-parameters come back as fields.
+// Declares esent.h's types, loads the library, re-types each prototype of esent-prototypes.ts and wraps
+// `.async` in promises (koffi itself comes configured from load-koffi.ts). Out-parameters come back as fields.
+
+/** Calls that hold a pool thread for long: they queue in the gate's bulk lane (see AsyncGate). */
+const BULK_CALLS: ReadonlySet<EsentExport> = new Set<EsentExport>(['JetReadFileInstance', 'JetInit']);
+
+/** How many bulk calls (reads, JetInit) run at once by default: half of libuv's default pool of 4. */
+export const DEFAULT_BULK_CONCURRENCY = 2;
+
+/** Options of `loadEsentLibrary`. */
+export interface EsentLibraryLoadOptions {
+  /** Bulk calls (reads, JetInit) running at once across every instance (default 2; see AsyncGate). */
+  bulkConcurrency?: number;
+}
 
 /** What ESE answers through `JET_LOGINFO_W` (generations inclusive; cbSize must be 20 on the way in). */
 export interface JetLogInfoW {
@@ -38,6 +51,16 @@ export interface EsentLibrary {
   readonly pointerBits: number;
   /** Resolve the named exports now; throws EsentLoadError('ESENT_EXPORT_MISSING') for the first missing one. */
   requireExports(names: readonly EsentExport[]): void;
+  /** Whether the library has the export (an older esent.dll lacks the newer ones). */
+  hasExport(name: EsentExport): boolean;
+  /** The queue every `.async` call goes through (its `stats` say how many bulk calls ran at once). */
+  readonly gate: AsyncGate;
+  /**
+   * Whether `JetTerm2` was called on `instance` (in flight or done) and no JetCreateInstance2W/JetInit of
+   * this library has handed the handle out again since. `JetStopBackupInstance` is never called for such
+   * an instance: ESE's Stop finds the instance without the lock under which Term frees it.
+   */
+  isTerminated(instance: Ptr): boolean;
   /** A zero-filled buffer of `size` bytes whose first byte sits on a 4096-byte boundary (ESE checks it). */
   alignedBuffer(size: number): Uint8Array;
   JetBeginExternalBackupInstance(instance: Ptr, grbit: number): Promise<Err>;
@@ -51,8 +74,11 @@ export interface EsentLibrary {
   JetTruncateLogInstance(instance: Ptr): Promise<Err>;
   JetEndExternalBackupInstance(instance: Ptr): Promise<Err>;
   JetEndExternalBackupInstance2(instance: Ptr, grbit: number): Promise<Err>;
+  /** Synchronous; answers -1003 without calling ESE for an instance with a Term in flight or done. */
   JetStopBackupInstance(instance: Ptr): Err;
   JetStopServiceInstance2(instance: Ptr, grbit: number): Promise<Err>;
+  /** The pre-Windows 8 call: stops every service (`JET_bitStopServiceAll`) and quiesces the caches. */
+  JetStopServiceInstance(instance: Ptr): Promise<Err>;
   JetTerm2(instance: Ptr, grbit: number): Promise<Err>;
   JetCreateInstance2W(name: string, displayName: string | null, grbit: number): Promise<{ err: Err; instance: bigint }>;
   /** `instance` null sets a global parameter (`pinstance` = NULL). */
@@ -67,12 +93,6 @@ export interface EsentLibrary {
 }
 
 let typesDeclared = false;
-let koffiModule: typeof import('koffi') | undefined;
-
-/** koffi loads its native addon when imported: load it on first use, so the package root imports on any platform. */
-function loadKoffi(): typeof import('koffi') {
-  return (koffiModule ??= createRequire(import.meta.url)('koffi') as typeof import('koffi'));
-}
 
 /** esent.h's named types, declared once per process (koffi's type names are global). */
 function declareTypes(): void {
@@ -110,6 +130,8 @@ function declareTypes(): void {
 }
 
 const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
+/** JET_errInvalidParameter: what ESE answers for an instance that is no longer one. */
+const JET_errInvalidParameter = -1003;
 
 /**
  * Load esent.dll (or a library with its exports) from `path` and type its functions.
@@ -120,7 +142,8 @@ const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as num
  * const lib = loadEsentLibrary('esent.dll');
  * const err = lib.JetStopBackupInstance(inst);
  */
-export function loadEsentLibrary(path: string): EsentLibrary {
+export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions = {}): EsentLibrary {
+  const gate = new AsyncGate(options.bulkConcurrency ?? DEFAULT_BULK_CONCURRENCY);
   declareTypes();
   const koffi = loadKoffi();
   let lib: LibraryHandle;
@@ -143,11 +166,31 @@ export function loadEsentLibrary(path: string): EsentLibrary {
     }
     return f;
   };
-  // One call on a koffi worker thread; out-parameters are filled in the arrays/objects passed.
-  const run = (name: EsentExport, ...args: unknown[]): Promise<number> =>
-    new Promise((resolve, reject) => {
-      fn(name).async(...args, (e: unknown, r: number) => (e ? reject(e) : resolve(r)));
-    });
+  // One call on a koffi worker thread, through the gate; out-parameters are filled in the arrays/objects passed.
+  const run = (name: EsentExport, ...args: unknown[]): Promise<number> => {
+    let f: KoffiFunction;
+    try {
+      f = fn(name); // a missing export rejects here, before the gate
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const lane: AsyncLane = BULK_CALLS.has(name) ? 'bulk' : 'control';
+    return gate.run(lane, () => new Promise((resolve, reject) => {
+      f.async(...args, (e: unknown, r: number) => (e ? reject(e) : resolve(r)));
+    }));
+  };
+  const hasExport = (name: EsentExport): boolean => {
+    try {
+      fn(name);
+      return true;
+    } catch (e) {
+      if (e instanceof EsentLoadError) return false;
+      throw e;
+    }
+  };
+  // Instances with a Term in flight or done (see isTerminated); a handle ESE hands out again leaves the set.
+  const terminated = new Set<bigint>();
+  const reborn = (instance: bigint) => void terminated.delete(instance);
   const list = (name: EsentExport) => async (instance: Ptr, szz: Uint8Array | null, cbMax: number) => {
     const pcb = [0];
     const err = await run(name, instance, szz, cbMax, pcb);
@@ -158,6 +201,9 @@ export function loadEsentLibrary(path: string): EsentLibrary {
     path,
     pointerBits: koffi.sizeof('uintptr_t') * 8,
     requireExports: (names) => names.forEach((n) => fn(n)),
+    hasExport,
+    gate,
+    isTerminated: (i) => terminated.has(big(i)),
     alignedBuffer(size) {
       const backing = new Uint8Array(size + 4096);
       const skew = Number(koffi.address(backing) % 4096n);
@@ -187,18 +233,30 @@ export function loadEsentLibrary(path: string): EsentLibrary {
     JetTruncateLogInstance: (i) => run('JetTruncateLogInstance', i),
     JetEndExternalBackupInstance: (i) => run('JetEndExternalBackupInstance', i),
     JetEndExternalBackupInstance2: (i, g) => run('JetEndExternalBackupInstance2', i, g),
-    JetStopBackupInstance: (i) => fn('JetStopBackupInstance')(i) as number,
+    JetStopBackupInstance(i) {
+      const f = fn('JetStopBackupInstance');
+      // ESE's Stop reads the instance without the lock under which Term frees it: answer as for a dead instance.
+      if (terminated.has(big(i))) return JET_errInvalidParameter;
+      return f(i) as number;
+    },
     JetStopServiceInstance2: (i, g) => run('JetStopServiceInstance2', i, g),
-    JetTerm2: (i, g) => run('JetTerm2', i, g),
+    JetStopServiceInstance: (i) => run('JetStopServiceInstance', i),
+    JetTerm2(i, g) {
+      if (!hasExport('JetTerm2')) return run('JetTerm2', i, g); // rejects: ESENT_EXPORT_MISSING
+      terminated.add(big(i)); // before the call: from now on Stop never reaches ESE for it
+      return run('JetTerm2', i, g);
+    },
     async JetCreateInstance2W(name, displayName, grbit) {
       const out = [0];
       const err = await run('JetCreateInstance2W', out, name, displayName, grbit);
+      if (err >= 0) reborn(big(out[0]));
       return { err, instance: big(out[0]) };
     },
     JetSetSystemParameterW: (i, sesid, paramid, lParam, sz) => run('JetSetSystemParameterW', i === null ? null : [i], sesid, paramid, lParam, sz),
     async JetInit(i) {
       const inout = [i];
       const err = await run('JetInit', inout);
+      if (err >= 0) reborn(big(inout[0]));
       return { err, instance: big(inout[0]) };
     },
     async JetBeginSession(i) {

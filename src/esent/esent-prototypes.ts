@@ -32,6 +32,7 @@ export const esentPrototypes = {
   JetEndExternalBackupInstance2: 'JET_ERR __stdcall JetEndExternalBackupInstance2(JET_INSTANCE instance, JET_GRBIT grbit)',
   JetStopBackupInstance: 'JET_ERR __stdcall JetStopBackupInstance(JET_INSTANCE instance)',
   JetStopServiceInstance2: 'JET_ERR __stdcall JetStopServiceInstance2(JET_INSTANCE instance, JET_GRBIT grbit)',
+  JetStopServiceInstance: 'JET_ERR __stdcall JetStopServiceInstance(JET_INSTANCE instance)',
   JetTerm2: 'JET_ERR __stdcall JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)',
   // A private instance over a database no other process holds (for the CLI).
   JetCreateInstance2W:
@@ -66,6 +67,7 @@ export const esentMinimumWindows: Readonly<Record<EsentExport, string>> = {
   JetEndExternalBackupInstance2: 'Windows XP',
   JetStopBackupInstance: 'Windows XP',
   JetStopServiceInstance2: 'Windows 8',
+  JetStopServiceInstance: 'Windows XP',
   JetTerm2: 'Windows XP',
   JetCreateInstance2W: 'Windows Vista',
   JetSetSystemParameterW: 'Windows Vista',
@@ -78,11 +80,14 @@ export const esentMinimumWindows: Readonly<Record<EsentExport, string>> = {
   JetFreeBuffer: 'Windows XP',
 };
 
-/** The exports a backup backend needs: checked when the backend is created, so a missing one fails early. */
+/**
+ * The exports a backup backend needs: checked when the backend is created, so a missing one fails early.
+ * JetStopServiceInstance2 is not among them: before Windows 8 the backend falls back to JetStopServiceInstance.
+ */
 export const esentBackupExports: readonly EsentExport[] = [
   'JetBeginExternalBackupInstance', 'JetGetAttachInfoInstanceW', 'JetOpenFileInstanceW', 'JetReadFileInstance',
   'JetCloseFileInstance', 'JetGetLogInfoInstanceW', 'JetGetLogInfoInstance2W', 'JetGetTruncateLogInfoInstanceW',
-  'JetTruncateLogInstance', 'JetEndExternalBackupInstance2', 'JetStopBackupInstance', 'JetStopServiceInstance2', 'JetTerm2',
+  'JetTruncateLogInstance', 'JetEndExternalBackupInstance2', 'JetStopBackupInstance', 'JetStopServiceInstance', 'JetTerm2',
 ];
 
 /** `JetSetSystemParameterW` parameter ids a private instance needs (`esent.h` values). */

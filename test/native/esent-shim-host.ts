@@ -1,6 +1,6 @@
 import koffi from 'koffi';
 import type { EmbeddedEngine } from '../../src/engine/index.js';
-import { encodeMultiString } from '../../src/esent/index.js';
+import { configureKoffiForEsent, encodeMultiString } from '../../src/esent/index.js';
 import { JET_err, JetError } from '../../src/jet/index.js';
 import { shimCallName, type ShimApi } from './shim-api.js';
 import { shimParams } from './shim-params.js';
@@ -10,6 +10,11 @@ import { shimParams } from './shim-params.js';
 // hands the JET_ERR, scalars and bytes back to C. Test infrastructure: it imports koffi itself.
 
 const SHIM_PENDING = 1;
+/** The calls whose first argument is a JET_INSTANCE (esent.dll validates it first). */
+const INSTANCE_CALLS: ReadonlySet<ShimApi> = new Set<ShimApi>([
+  'begin', 'attachInfo', 'open', 'read', 'close', 'logInfo', 'logInfo2', 'truncateInfo', 'truncate', 'end',
+  'stopBackup', 'stopService', 'stopServiceOld', 'term', 'setParam', 'init', 'beginSession',
+]);
 const FLAG_MISALIGNED = 2;
 const FLAG_GLOBAL = 4;
 
@@ -60,6 +65,7 @@ const u64 = (v: unknown): bigint => BigInt.asUintN(64, BigInt(v as number)); // 
 function nativeFor(library: string): Native {
   let n = natives.get(library);
   if (n) return n;
+  configureKoffiForEsent(); // koffi takes its stack sizes only before the first load in the process
   const lib = koffi.load(library);
   let proto;
   try {
@@ -128,6 +134,7 @@ export function startEsentShimHost(engine: EmbeddedEngine, options: { library: s
       case 'truncate': return void (await engine.truncateLog(inst)), { err: 0 };
       case 'end': return void (await engine.endExternalBackup(inst, c.grbit)), { err: 0 };
       case 'stopService': return void (await engine.stopService(inst, c.grbit)), { err: 0 };
+      case 'stopServiceOld': return void (await engine.stopService(inst, 0)), { err: 0 }; // JET_bitStopServiceAll
       case 'term': return void (await engine.term(inst, c.grbit)), { err: 0 };
       case 'createInstance': return { err: 0, values: [params.create(c.text, c.text2)] };
       case 'setParam': return { err: params.set(c.instance, c.grbit, c.arg, c.text, (c.flags & FLAG_GLOBAL) !== 0) };
@@ -154,6 +161,11 @@ export function startEsentShimHost(engine: EmbeddedEngine, options: { library: s
   };
 
   const dispatch: Dispatch = (id, c) => {
+    // esent.dll's handle probe comes before everything else (JET_VALIDATE_INSTANCE).
+    if (INSTANCE_CALLS.has(c.api) && !(c.flags & FLAG_GLOBAL) && params.isGarbage(c.instance)) {
+      calls.push({ ...c, err: JET_err.InvalidInstance });
+      return JET_err.InvalidInstance;
+    }
     if (c.api === 'stopBackup') {
       let err = 0;
       try {

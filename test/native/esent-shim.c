@@ -58,7 +58,7 @@ enum {
 enum {
   API_BEGIN = 1, API_ATTACH_INFO, API_OPEN, API_READ, API_CLOSE, API_LOG_INFO, API_LOG_INFO2, API_TRUNCATE_INFO,
   API_TRUNCATE, API_END, API_STOP_BACKUP, API_STOP_SERVICE, API_TERM, API_CREATE_INSTANCE, API_SET_PARAM, API_INIT,
-  API_BEGIN_SESSION, API_ATTACH_DATABASE, API_INSTANCE_INFO, API_CREATE_DATABASE, API_END_SESSION,
+  API_BEGIN_SESSION, API_ATTACH_DATABASE, API_INSTANCE_INFO, API_CREATE_DATABASE, API_END_SESSION, API_STOP_SERVICE_OLD,
 };
 
 /* flags of a call */
@@ -99,6 +99,27 @@ SHIM_EXPORT void shim_register(shim_host_fn host) {
 SHIM_EXPORT uint32_t shim_nop(uint32_t x) { return x + 1; }
 
 /**
+ * Use `kib` KiB of the calling thread's stack, touching every 512 bytes (as ESE's page-sized locals and
+ * log recovery do): past the end of the stack this is the access violation that kills the process.
+ */
+__attribute__((noinline)) static uint32_t use_stack(uint32_t kib) {
+  volatile uint8_t frame[(size_t)kib * 1024];
+  /* from the top down, a page at a time, as Windows' __chkstk probes: the first page past the end of the
+     stack is its guard page, so an overflow faults there rather than writing into another mapping */
+  for (size_t i = sizeof frame; i >= 512; i -= 512) frame[i - 1] = (uint8_t)i;
+  uint32_t sum = 0;
+  for (size_t i = 0; i < sizeof frame; i += 4096) sum += frame[i];
+  return sum + 1;
+}
+
+/** Export for the stack tests: returns a non-zero value after using `kib` KiB of stack. */
+SHIM_EXPORT uint32_t shim_stack_probe(uint32_t kib) { return kib ? use_stack(kib) : 1; }
+
+#ifndef SHIM_CALL_STACK_KIB
+#define SHIM_CALL_STACK_KIB 0 /* a build with -DSHIM_CALL_STACK_KIB=N uses N KiB of stack in every Jet* call */
+#endif
+
+/**
  * Deliver the results of call `id`: its JET_ERR, scalar results, and bytes (a list, or the bytes read).
  * Unknown ids (a call given up on) are ignored.
  */
@@ -134,6 +155,7 @@ static void unlink_call(call *c) {
 /** Hand a call to the host and wait for its completion. Returns its JET_ERR; results stay in *c. */
 static JET_ERR run(call *c, int32_t api, uint64_t instance, uint64_t arg, uint32_t grbit, uint32_t cb, uint32_t flags,
                    const WCHAR *text, const WCHAR *text2) {
+  if (SHIM_CALL_STACK_KIB && !use_stack(SHIM_CALL_STACK_KIB)) return SHIM_ERR_MAIN_THREAD;
   pthread_cond_init(&c->cond, NULL);
   pthread_mutex_lock(&g_lock);
   shim_host_fn host = g_host;
@@ -167,7 +189,14 @@ static void release(call *c) {
 
 static uint64_t value(const call *c, uint32_t i) { return i < c->cvalues ? c->values[i] : 0; }
 
-/** The W list contract: report the full size, copy what fits (silently truncated, as esent.dll does). */
+/**
+ * The W list contract, as backup.cxx has it: copy min(cbMax, size) bytes (silently truncated: a list cut
+ * short has no final NUL) and report in *pcbActual
+ * - GetAttachInfo (ErrBKGetAttachInfo): the full size, buffer or not;
+ * - the log lists (ErrBKIGetLogInfo: GetLogInfo, GetLogInfo2, GetTruncateLogInfo): the full size for a
+ *   NULL buffer, but min(cbMax, size) when given one — so a list that grew past the buffer looks like a
+ *   full buffer without its final NUL, and only the missing NUL tells.
+ */
 static JET_ERR list_call(int32_t api, JET_INSTANCE instance, WCHAR *szz, JET_ULONG cbMax, JET_ULONG *pcbActual, JET_LOGINFO_W *info) {
   if (info && info->cbSize != sizeof(JET_LOGINFO_W)) return JET_errInvalidParameter;
   call c = {0};
@@ -175,8 +204,9 @@ static JET_ERR list_call(int32_t api, JET_INSTANCE instance, WCHAR *szz, JET_ULO
   if (err >= 0) {
     uint32_t cblist = info ? (uint32_t)value(&c, 2) : c.cbdata;
     if (cblist > c.cbdata) cblist = c.cbdata;
-    if (pcbActual) *pcbActual = cblist;
-    if (szz) memcpy(szz, c.data, cblist < cbMax ? cblist : cbMax);
+    uint32_t copied = cblist < cbMax ? cblist : cbMax;
+    if (pcbActual) *pcbActual = szz && api != API_ATTACH_INFO ? copied : cblist;
+    if (szz) memcpy(szz, c.data, copied);
     if (info) {
       info->ulGenLow = (JET_ULONG)value(&c, 0);
       info->ulGenHigh = (JET_ULONG)value(&c, 1);
@@ -263,6 +293,11 @@ SHIM_EXPORT JET_ERR JET_API JetStopServiceInstance2(JET_INSTANCE instance, JET_G
   return simple(API_STOP_SERVICE, instance, 0, grbit);
 }
 #endif
+
+/* Every esent.dll from Windows XP on: JET_bitStopServiceAll, and the caches quiesced (jetapi.cxx). */
+SHIM_EXPORT JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance) {
+  return simple(API_STOP_SERVICE_OLD, instance, 0, 0 /* JET_bitStopServiceAll */);
+}
 
 SHIM_EXPORT JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit) { return simple(API_TERM, instance, 0, grbit); }
 

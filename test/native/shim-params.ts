@@ -1,3 +1,4 @@
+import koffi from 'koffi';
 import type { EmbeddedEngine, InstanceOptions, PageSize } from '../../src/engine/index.js';
 import { JET_param } from '../../src/esent/index.js';
 import { JET_err, JetError, type JetInstance } from '../../src/jet/index.js';
@@ -5,6 +6,8 @@ import { JET_err, JetError, type JetInstance } from '../../src/jet/index.js';
 /** Handles of instances created through JetCreateInstance2W, before JetInit: above 2^53, far from the engine's. */
 const PENDING_BASE = 0x5a5a_0000_0000_0000n;
 const JET_errInvalidSesid = -1104;
+/** JET_instanceNil (~0) as the host receives it, widened from a pointer of this process's width. */
+const JET_instanceNilHere = (1n << BigInt(8 * koffi.sizeof('uintptr_t'))) - 1n;
 
 interface Pending {
   name: string;
@@ -71,6 +74,20 @@ export function shimParams(engine: EmbeddedEngine) {
       pending.delete(inst);
       aliases.set(inst, created);
       await engine.init(created);
+    },
+    /**
+     * Whether `h` names no instance at all (never handed out: not pending, not an engine instance, live or
+     * terminated). esent.dll probes every non-NULL, non-Nil instance before using it (JET_VALIDATE_INSTANCE
+     * in jetapi.cxx) and answers -1115 for such a handle; a terminated one goes on to the engine's -1003.
+     */
+    isGarbage(h: bigint): boolean {
+      if (h === 0n || h === JET_instanceNilHere || pending.has(h) || aliases.has(h)) return false;
+      try {
+        engine.instanceInfo(h);
+        return false;
+      } catch {
+        return true;
+      }
     },
     beginSession(inst: bigint): bigint {
       if (pending.has(inst)) throw new JetError('JetBeginSession', JET_err.NotInitialized);

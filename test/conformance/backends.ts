@@ -1,3 +1,4 @@
+import { describe } from 'vitest';
 import type { EmbeddedEngine } from '../../src/engine/embedded-engine-api.js';
 import { createEmbeddedEngine } from '../../src/engine/index.js';
 import type { JetBackupApi } from '../../src/jet/index.js';
@@ -19,6 +20,8 @@ export interface Backend {
    * enter the engine after the stop flag is set, so it is held to the next call only.
    */
   callEntersSynchronously: boolean;
+  /** Why this backend cannot run here (its tests are listed as skipped with this reason), or undefined. */
+  skip?: string;
   open(directory: string): Promise<BackendSession>;
 }
 
@@ -32,5 +35,18 @@ const embedded: Backend = {
   },
 };
 
-/** Every backend the suite runs against (the koffi backend over esent joins here later). */
+/** Every backend the suite runs against; one that cannot run here stays listed with its `skip` reason. */
 export const backends: readonly Backend[] = [embedded, ...esentNativeBackends];
+
+/**
+ * `describe(title, body)` once per backend, `$name` in the title replaced by its name. A backend with a
+ * `skip` reason is still described, as `describe.skip` with the reason in its title, so every one of its
+ * tests shows in the report as skipped instead of vanishing.
+ */
+export function describeEachBackend(title: string, body: (backend: Backend) => void): void {
+  for (const backend of backends) {
+    const name = title.replaceAll('$name', backend.name);
+    if (backend.skip) describe.skip(`${name} [skipped: ${backend.skip}]`, () => body(backend));
+    else describe(name, () => body(backend));
+  }
+}

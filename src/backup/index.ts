@@ -13,6 +13,8 @@ export { listBackupSets } from './list-backup-sets.js';
 export type { BackupSetListing } from './list-backup-sets.js';
 export { restoreBackupSet, BackupSetRestoreError } from './restore-backup-set.js';
 export type { RestoreBackupSetOptions, RestoreReport } from './restore-backup-set.js';
+export { restoreEsentBackupSet } from './restore-esent-backup-set.js';
+export type { EsentRestoreReport, RestoreEsentBackupSetOptions } from './restore-esent-backup-set.js';
 export { cleanOrphans } from './clean-orphans.js';
 export type { OrphanReport, OrphanSession } from './clean-orphans.js';
 export { BackupSetWriter, BackupSetBusyError } from './backup-set-writer.js';

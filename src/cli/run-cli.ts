@@ -10,6 +10,8 @@ import { listCommand } from './list-command.js';
 import { optionParsers as p } from './option-parsers.js';
 import type { ProgressDisplayOptions } from './progress-display.js';
 import { restoreCommand } from './restore-command.js';
+import { restoreEsentCommand } from './restore-esent-command.js';
+import { UsageError } from './usage-error.js';
 import { verifyCommand } from './verify-command.js';
 
 type Opts = Record<string, unknown> & { json?: boolean; progress?: boolean };
@@ -141,8 +143,15 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
   common(program.command('restore')
     .description('verify a full set (and the incrementals after it, in order), then restore it with the embedded engine into DIR and replay the logs')
     .argument('<sets...>', 'the full set, then incremental sets')
-    .requiredOption('--to <dir>', 'an empty or absent directory for the restored instance'))
-    .action(act(async (out, opts, [sets]) => restoreCommand({ sets: (sets as string[] | undefined) ?? [], to: opts.to as string }, out)));
+    .requiredOption('--to <dir>', 'an empty or absent directory for the restored instance')
+    .option('--engine <engine>', 'embedded (default) or esent: JetExternalRestore2W, then JetInit and attach every database (one full set)')
+    .option('--esent-library <path>', 'esent: the esent.dll to load (default: the system one)'))
+    .action(act(async (out, opts, [sets]) => {
+      const o = { sets: (sets as string[] | undefined) ?? [], to: opts.to as string };
+      if (opts.engine === undefined || opts.engine === 'embedded') return restoreCommand(o, out);
+      if (opts.engine !== 'esent') throw new UsageError(`restore --engine must be embedded or esent, got ${JSON.stringify(opts.engine)}`);
+      return restoreEsentCommand({ ...o, ...(opts.esentLibrary ? { library: opts.esentLibrary as string } : {}) }, out);
+    }));
 
   common(program.command('clean')
     .description('remove what killed runs left in a backup directory (temporary directories, stale locks); committed sets are never touched')

@@ -2,13 +2,14 @@ import type { LibraryHandle } from 'koffi';
 import { AsyncGate, type AsyncLane } from './async-gate.js';
 import { EsentLoadError } from './esent-load-error.js';
 import { esentMinimumWindows, esentPrototypes, type EsentExport } from './esent-prototypes.js';
+import { declareEsentTypes } from './esent-types.js';
 import { loadKoffi } from './load-koffi.js';
 
 // Declares esent.h's types, loads the library, re-types each prototype of esent-prototypes.ts and wraps
 // `.async` in promises (koffi itself comes configured from load-koffi.ts). Out-parameters come back as fields.
 
 /** Calls that hold a pool thread for long: they queue in the gate's bulk lane (see AsyncGate). */
-const BULK_CALLS: ReadonlySet<EsentExport> = new Set<EsentExport>(['JetReadFileInstance', 'JetInit']);
+const BULK_CALLS: ReadonlySet<EsentExport> = new Set<EsentExport>(['JetReadFileInstance', 'JetInit', 'JetExternalRestore2W']);
 
 /** How many bulk calls (reads, JetInit) run at once by default: half of libuv's default pool of 4. */
 export const DEFAULT_BULK_CONCURRENCY = 2;
@@ -25,6 +26,24 @@ export interface JetLogInfoW {
   ulGenLow: number;
   ulGenHigh: number;
   szBaseName: string;
+}
+
+/** The arguments of `JetExternalRestore2W` (esent.h), by name. */
+export interface EsentExternalRestore {
+  /** Where the restore writes its checkpoint file. */
+  checkpointPath: string;
+  /** Where the replayed logs go (the restored instance's log path). */
+  logPath: string;
+  /** Each database as it was backed up (`szDatabaseName`) and where its copy now lies (`szNewDatabaseName`). */
+  rstmap: Array<{ szDatabaseName: string; szNewDatabaseName: string }>;
+  /** The directory holding the set's logs. */
+  backupLogPath: string;
+  /** The set's log range and base name (`cbSize` is set by the binding). */
+  logInfo: { ulGenLow: number; ulGenHigh: number; szBaseName: string };
+  /** A running instance to replay into, or null (ESE then runs a temporary one). */
+  targetInstanceName: string | null;
+  targetInstanceLogPath: string | null;
+  targetInstanceCheckpointPath: string | null;
 }
 
 /** One entry of `JetGetInstanceInfoW`: an instance of this process and its attached databases. */
@@ -88,46 +107,14 @@ export interface EsentLibrary {
   JetAttachDatabaseW(sesid: Ptr, file: string, grbit: number): Promise<Err>;
   JetCreateDatabaseW(sesid: Ptr, file: string, grbit: number): Promise<{ err: Err; dbid: number }>;
   JetEndSession(sesid: Ptr, grbit: number): Promise<Err>;
+  JetOpenDatabaseW(sesid: Ptr, file: string, grbit: number): Promise<{ err: Err; dbid: number }>;
+  JetCloseDatabase(sesid: Ptr, dbid: number, grbit: number): Promise<Err>;
+  /** Restore of a streamed set: the databases already copied to their new paths, the logs read from `backupLogPath`. */
+  JetExternalRestore2W(args: EsentExternalRestore): Promise<Err>;
   /** Decodes the `JET_INSTANCE_INFO_W` array and frees it with `JetFreeBuffer`. */
   JetGetInstanceInfoW(): Promise<{ err: Err; instances: EsentInstanceInfo[] }>;
 }
 
-let typesDeclared = false;
-
-/** esent.h's named types, declared once per process (koffi's type names are global). */
-function declareTypes(): void {
-  if (typesDeclared) return;
-  const koffi = loadKoffi();
-  const alias = (name: string, type: string) => {
-    try {
-      koffi.type(name);
-    } catch {
-      koffi.alias(name, type);
-    }
-  };
-  alias('JET_ERR', 'int32_t');
-  alias('JET_GRBIT', 'uint32_t');
-  alias('JET_ULONG', 'uint32_t'); // esent.h's `unsigned long`: 32 bits on every Windows ABI
-  alias('JET_API_PTR', 'uintptr_t');
-  alias('JET_INSTANCE', 'uintptr_t');
-  alias('JET_HANDLE', 'uintptr_t');
-  alias('JET_SESID', 'uintptr_t');
-  alias('JET_DBID', 'uint32_t');
-  try {
-    koffi.type('JET_LOGINFO_W');
-  } catch {
-    koffi.struct('JET_LOGINFO_W', { cbSize: 'JET_ULONG', ulGenLow: 'JET_ULONG', ulGenHigh: 'JET_ULONG', szBaseName: koffi.array('char16_t', 4, 'String') });
-    koffi.struct('JET_INSTANCE_INFO_W', {
-      hInstanceId: 'JET_INSTANCE',
-      szInstanceName: 'char16_t *',
-      cDatabases: 'JET_API_PTR',
-      szDatabaseFileName: 'void *',
-      szDatabaseDisplayName: 'void *',
-      szDatabaseSLVFileName_Obsolete: 'void *',
-    });
-  }
-  typesDeclared = true;
-}
 
 const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
 /** JET_errInvalidParameter: what ESE answers for an instance that is no longer one. */
@@ -144,7 +131,7 @@ const JET_errInvalidParameter = -1003;
  */
 export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions = {}): EsentLibrary {
   const gate = new AsyncGate(options.bulkConcurrency ?? DEFAULT_BULK_CONCURRENCY);
-  declareTypes();
+  declareEsentTypes(loadKoffi());
   const koffi = loadKoffi();
   let lib: LibraryHandle;
   try {
@@ -271,6 +258,15 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
       return { err, dbid: dbid[0] as number };
     },
     JetEndSession: (sesid, grbit) => run('JetEndSession', sesid, grbit),
+    async JetOpenDatabaseW(sesid, file, grbit) {
+      const dbid = [0];
+      const err = await run('JetOpenDatabaseW', sesid, file, null, dbid, grbit);
+      return { err, dbid: dbid[0] as number };
+    },
+    JetCloseDatabase: (sesid, dbid, grbit) => run('JetCloseDatabase', sesid, dbid, grbit),
+    JetExternalRestore2W: (a) =>
+      run('JetExternalRestore2W', a.checkpointPath, a.logPath, a.rstmap.length ? a.rstmap : null, a.rstmap.length, a.backupLogPath,
+        { cbSize: 20, ...a.logInfo }, a.targetInstanceName, a.targetInstanceLogPath, a.targetInstanceCheckpointPath, null),
     async JetGetInstanceInfoW() {
       const count = [0];
       const array: unknown[] = [null];

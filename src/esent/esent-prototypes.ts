@@ -45,6 +45,12 @@ export const esentPrototypes = {
   JetCreateDatabaseW:
     'JET_ERR __stdcall JetCreateDatabaseW(JET_SESID sesid, const char16_t *szFilename, const char16_t *szConnect, _Out_ JET_DBID *pdbid, JET_GRBIT grbit)',
   JetEndSession: 'JET_ERR __stdcall JetEndSession(JET_SESID sesid, JET_GRBIT grbit)',
+  JetOpenDatabaseW:
+    'JET_ERR __stdcall JetOpenDatabaseW(JET_SESID sesid, const char16_t *szFilename, const char16_t *szConnect, _Out_ JET_DBID *pdbid, JET_GRBIT grbit)',
+  JetCloseDatabase: 'JET_ERR __stdcall JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit)',
+  // Restore of a streamed set (esent.h: `long crstfilemap` is 32 bits on every Windows ABI; pfn may be NULL).
+  JetExternalRestore2W:
+    'JET_ERR __stdcall JetExternalRestore2W(const char16_t *szCheckpointFilePath, const char16_t *szLogPath, const JET_RSTMAP_W *rgrstmap, int32_t crstfilemap, const char16_t *szBackupLogPath, const JET_LOGINFO_W *pLogInfo, const char16_t *szTargetInstanceName, const char16_t *szTargetInstanceLogPath, const char16_t *szTargetInstanceCheckpointPath, void *pfn)',
   JetGetInstanceInfoW: 'JET_ERR __stdcall JetGetInstanceInfoW(_Out_ JET_ULONG *pcInstanceInfo, _Out_ void **paInstanceInfo)',
   JetFreeBuffer: 'JET_ERR __stdcall JetFreeBuffer(void *pbBuf)',
 } as const;
@@ -76,6 +82,9 @@ export const esentMinimumWindows: Readonly<Record<EsentExport, string>> = {
   JetAttachDatabaseW: 'Windows Vista',
   JetCreateDatabaseW: 'Windows Vista',
   JetEndSession: 'Windows 2000',
+  JetOpenDatabaseW: 'Windows Vista',
+  JetCloseDatabase: 'Windows 2000',
+  JetExternalRestore2W: 'Windows Vista',
   JetGetInstanceInfoW: 'Windows Vista',
   JetFreeBuffer: 'Windows XP',
 };

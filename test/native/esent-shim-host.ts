@@ -3,6 +3,7 @@ import type { EmbeddedEngine } from '../../src/engine/index.js';
 import { configureKoffiForEsent, encodeMultiString } from '../../src/esent/index.js';
 import { JET_err, JetError } from '../../src/jet/index.js';
 import { shimCallName, type ShimApi } from './shim-api.js';
+import { externalRestore } from './shim-restore.js';
 import { shimParams } from './shim-params.js';
 
 // The JavaScript side of the esent shim: a registered koffi callback receives each Jet* call from C,
@@ -10,6 +11,7 @@ import { shimParams } from './shim-params.js';
 // hands the JET_ERR, scalars and bytes back to C. Test infrastructure: it imports koffi itself.
 
 const SHIM_PENDING = 1;
+const JET_wrnDatabaseAttached = 1007;
 /** The calls whose first argument is a JET_INSTANCE (esent.dll validates it first). */
 const INSTANCE_CALLS: ReadonlySet<ShimApi> = new Set<ShimApi>([
   'begin', 'attachInfo', 'open', 'read', 'close', 'logInfo', 'logInfo2', 'truncateInfo', 'truncate', 'end',
@@ -140,12 +142,24 @@ export function startEsentShimHost(engine: EmbeddedEngine, options: { library: s
       case 'setParam': return { err: params.set(c.instance, c.grbit, c.arg, c.text, (c.flags & FLAG_GLOBAL) !== 0) };
       case 'init': return void (await params.init(c.instance)), { err: 0 };
       case 'beginSession': return { err: 0, values: [params.beginSession(c.instance)] };
-      case 'attachDatabase': return void (await engine.attachDatabase(params.sessionInstance(c.instance), c.text ?? '')), { err: 0 };
+      case 'attachDatabase': {
+        const inst = params.sessionInstance(c.instance);
+        // Recovery re-attached it (after a restore): ESE answers JET_wrnDatabaseAttached.
+        if (params.attachedByName(inst, c.text ?? '') !== undefined) return { err: JET_wrnDatabaseAttached };
+        return void (await engine.attachDatabase(inst, c.text ?? '')), { err: 0 };
+      }
       case 'createDatabase': {
         await engine.createDatabase(params.sessionInstance(c.instance), c.text ?? '');
         return { err: 0, values: [params.nextDbid()] };
       }
       case 'endSession': return { err: params.endSession(c.instance) };
+      case 'openDatabase': {
+        const inst = params.sessionInstance(c.instance);
+        const file = params.attachedByName(inst, c.text ?? '');
+        return file === undefined ? { err: JET_err.DatabaseNotFound } : { err: 0, values: [params.openDatabase(inst, file)] };
+      }
+      case 'closeDatabase': return { err: params.closeDatabase(c.arg) };
+      case 'externalRestore': return externalRestore(engine, params, c);
       case 'instanceInfo': {
         const infos = params.instances();
         return { err: 0, values: infos.map((i) => i.instance), data: Buffer.concat(infos.map((i) => encodeMultiString([i.name, ...i.databases]))) };

@@ -2,7 +2,7 @@
 const names = [
   'begin', 'attachInfo', 'open', 'read', 'close', 'logInfo', 'logInfo2', 'truncateInfo', 'truncate', 'end',
   'stopBackup', 'stopService', 'term', 'createInstance', 'setParam', 'init', 'beginSession', 'attachDatabase', 'instanceInfo',
-  'createDatabase', 'endSession', 'stopServiceOld',
+  'createDatabase', 'endSession', 'stopServiceOld', 'externalRestore', 'openDatabase', 'closeDatabase',
 ] as const;
 
 /** A call of the shim, named after the ESE function it stands for. */

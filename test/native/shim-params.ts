@@ -1,3 +1,4 @@
+import nodePath from 'node:path';
 import koffi from 'koffi';
 import type { EmbeddedEngine, InstanceOptions, PageSize } from '../../src/engine/index.js';
 import { JET_param } from '../../src/esent/index.js';
@@ -6,6 +7,7 @@ import { JET_err, JetError, type JetInstance } from '../../src/jet/index.js';
 /** Handles of instances created through JetCreateInstance2W, before JetInit: above 2^53, far from the engine's. */
 const PENDING_BASE = 0x5a5a_0000_0000_0000n;
 const JET_errInvalidSesid = -1104;
+const JET_errInvalidDatabaseId = -1010;
 /** JET_instanceNil (~0) as the host receives it, widened from a pointer of this process's width. */
 const JET_instanceNilHere = (1n << BigInt(8 * koffi.sizeof('uintptr_t'))) - 1n;
 
@@ -27,6 +29,10 @@ export function shimParams(engine: EmbeddedEngine) {
   const aliases = new Map<bigint, bigint>();
   const sessions = new Map<bigint, bigint>();
   const seen = new Set<bigint>();
+  /** Instances JetExternalRestore2W built, by their log directory: a later JetInit with that log path adopts one. */
+  const restored = new Map<string, JetInstance>();
+  /** Open databases: dbid → the instance and file. */
+  const openDatabases = new Map<bigint, { inst: JetInstance; path: string }>();
   let next = 0n;
   let nextSession = 0x5e5n;
   let nextDbid = 0n;
@@ -70,6 +76,15 @@ export function shimParams(engine: EmbeddedEngine) {
     async init(inst: bigint): Promise<void> {
       const p = pending.get(inst);
       if (!p) return engine.init(real(inst));
+      const logPath = p.paths[JET_param.LogFilePath];
+      const adopted = logPath === undefined ? undefined : restored.get(nodePath.resolve(logPath));
+      if (adopted !== undefined) {
+        // JetInit over the files a restore replayed: the engine's restore already ran that recovery.
+        restored.delete(nodePath.resolve(logPath!));
+        pending.delete(inst);
+        aliases.set(inst, adopted);
+        return;
+      }
       const created = await engine.createInstance(p.name, p.options);
       pending.delete(inst);
       aliases.set(inst, created);
@@ -103,6 +118,21 @@ export function shimParams(engine: EmbeddedEngine) {
       return real(inst);
     },
     nextDbid: (): bigint => ++nextDbid,
+    /** Record the instance a restore built in `logDirectory`. */
+    adoptRestored(logDirectory: string, inst: JetInstance): void {
+      restored.set(nodePath.resolve(logDirectory), inst);
+    },
+    /** Whether `inst` came out of a restore (its databases keep the engine's layout, matched by file name). */
+    attachedByName(inst: JetInstance, file: string): string | undefined {
+      const name = nodePath.basename(file).toLowerCase();
+      return engine.instanceInfo(inst).databases.find((d) => nodePath.basename(d).toLowerCase() === name);
+    },
+    openDatabase(inst: JetInstance, path: string): bigint {
+      const dbid = ++nextDbid;
+      openDatabases.set(dbid, { inst, path });
+      return dbid;
+    },
+    closeDatabase: (dbid: bigint): number => (openDatabases.delete(dbid) ? 0 : JET_errInvalidDatabaseId),
     endSession: (sesid: bigint): number => (sessions.delete(sesid) ? 0 : JET_errInvalidSesid),
     /** Live instances this host has seen, under the handles their callers know. */
     instances(): Array<{ instance: bigint; name: string; databases: string[] }> {

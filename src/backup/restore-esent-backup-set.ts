@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { JET_param, createEsentBackend, type EsentBackend } from '../esent/index.js';
+import { JET_param, createEsentBackend, openKeyValueTable, readRows, type EsentBackend } from '../esent/index.js';
 import { JET_bit, check } from '../jet/index.js';
 import { BackupSetRestoreError } from './restore-backup-set.js';
 import { verifyBackupSet, type BackupSetReport } from './verify-backup-set.js';
@@ -13,13 +13,15 @@ export interface RestoreEsentBackupSetOptions {
   library?: string;
   /** The name of the instance that opens the restored files (default: `restore-` and the directory's name). */
   name?: string;
+  /** Read every row of this key-value table (createKeyValueTable's layout) back from each database. */
+  readBack?: { table: string };
 }
 
 /** What {@link restoreEsentBackupSet} restored. */
 export interface EsentRestoreReport {
   set: BackupSetReport;
   /** The restored databases: each attached (JetAttachDatabaseW) and opened (JetOpenDatabaseW) by a fresh instance. */
-  databases: Array<{ path: string; attach: number }>;
+  databases: Array<{ path: string; attach: number; rows?: Array<[string, Uint8Array]> }>;
   /** Where the logs and the checkpoint of the restored instance are. */
   logPath: string;
   genLow: number;
@@ -35,8 +37,8 @@ const dirParam = (p: string) => path.resolve(p) + path.sep;
  * JetAttachDatabaseW (JET_wrnDatabaseAttached is fine: recovery re-attached it) and JetOpenDatabaseW for
  * every database, and a clean JetTerm2.
  *
- * Partial: one full set only (incremental sets after it are refused), and the read-back stops at opening
- * each database (no table is read: the table calls are not bound yet).
+ * With `readBack`, every row of that key-value table is read back through JetOpenTableW, JetMove and
+ * JetRetrieveColumn. Partial: one full set only (incremental sets after it are refused).
  *
  * @throws BackupSetRestoreError when the set does not verify, is not full, or `to` is not empty;
  *   EsentLoadError when esent.dll cannot be used; JetError from ESE.
@@ -98,8 +100,14 @@ export async function restoreEsentBackupSet(set: string, options: RestoreEsentBa
         check('JetAttachDatabaseW', attach);
         const opened = await lib.JetOpenDatabaseW(session.sesid, file, 0);
         check('JetOpenDatabaseW', opened.err);
+        let rows: Array<[string, Uint8Array]> | undefined;
+        if (options.readBack) {
+          const table = await openKeyValueTable(lib, session.sesid, opened.dbid, options.readBack.table);
+          rows = await readRows(lib, table);
+          check('JetCloseTable', await lib.JetCloseTable(session.sesid, table.tableid));
+        }
         check('JetCloseDatabase', await lib.JetCloseDatabase(session.sesid, opened.dbid, 0));
-        databases.push({ path: file, attach });
+        databases.push({ path: file, attach, ...(rows ? { rows } : {}) });
       }
     } finally {
       await lib.JetEndSession(session.sesid, 0);

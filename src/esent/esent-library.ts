@@ -2,6 +2,7 @@ import type { LibraryHandle } from 'koffi';
 import { AsyncGate, type AsyncLane } from './async-gate.js';
 import { EsentLoadError } from './esent-load-error.js';
 import { esentMinimumWindows, esentPrototypes, type EsentExport } from './esent-prototypes.js';
+import { bindEsentTableCalls, type EsentTableCalls } from './esent-table-calls.js';
 import { declareEsentTypes } from './esent-types.js';
 import { loadKoffi } from './load-koffi.js';
 
@@ -63,7 +64,7 @@ type Ptr = bigint | number;
  * the `JET_ERR` and the out-parameters; `JetStopBackupInstance` is synchronous so that it can interrupt
  * a session while a read is in flight (reference §1).
  */
-export interface EsentLibrary {
+export interface EsentLibrary extends EsentTableCalls {
   /** The path given to `koffi.load`. */
   readonly path: string;
   /** Bits of a pointer (`JET_INSTANCE`, `JET_HANDLE`): 64, or 32 on a 32-bit Node. */
@@ -258,6 +259,7 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
       return { err, dbid: dbid[0] as number };
     },
     JetEndSession: (sesid, grbit) => run('JetEndSession', sesid, grbit),
+    ...bindEsentTableCalls((name, ...args) => run(name as EsentExport, ...args)),
     async JetOpenDatabaseW(sesid, file, grbit) {
       const dbid = [0];
       const err = await run('JetOpenDatabaseW', sesid, file, null, dbid, grbit);

@@ -12,3 +12,7 @@ export type { EsentExport } from './esent-prototypes.js';
 export { resolveEsentLibrary } from './resolve-esent-library.js';
 export type { EsentLibraryOptions } from './resolve-esent-library.js';
 export { decodeMultiString, encodeMultiString } from './utf16-multi-string.js';
+export { JET_table, bindEsentTableCalls } from './esent-table-calls.js';
+export type { EsentTableCalls, JetColumnDef } from './esent-table-calls.js';
+export { KEY_VALUE_COLUMNS, createKeyValueTable, insertRows, openKeyValueTable, readRows } from './esent-key-value-table.js';
+export type { KeyValueTable } from './esent-key-value-table.js';

@@ -3,25 +3,12 @@
 // every database). Over the shim both run in this process, the calls trampolining into the embedded engine.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { restoreEsentBackupSet } from '../../src/backup/index.js';
-import { runCli } from '../../src/cli/run-cli.js';
+import { cli } from './in-process-cli.js';
 import { createEmbeddedEngine } from '../../src/engine/index.js';
 import { JET_bit } from '../../src/jet/index.js';
 import { filledInstance, noCompiler, openNative, tempDirectory } from './native-session.js';
-
-async function cli(args: string[]): Promise<{ code: number; json: Record<string, unknown>; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks: string[] = [];
-  const errs: string[] = [];
-  stdout.on('data', (d) => chunks.push(String(d)));
-  stderr.on('data', (d) => errs.push(String(d)));
-  const code = await runCli([...args, '--json'], { stdout, stderr, env: { ...process.env, NO_COLOR: '1' } } as never);
-  const text = chunks.join('');
-  return { code, json: (text.trim() ? JSON.parse(text) : {}) as Record<string, unknown>, stderr: errs.join('') };
-}
 
 describe.skipIf(noCompiler)('esent: restore with ESE\'s own calls', () => {
   it('backup --engine esent, then restore --engine esent: the databases come back with every row', async () => {

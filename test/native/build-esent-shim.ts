@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const sources = ['esent-shim.c', 'esent-shim-instance.c'].map((f) => path.join(here, f));
+const sources = ['esent-shim.c', 'esent-shim-instance.c', 'esent-shim-table.c'].map((f) => path.join(here, f));
 /** Where the shim is built (git-ignored). */
 export const shimBuildDirectory = path.join(here, 'build');
 

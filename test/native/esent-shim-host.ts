@@ -5,6 +5,7 @@ import { JET_err, JetError } from '../../src/jet/index.js';
 import { shimCallName, type ShimApi } from './shim-api.js';
 import { externalRestore } from './shim-restore.js';
 import { shimParams } from './shim-params.js';
+import { shimTables } from './shim-tables.js';
 
 // The JavaScript side of the esent shim: a registered koffi callback receives each Jet* call from C,
 // starts the embedded engine's call and returns SHIM_PENDING; when the engine answers, shim_complete()
@@ -25,6 +26,10 @@ export interface ShimCall {
   api: ShimApi;
   instance: bigint;
   arg: bigint;
+  /** A second scalar (a column id, a row count), unsigned 64 bits. */
+  arg2: bigint;
+  /** The `cb` bytes C passed in (a column value, an index key), copied; null when none. */
+  data: Uint8Array | null;
   grbit: number;
   cb: number;
   flags: number;
@@ -73,11 +78,16 @@ function nativeFor(library: string): Native {
   try {
     proto = koffi.type('EsentShimHostFn');
   } catch {
-    proto = koffi.proto('int32_t EsentShimHostFn(uint64_t id, int32_t api, uint64_t instance, uint64_t arg, uint32_t grbit, uint32_t cb, uint32_t flags, const char16_t *text, const char16_t *text2)');
+    proto = koffi.proto('int32_t EsentShimHostFn(uint64_t id, int32_t api, uint64_t instance, uint64_t arg, uint64_t arg2, uint32_t grbit, uint32_t cb, uint32_t flags, const char16_t *text, const char16_t *text2, const void *data)');
   }
   const callback = koffi.register(
-    (id: unknown, api: number, instance: unknown, arg: unknown, grbit: number, cb: number, flags: number, text: string | null, text2: string | null) =>
-      hosts.length ? hosts[hosts.length - 1]!(u64(id), { api: shimCallName(api), instance: u64(instance), arg: u64(arg), grbit, cb, flags, text, text2 }) : -1090, // JET_errInstanceUnavailable
+    (id: unknown, api: number, instance: unknown, arg: unknown, arg2: unknown, grbit: number, cb: number, flags: number, text: string | null, text2: string | null, data: unknown) => {
+      // C waits for the completion, but the bytes are copied now: the host answers later, asynchronously.
+      const bytes = data && cb > 0 ? new Uint8Array(koffi.view(data, cb).slice(0)) : null;
+      return hosts.length
+        ? hosts[hosts.length - 1]!(u64(id), { api: shimCallName(api), instance: u64(instance), arg: u64(arg), arg2: u64(arg2), grbit, cb, flags, text, text2, data: bytes })
+        : -1090; // JET_errInstanceUnavailable
+    },
     koffi.pointer(proto),
   );
   n = {
@@ -107,6 +117,7 @@ export function startEsentShimHost(engine: EmbeddedEngine, options: { library: s
   const hooks = options.hooks ?? {};
   const calls: ShimHost['calls'] = [];
   const params = shimParams(engine);
+  const tables = shimTables(engine, params);
 
   const perform = async (c: ShimCall): Promise<ShimResult> => {
     const inst = params.real(c.instance);
@@ -146,25 +157,21 @@ export function startEsentShimHost(engine: EmbeddedEngine, options: { library: s
         const inst = params.sessionInstance(c.instance);
         // Recovery re-attached it (after a restore): ESE answers JET_wrnDatabaseAttached.
         if (params.attachedByName(inst, c.text ?? '') !== undefined) return { err: JET_wrnDatabaseAttached };
-        return void (await engine.attachDatabase(inst, c.text ?? '')), { err: 0 };
+        return void tables.remember(await engine.attachDatabase(inst, c.text ?? '')), { err: 0 };
       }
       case 'createDatabase': {
-        await engine.createDatabase(params.sessionInstance(c.instance), c.text ?? '');
+        tables.remember(await engine.createDatabase(params.sessionInstance(c.instance), c.text ?? ''));
         return { err: 0, values: [params.nextDbid()] };
       }
       case 'endSession': return { err: params.endSession(c.instance) };
-      case 'openDatabase': {
-        const inst = params.sessionInstance(c.instance);
-        const file = params.attachedByName(inst, c.text ?? '');
-        return file === undefined ? { err: JET_err.DatabaseNotFound } : { err: 0, values: [params.openDatabase(inst, file)] };
-      }
-      case 'closeDatabase': return { err: params.closeDatabase(c.arg) };
-      case 'externalRestore': return externalRestore(engine, params, c);
+      case 'openDatabase': return tables.openDatabase(c);
+      case 'closeDatabase': return tables.closeDatabase(c);
+      case 'externalRestore': return externalRestore(engine, params, c, tables.remember);
       case 'instanceInfo': {
         const infos = params.instances();
         return { err: 0, values: infos.map((i) => i.instance), data: Buffer.concat(infos.map((i) => encodeMultiString([i.name, ...i.databases]))) };
       }
-      default: return { err: JET_err.InvalidParameter };
+      default: return tables.handles(c.api) ? tables.perform(c) : { err: JET_err.InvalidParameter };
     }
   };
 

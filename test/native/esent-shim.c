@@ -38,6 +38,16 @@ typedef uint16_t WCHAR; /* UTF-16 code unit */
 
 typedef struct { JET_ULONG cbSize, ulGenLow, ulGenHigh; WCHAR szBaseName[4]; } JET_LOGINFO_W;
 typedef struct { WCHAR *szDatabaseName; WCHAR *szNewDatabaseName; } JET_RSTMAP_W;
+typedef JET_API_PTR JET_TABLEID;
+typedef uint32_t JET_COLUMNID;
+typedef struct {
+  JET_ULONG cbStruct;
+  JET_COLUMNID columnid;
+  JET_ULONG coltyp;
+  uint16_t wCountry, langid, cp, wCollate;
+  JET_ULONG cbMax;
+  JET_GRBIT grbit;
+} JET_COLUMNDEF;
 typedef struct {
   JET_INSTANCE hInstanceId;
   WCHAR *szInstanceName;
@@ -60,14 +70,16 @@ enum {
   API_BEGIN = 1, API_ATTACH_INFO, API_OPEN, API_READ, API_CLOSE, API_LOG_INFO, API_LOG_INFO2, API_TRUNCATE_INFO,
   API_TRUNCATE, API_END, API_STOP_BACKUP, API_STOP_SERVICE, API_TERM, API_CREATE_INSTANCE, API_SET_PARAM, API_INIT,
   API_BEGIN_SESSION, API_ATTACH_DATABASE, API_INSTANCE_INFO, API_CREATE_DATABASE, API_END_SESSION, API_STOP_SERVICE_OLD,
-  API_EXTERNAL_RESTORE, API_OPEN_DATABASE, API_CLOSE_DATABASE,
+  API_EXTERNAL_RESTORE, API_OPEN_DATABASE, API_CLOSE_DATABASE, API_CREATE_DATABASE2, API_CREATE_TABLE, API_ADD_COLUMN,
+  API_CREATE_INDEX, API_BEGIN_TRANSACTION, API_COMMIT_TRANSACTION, API_ROLLBACK, API_OPEN_TABLE, API_CLOSE_TABLE,
+  API_PREPARE_UPDATE, API_SET_COLUMN, API_UPDATE, API_MOVE, API_RETRIEVE_COLUMN, API_COLUMN_INFO,
 };
 
 /* flags of a call */
 enum { FLAG_NULL_BUFFER = 1, FLAG_MISALIGNED = 2, FLAG_GLOBAL = 4 };
 
-typedef int32_t (*shim_host_fn)(uint64_t id, int32_t api, uint64_t instance, uint64_t arg, uint32_t grbit, uint32_t cb,
-                                uint32_t flags, const WCHAR *text, const WCHAR *text2);
+typedef int32_t (*shim_host_fn)(uint64_t id, int32_t api, uint64_t instance, uint64_t arg, uint64_t arg2, uint32_t grbit, uint32_t cb,
+                                uint32_t flags, const WCHAR *text, const WCHAR *text2, const void *data);
 
 typedef struct call {
   uint64_t id;
@@ -154,9 +166,12 @@ static void unlink_call(call *c) {
   }
 }
 
-/** Hand a call to the host and wait for its completion. Returns its JET_ERR; results stay in *c. */
-static JET_ERR run(call *c, int32_t api, uint64_t instance, uint64_t arg, uint32_t grbit, uint32_t cb, uint32_t flags,
-                   const WCHAR *text, const WCHAR *text2) {
+/**
+ * Hand a call to the host and wait for its completion. Returns its JET_ERR; results stay in *c. `data` (cb
+ * bytes, e.g. a column value) is read by the host before it returns.
+ */
+static JET_ERR run_data(call *c, int32_t api, uint64_t instance, uint64_t arg, uint64_t arg2, uint32_t grbit, uint32_t cb, uint32_t flags,
+                        const WCHAR *text, const WCHAR *text2, const void *data) {
   if (SHIM_CALL_STACK_KIB && !use_stack(SHIM_CALL_STACK_KIB)) return SHIM_ERR_MAIN_THREAD;
   pthread_cond_init(&c->cond, NULL);
   pthread_mutex_lock(&g_lock);
@@ -172,7 +187,7 @@ static JET_ERR run(call *c, int32_t api, uint64_t instance, uint64_t arg, uint32
     pthread_mutex_unlock(&g_lock);
     return SHIM_ERR_NO_HOST;
   }
-  int32_t status = host(c->id, api, instance, arg, grbit, cb, flags, text, text2);
+  int32_t status = host(c->id, api, instance, arg, arg2, grbit, cb, flags, text, text2, data);
   pthread_mutex_lock(&g_lock);
   if (status == SHIM_PENDING && !c->done && !on_main) {
     while (!c->done) pthread_cond_wait(&c->cond, &g_lock);
@@ -182,6 +197,11 @@ static JET_ERR run(call *c, int32_t api, uint64_t instance, uint64_t arg, uint32
   pthread_mutex_unlock(&g_lock);
   pthread_cond_destroy(&c->cond);
   return err;
+}
+
+static JET_ERR run(call *c, int32_t api, uint64_t instance, uint64_t arg, uint32_t grbit, uint32_t cb, uint32_t flags,
+                   const WCHAR *text, const WCHAR *text2) {
+  return run_data(c, api, instance, arg, 0, grbit, cb, flags, text, text2, NULL);
 }
 
 static void release(call *c) {
@@ -304,3 +324,4 @@ SHIM_EXPORT JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance) {
 SHIM_EXPORT JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit) { return simple(API_TERM, instance, 0, grbit); }
 
 #include "esent-shim-instance.c"
+#include "esent-shim-table.c"

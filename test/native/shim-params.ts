@@ -7,7 +7,6 @@ import { JET_err, JetError, type JetInstance } from '../../src/jet/index.js';
 /** Handles of instances created through JetCreateInstance2W, before JetInit: above 2^53, far from the engine's. */
 const PENDING_BASE = 0x5a5a_0000_0000_0000n;
 const JET_errInvalidSesid = -1104;
-const JET_errInvalidDatabaseId = -1010;
 /** JET_instanceNil (~0) as the host receives it, widened from a pointer of this process's width. */
 const JET_instanceNilHere = (1n << BigInt(8 * koffi.sizeof('uintptr_t'))) - 1n;
 
@@ -31,8 +30,7 @@ export function shimParams(engine: EmbeddedEngine) {
   const seen = new Set<bigint>();
   /** Instances JetExternalRestore2W built, by their log directory: a later JetInit with that log path adopts one. */
   const restored = new Map<string, JetInstance>();
-  /** Open databases: dbid → the instance and file. */
-  const openDatabases = new Map<bigint, { inst: JetInstance; path: string }>();
+
   let next = 0n;
   let nextSession = 0x5e5n;
   let nextDbid = 0n;
@@ -127,12 +125,7 @@ export function shimParams(engine: EmbeddedEngine) {
       const name = nodePath.basename(file).toLowerCase();
       return engine.instanceInfo(inst).databases.find((d) => nodePath.basename(d).toLowerCase() === name);
     },
-    openDatabase(inst: JetInstance, path: string): bigint {
-      const dbid = ++nextDbid;
-      openDatabases.set(dbid, { inst, path });
-      return dbid;
-    },
-    closeDatabase: (dbid: bigint): number => (openDatabases.delete(dbid) ? 0 : JET_errInvalidDatabaseId),
+
     endSession: (sesid: bigint): number => (sessions.delete(sesid) ? 0 : JET_errInvalidSesid),
     /** Live instances this host has seen, under the handles their callers know. */
     instances(): Array<{ instance: bigint; name: string; databases: string[] }> {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import type { EmbeddedEngine } from '../../src/engine/index.js';
+import type { EmbeddedDatabase, EmbeddedEngine } from '../../src/engine/index.js';
 import { JET_err } from '../../src/jet/index.js';
 import type { ShimCall, ShimResult } from './esent-shim-host.js';
 import type { shimParams } from './shim-params.js';
@@ -16,7 +16,7 @@ import type { shimParams } from './shim-params.js';
  * empty or absent) with copies of the databases there, and a later JetInit whose JET_paramLogFilePath is
  * that directory adopts the restored instance. A target instance (restore into a running one) is refused.
  */
-export async function externalRestore(engine: EmbeddedEngine, params: ReturnType<typeof shimParams>, c: ShimCall): Promise<ShimResult> {
+export async function externalRestore(engine: EmbeddedEngine, params: ReturnType<typeof shimParams>, c: ShimCall, remember: (db: EmbeddedDatabase) => void): Promise<ShimResult> {
   const fields = (c.text ?? '').split('\u0001');
   const [, logPath, backupLogPath, targetName, , , baseName] = fields;
   const pairs = fields.slice(7, -1);
@@ -30,5 +30,6 @@ export async function externalRestore(engine: EmbeddedEngine, params: ReturnType
     .map((l) => nodePath.join(backupLogPath, l.name));
   const restored = await engine.restore([...databases, ...logs], { directory: logPath });
   params.adoptRestored(logPath, restored.instance);
+  restored.databases.forEach(remember);
   return { err: 0 };
 }

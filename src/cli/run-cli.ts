@@ -11,6 +11,7 @@ import { optionParsers as p } from './option-parsers.js';
 import type { ProgressDisplayOptions } from './progress-display.js';
 import { restoreCommand } from './restore-command.js';
 import { restoreEsentCommand } from './restore-esent-command.js';
+import { demoEsentCommand } from './demo-esent-command.js';
 import { UsageError } from './usage-error.js';
 import { verifyCommand } from './verify-command.js';
 
@@ -115,8 +116,17 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     .option('--size <MiB>', 'database size', p.positive, 256)
     .option('--stop-after <ms>', 'stop the backup after this many milliseconds', p.count)
     .option('--rate <MiB/s>', 'pace the backup so it can be watched and stopped (0: full speed)', p.nonNegative, 64)
-    .addOption(new Option('--inspect [port]', 'serve the live inspector on loopback (port 0 or none: any free port), and keep serving after the run until Ctrl-C').argParser(p.port))), true)
-    .action(act(async (out, opts) => demoCommand({
+    .addOption(new Option('--inspect [port]', 'serve the live inspector on loopback (port 0 or none: any free port), and keep serving after the run until Ctrl-C').argParser(p.port))
+    .option('--engine <engine>', 'embedded (default) or esent: the same job on a real ESE database through esent.dll')
+    .option('--esent-library <path>', 'esent: the esent.dll to load (default: the system one)')), true)
+    .action(act(async (out, opts) => opts.engine === 'esent' ? demoEsentCommand({
+      ...(opts.dir ? { dir: opts.dir as string } : {}),
+      size: opts.size as number,
+      rate: opts.rate as number,
+      ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter as number } : {}),
+      ...(opts.esentLibrary ? { library: opts.esentLibrary as string } : {}),
+      progress: progressOf(opts, out),
+    }, out) : opts.engine !== undefined && opts.engine !== 'embedded' ? Promise.reject(new UsageError(`demo --engine must be embedded or esent, got ${JSON.stringify(opts.engine)}`)) : demoCommand({
       ...(opts.dir ? { dir: opts.dir as string } : {}),
       size: opts.size as number,
       rate: opts.rate as number,

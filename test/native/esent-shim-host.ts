@@ -187,6 +187,15 @@ export function startEsentShimHost(engine: EmbeddedEngine, options: { library: s
       calls.push({ ...c, err: JET_err.InvalidInstance });
       return JET_err.InvalidInstance;
     }
+    // An instance created but not initialized lives only here (the engine creates it at JetInit): answer as
+    // ESE does for one: Stop succeeds, Term ends it, every other backup call is -1029.
+    if (INSTANCE_CALLS.has(c.api) && c.api !== 'setParam' && c.api !== 'init' && params.isPending(c.instance)) {
+      const err = c.api === 'stopBackup' ? 0 : c.api === 'term' ? (params.dropPending(c.instance), 0) : JET_err.NotInitialized;
+      calls.push({ ...c, err });
+      if (c.api === 'stopBackup') return err;
+      native.complete(id, err, null, 0, null, 0);
+      return SHIM_PENDING;
+    }
     if (c.api === 'stopBackup') {
       let err = 0;
       try {

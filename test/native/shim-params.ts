@@ -102,6 +102,10 @@ export function shimParams(engine: EmbeddedEngine) {
         return true;
       }
     },
+    /** Whether `h` is an instance created by JetCreateInstance2W and not yet initialized. */
+    isPending: (h: bigint): boolean => pending.has(h),
+    /** JetTerm2 of an instance never initialized: it is gone. */
+    dropPending: (h: bigint): boolean => pending.delete(h),
     beginSession(inst: bigint): bigint {
       if (pending.has(inst)) throw new JetError('JetBeginSession', JET_err.NotInitialized);
       const info = engine.instanceInfo(real(inst));

@@ -6,12 +6,13 @@ import { JET_param, createKeyValueTable, insertRows, readRows, type EsentBackend
 import { JET_bit, check, type JetInstance } from '../../src/jet/index.js';
 
 /**
- * Skip the running test: it needs `what`, an embedded-engine hook that ESE has no call for. The reason shows
- * in the report as the skip's note.
+ * Skip the running test: it needs `what`, which the façade cannot give through ESE's calls (an
+ * embedded-engine hook with no ESE equivalent, or a call not bound yet; `what` says which). The reason is
+ * printed and shows in the report as the skip's note.
  */
 function noEseEquivalent(what: string): never {
   const test = getCurrentTest();
-  const reason = `needs ${what}, which has no ESE equivalent: skipped on the esent-facade backend`;
+  const reason = `needs ${what}: skipped on this backend, whose setup goes through ESE's calls`;
   if (!test?.context) throw new Error(reason);
   console.info(`skipped: ${test.name}: ${reason}`);
   return test.context.skip(reason);
@@ -60,14 +61,14 @@ export function esentSetupFacade(api: EsentBackend, root: string): EmbeddedEngin
       put(key, value) {
         const bytes = typeof value === 'string' ? Buffer.from(value) : value;
         const done = queue.then(async () => {
-          if (rows.has(key)) noEseEquivalent('db.put replacing a row (the facade inserts only)');
+          if (rows.has(key)) noEseEquivalent('db.put replacing a row (the façade inserts only; JET_prepReplace is not used yet)');
           await insertRows(lib, table, [[key, bytes]]);
           rows.set(key, bytes);
         });
         queue = done.catch(() => undefined);
         return done;
       },
-      delete: () => noEseEquivalent('db.delete (JetDelete is not bound)'),
+      delete: () => noEseEquivalent('db.delete (JetDelete is not bound yet)'),
       get: (key) => rows.get(key),
       entries: () => [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
       get size() {
@@ -110,7 +111,7 @@ export function esentSetupFacade(api: EsentBackend, root: string): EmbeddedEngin
       i.databases.push(file);
       return database(inst, file, await createKeyValueTable(lib, sesid, db.dbid, 'rows'));
     },
-    attachDatabase: () => noEseEquivalent('attachDatabase of an existing key/value database'),
+    attachDatabase: () => noEseEquivalent('attachDatabase (not written for the façade yet)'),
     instanceInfo(inst: JetInstance): EmbeddedInstanceInfo {
       const i = of(inst);
       const known = {
@@ -123,7 +124,7 @@ export function esentSetupFacade(api: EsentBackend, root: string): EmbeddedEngin
         recovery: i.options.recovery ?? true,
         databases: [...i.databases],
       };
-      const unknown = (field: string) => ({ get: () => noEseEquivalent(`instanceInfo().${field}`), enumerable: true });
+      const unknown = (field: string) => ({ get: () => noEseEquivalent(`instanceInfo().${field} (the embedded engine's view; no ESE call answers it)`), enumerable: true });
       return Object.defineProperties(known, {
         state: unknown('state'),
         currentGeneration: unknown('currentGeneration'),
@@ -131,9 +132,9 @@ export function esentSetupFacade(api: EsentBackend, root: string): EmbeddedEngin
         logGenerations: unknown('logGenerations'),
       }) as EmbeddedInstanceInfo;
     },
-    lastBackup: () => noEseEquivalent('lastBackup (the engine\'s record of a session)'),
-    injectFault: () => noEseEquivalent('injectFault (damaging files under a live ESE)'),
-    restore: () => noEseEquivalent('engine.restore (restoreEsentBackupSet is tested in test/esent)'),
+    lastBackup: () => noEseEquivalent('lastBackup (the embedded engine\'s record of a session; ESE has no such call)'),
+    injectFault: () => noEseEquivalent('injectFault (the embedded engine damages its own files; ESE has no such call)'),
+    restore: () => noEseEquivalent('engine.restore (the embedded engine\'s restore; restoreEsentBackupSet is tested in test/esent)'),
     async close() {
       for (const inst of instances.keys()) await api.term(inst, JET_bit.TermAbrupt).catch(() => undefined);
     },

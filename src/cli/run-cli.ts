@@ -74,7 +74,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     .option('--no-verify', 'do not re-read the committed set from disk (pages are still verified as streamed)')
     .option('--read-size <bytes>', 'bytes per JetReadFileInstance (default 1 MiB)', p.readSize)
     .option('--rate <MiB/s>', 'pace the reads', p.positive)
-    .option('--stop-after <ms>', 'stop the backup after this many milliseconds', p.count)
+    .option('--stop-after <ms>', 'stop the backup this many milliseconds after Begin', p.count)
     .option('--system-path <dir>', 'esent: JET_paramSystemPath', '.')
     .option('--log-path <dir>', 'esent: JET_paramLogFilePath (default: the system path)')
     .option('--base-name <xyz>', 'esent: JET_paramBaseName (default edb)')
@@ -111,7 +111,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     .description('the main job: an embedded instance with a live writer, one full backup with progress, stopped by Ctrl-C or --stop-after; then verify and restore, or show that nothing incomplete is visible')
     .option('--dir <dir>', 'keep the instance DIR/demo, the sets DIR/backups and the restores here (default: a temporary directory, removed)')
     .option('--size <MiB>', 'database size', p.positive, 256)
-    .option('--stop-after <ms>', 'stop the backup after this many milliseconds', p.count)
+    .option('--stop-after <ms>', 'stop the backup this many milliseconds after Begin', p.count)
     .option('--rate <MiB/s>', 'pace the backup so it can be watched and stopped (0: full speed)', p.nonNegative, 64)
     .addOption(new Option('--inspect [port]', 'serve the live inspector on loopback (port 0 or none: any free port), and keep serving after the run until Ctrl-C').argParser(p.port))), true)
     .action(act(async (out, opts) => demoCommand({

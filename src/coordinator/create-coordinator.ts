@@ -2,7 +2,8 @@ import { Observable, Subject, merge, defer, from, map, mergeMap, type Subscripti
 import { createActor, enqueueActions, setup, type ActorRefFrom } from 'xstate';
 import { instanceBackup, verdict } from '../../machines/index.js';
 import { JetError, type JetBackupApi, type JetInstance } from '../jet/index.js';
-import type { Coordinator, CoordinatorOptions, InstanceState, SessionOptions, StopReasonLike } from './coordinator-types.js';
+import type { StopReason } from '../../machines/index.js';
+import type { Coordinator, CoordinatorOptions, InstanceState, SessionOptions, StopDelivery, StopRequest } from './coordinator-types.js';
 import { guardedSession, instanceSlot, type InstanceSlot } from './guarded-session.js';
 import { snapshotStream } from './snapshot-stream.js';
 import { toStopReason } from './to-stop-reason.js';
@@ -32,6 +33,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
 
   const slots = new Map<JetInstance, { slot: InstanceSlot; session: JetBackupApi }>();
   const added = new Subject<InstanceSlot>();
+  const stopRequests = new Subject<StopRequest>();
 
   const chart = instanceBackup.provide({
     actions: {
@@ -65,8 +67,18 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     if (!entry) throw new RangeError(`${what}: instance ${inst} has no session in this coordinator`);
     return entry.slot;
   };
-  const stopSlot = (slot: InstanceSlot, reason: StopReasonLike | undefined) =>
-    slot.actor.send({ type: 'STOP_BACKUP', reason: toStopReason(reason, 'manual') });
+  /** Send the stop to the slot's chart and tell what it reached, from the chart's context before and after. */
+  const stopSlot = (slot: InstanceSlot, reason: StopReason): StopDelivery => {
+    const before = slot.actor.getSnapshot().context;
+    slot.actor.send({ type: 'STOP_BACKUP', reason });
+    const after = slot.actor.getSnapshot().context;
+    let delivery: StopDelivery = 'noSession';
+    if (after.stops > before.stops) delivery = 'stopped';
+    else if (after.stopPending !== null) delivery = 'pending';
+    else if (after.session?.open && after.session.stopReason !== null) delivery = 'alreadyStopped';
+    if (stopRequests.observed) stopRequests.next({ instance: slot.inst, reason, delivery });
+    return delivery;
+  };
 
   const coordinator: Coordinator = {
     policy,
@@ -78,19 +90,20 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       root.send({ type: 'ADD_INSTANCE', id, instance: inst.toString(), facts: sessionOptions.facts });
       const actor = root.system.get(id) as ActorRefFrom<typeof instanceBackup>;
       const slot = instanceSlot(inst, actor);
-      const session = guardedSession(slot, api, () => stopSlot(slot, 'JetStopBackupInstance'));
+      const session = guardedSession(slot, api, () => void stopSlot(slot, toStopReason('JetStopBackupInstance', 'manual')));
       slots.set(inst, { slot, session });
       added.next(slot);
       return session;
     },
     stop(inst, reason) {
       const entry = slots.get(inst);
-      if (entry) stopSlot(entry.slot, reason);
+      return entry ? stopSlot(entry.slot, toStopReason(reason, 'manual')) : 'unknownInstance';
     },
     stopAll(reason) {
       const r = toStopReason(reason, 'manual');
       for (const { slot } of slots.values()) stopSlot(slot, r);
     },
+    stopRequests$: stopRequests.asObservable(),
     stopWhen(source$, stopOptions = {}): Subscription {
       const selected = stopOptions.instances;
       return source$.subscribe({

@@ -133,10 +133,20 @@ function readVerdict(file: 'open' | 'closed', session: SessionRecord, pageSize: 
   if (size <= 0 || size % (pageSize ?? 4096) !== 0) return refuse(err.InvalidParameter, 'buffer size is 0 or not a multiple of the page size');
   const minPages = open.kind === 'database' ? 3 : 2;
   if (!open.read && size < minPages * (pageSize ?? 4096)) return refuse(err.InvalidParameter, `first read below ${minPages} pages`);
-  const data = open.kind === 'database' ? [err.ReadVerifyFailure, err.DiskIO] : [err.LogReadVerifyFailure, err.DiskIO];
-  const unsure = pageSize === null && (size % 32768 !== 0 || (!open.read && size < minPages * 32768)) ? [err.InvalidParameter] : [];
-  return depends([...unsure, ...data], 'the data decides (checksums, I/O)');
+  const unsure = pageSize === null && (size % 32768 !== 0 || (!open.read && size < minPages * 32768));
+  return (unsure ? readDependsUnsure : readDepends)[open.kind];
 }
+
+// Reads are the hot path: their verdicts are built once.
+const readRule = 'the data decides (checksums, I/O)';
+const readDepends = {
+  database: depends([err.ReadVerifyFailure, err.DiskIO], readRule),
+  log: depends([err.LogReadVerifyFailure, err.DiskIO], readRule),
+} as const;
+const readDependsUnsure = {
+  database: depends([err.InvalidParameter, err.ReadVerifyFailure, err.DiskIO], readRule),
+  log: depends([err.InvalidParameter, err.LogReadVerifyFailure, err.DiskIO], readRule),
+} as const;
 
 /** Reads the `backup` region of a snapshot value. */
 function locate(value: unknown): Where {

@@ -59,7 +59,7 @@ export interface InstanceState {
 }
 
 /**
- * One xstate actor system with an `instanceBackup` actor per ESE instance. Every call of a session is
+ * An `instanceBackup` xstate actor per ESE instance (one `inspect` sees them all). Every call of a session is
  * checked against its chart first; a call the engine would refuse is answered with that JetError
  * without reaching the backend. Stops are synchronous and collapse into one JetStopBackupInstance per
  * session.
@@ -97,6 +97,6 @@ export interface Coordinator {
   state$(inst: JetInstance): Observable<InstanceBackupSnapshot>;
   /** Snapshots of every instance, those added later included: each current one first. */
   readonly states$: Observable<InstanceState>;
-  /** Stop the actor system. Sessions are not ended. */
+  /** Stop every instance actor (later stops answer `noSession`). Sessions are not ended. */
   dispose(): void;
 }

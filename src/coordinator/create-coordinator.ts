@@ -1,5 +1,5 @@
 import { Observable, Subject, merge, defer, from, map, mergeMap, type Subscription } from 'rxjs';
-import { createActor, enqueueActions, setup, type ActorRefFrom } from 'xstate';
+import { createActor } from 'xstate';
 import { instanceBackup, verdict } from '../../machines/index.js';
 import { JetError, type JetBackupApi, type JetInstance } from '../jet/index.js';
 import type { StopReason } from '../../machines/index.js';
@@ -8,14 +8,12 @@ import { guardedSession, instanceSlot, type InstanceSlot } from './guarded-sessi
 import { snapshotStream } from './snapshot-stream.js';
 import { toStopReason } from './to-stop-reason.js';
 
-type AddInstance = { type: 'ADD_INSTANCE'; id: string; instance: string; facts: SessionOptions['facts'] };
-
 /** The systemId of an instance's actor. */
 const systemIdOf = (inst: JetInstance) => `instance:${inst}`;
 
 /**
- * Create a coordinator: one xstate actor system whose root spawns an `instanceBackup` actor per ESE
- * instance (systemId `instance:<handle>`). The chart's `stopBackup` action is bound to
+ * Create a coordinator: an xstate `instanceBackup` actor per ESE instance (id and systemId
+ * `instance:<handle>`), all seen by the one `inspect` observer. The chart's `stopBackup` action is bound to
  * `api.stopBackup`, so a stop reaches the backend from inside the transition, synchronously.
  *
  * @param options.api the backend; @param options.policy `'engine'` (default) or `'latch'`;
@@ -34,6 +32,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   const slots = new Map<JetInstance, { slot: InstanceSlot; session: JetBackupApi }>();
   const added = new Subject<InstanceSlot>();
   const stopRequests = new Subject<StopRequest>();
+  let disposed = false;
 
   const chart = instanceBackup.provide({
     actions: {
@@ -48,19 +47,14 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       },
     },
   });
-  const root = createActor(
-    setup({ types: {} as { events: AddInstance }, actors: { instanceBackup: chart } }).createMachine({
-      id: 'coordinator',
-      on: {
-        ADD_INSTANCE: {
-          actions: enqueueActions(({ enqueue, event }) => {
-            enqueue.spawnChild('instanceBackup', { id: event.id, systemId: event.id, input: { instance: event.instance, policy, ...(event.facts ? { facts: event.facts } : {}) } });
-          }),
-        },
-      },
-    }),
-    inspect === undefined ? {} : { inspect },
-  ).start();
+  // Each instance actor is the root of its own small system, all sharing the `inspect` observer. A
+  // coordinator machine spawning them as children (spawnChild) would copy its children map into a new
+  // snapshot per spawn, making the n-th instance cost O(n), and stopAll pay for the parent's snapshots.
+  const spawn = (inst: JetInstance, facts: SessionOptions['facts']) => {
+    const id = systemIdOf(inst);
+    const input = { instance: inst.toString(), policy, ...(facts ? { facts } : {}) };
+    return createActor(chart, { id, systemId: id, input, ...(inspect === undefined ? {} : { inspect }) }).start();
+  };
 
   const known = (inst: JetInstance, what: string): InstanceSlot => {
     const entry = slots.get(inst);
@@ -69,6 +63,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   };
   /** Send the stop to the slot's chart and tell what it reached, from the chart's context before and after. */
   const stopSlot = (slot: InstanceSlot, reason: StopReason): StopDelivery => {
+    if (disposed) return 'noSession'; // the actors are stopped: nothing can reach a session
     const before = slot.actor.getSnapshot().context;
     slot.actor.send({ type: 'STOP_BACKUP', reason });
     const after = slot.actor.getSnapshot().context;
@@ -86,10 +81,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       if (typeof inst !== 'bigint') throw new TypeError(`session: instance must be a bigint, got ${typeof inst}`);
       const existing = slots.get(inst);
       if (existing) return existing.session;
-      const id = systemIdOf(inst);
-      root.send({ type: 'ADD_INSTANCE', id, instance: inst.toString(), facts: sessionOptions.facts });
-      const actor = root.system.get(id) as ActorRefFrom<typeof instanceBackup>;
-      const slot = instanceSlot(inst, actor);
+      const slot = instanceSlot(inst, spawn(inst, sessionOptions.facts));
       const session = guardedSession(slot, api, () => void stopSlot(slot, toStopReason('JetStopBackupInstance', 'manual')));
       slots.set(inst, { slot, session });
       added.next(slot);
@@ -125,7 +117,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       const ofSlot = (slot: InstanceSlot) => snapshotStream(slot.actor).pipe(map((snapshot) => ({ instance: slot.inst, snapshot })));
       return merge(from([...slots.values()].map((e) => e.slot)), added).pipe(mergeMap(ofSlot)).subscribe(subscriber);
     }),
-    dispose: () => root.stop(),
+    dispose() {
+      disposed = true;
+      for (const { slot } of slots.values()) slot.actor.stop();
+    },
   };
   return coordinator;
 }

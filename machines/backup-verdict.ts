@@ -147,8 +147,18 @@ const readDependsUnsure = {
   log: depends([err.InvalidParameter, err.LogReadVerifyFailure, err.DiskIO], readRule),
 } as const;
 
+/** The `backup` region of a snapshot value, as the rules read it. */
+type BackupValue =
+  | 'serviceStopped'
+  | 'terminated'
+  | { noSession: 'idle' | 'killed' }
+  | { session: { phase: 'databases' | { logs: 'full' | 'incremental' }; file: 'closed' | 'open'; stop: 'running' | 'stopped' } };
+
 /** Reads the `backup` region of a snapshot value. */
 function locate(value: unknown): Where {
-  const backup = (value as { backup: string | { session: Omit<Extract<Where, { at: 'session' }>, 'at'> } }).backup;
-  return typeof backup === 'string' ? { at: backup as Exclude<Where['at'], 'session'> } : { at: 'session', ...backup.session };
+  const backup = (value as { backup: BackupValue }).backup;
+  if (typeof backup === 'string') return { at: backup };
+  if ('noSession' in backup) return { at: backup.noSession === 'killed' ? 'killed' : 'noSession' };
+  const { phase, file, stop } = backup.session;
+  return { at: 'session', phase: phase === 'databases' ? 'databases' : phase.logs === 'incremental' ? 'incremental' : 'logs', file, stop };
 }

@@ -18,8 +18,8 @@ interface Answered {
 /**
  * The streaming-backup lifecycle of one ESE instance (reference §1-§3), as the engine sees it.
  *
- * Three parallel regions: `backup` (noSession | session{phase, file, stop} | killed | serviceStopped |
- * terminated), `call` (a forwarded call in flight) and `latch` (policy `'latch'`). Events are the ESE
+ * Three parallel regions: `backup` (noSession{idle | killed} | session{phase, file, stop} |
+ * serviceStopped | terminated; the session's phase is databases | logs{full | incremental}), `call` (a forwarded call in flight) and `latch` (policy `'latch'`). Events are the ESE
  * calls, sent when a call is forwarded, and their answers (`<CALL>.DONE`, `JET_ERROR`). The codes that
  * move the chart are written in it (`answered` guards). Entering `session.stop.stopped` runs the
  * `stopBackup` action (JetStopBackupInstance) once per session. The chart does no I/O: `stopBackup` is
@@ -198,25 +198,21 @@ export const instanceBackup = setup({
         ],
       },
       states: {
+        // No session: never begun, ended by End, or killed by the engine. Begin starts one from any of them.
         noSession: {
+          initial: 'idle',
           always: { guard: 'notLiveHandle', target: 'terminated' },
           on: {
             'BEGIN_EXTERNAL_BACKUP.DONE': [
-              { guard: 'incrementalBegin', target: 'session.phase.incremental', actions: 'recordBegin' },
+              { guard: 'incrementalBegin', target: 'session.phase.logs.incremental', actions: 'recordBegin' },
               { target: 'session', actions: 'recordBegin' },
             ],
             JET_ERROR: { guard: 'beginRefused', actions: 'learnFromBegin' },
             STOP_BACKUP: { guard: 'beginInFlight', actions: 'deferStop' },
           },
-        },
-        killed: {
-          on: {
-            'BEGIN_EXTERNAL_BACKUP.DONE': [
-              { guard: 'incrementalBegin', target: 'session.phase.incremental', actions: 'recordBegin' },
-              { target: 'session', actions: 'recordBegin' },
-            ],
-            JET_ERROR: { guard: 'beginRefused', actions: 'learnFromBegin' },
-            STOP_BACKUP: { guard: 'beginInFlight', actions: 'deferStop' },
+          states: {
+            idle: {},
+            killed: {},
           },
         },
         session: {
@@ -229,8 +225,8 @@ export const instanceBackup = setup({
               // A stop came first: End still ends the session (reference §2).
               { guard: { type: 'answered', params: { call: 'END_EXTERNAL_BACKUP', errs: [err.BackupAbortByServer] } }, target: 'noSession', actions: 'recordEnd' },
               // The engine ends the session: a database in the log phase, a missing log, a damaged log.
-              { guard: { type: 'answered', params: { call: 'OPEN_FILE', errs: [err.InvalidBackupSequence, err.MissingFileToBackup] } }, target: 'killed', actions: 'recordKill' },
-              { guard: { type: 'answered', params: { call: 'READ_FILE', errs: [err.LogReadVerifyFailure] } }, target: 'killed', actions: 'recordKill' },
+              { guard: { type: 'answered', params: { call: 'OPEN_FILE', errs: [err.InvalidBackupSequence, err.MissingFileToBackup] } }, target: 'noSession.killed', actions: 'recordKill' },
+              { guard: { type: 'answered', params: { call: 'READ_FILE', errs: [err.LogReadVerifyFailure] } }, target: 'noSession.killed', actions: 'recordKill' },
             ],
           },
           states: {
@@ -248,7 +244,10 @@ export const instanceBackup = setup({
                     ],
                   },
                 },
+                // The log phase: a full backup's from GetLogInfo on, an incremental's from Begin (ESE
+                // backup.cxx: backupStateLogsAndPatchs), where logs open before GetLogInfo too.
                 logs: {
+                  initial: 'full',
                   on: {
                     'GET_LOG_INFO.DONE': { actions: 'recordLogInfo' },
                     'GET_TRUNCATE_LOG_INFO.DONE': { actions: 'recordTruncateLogInfo' },
@@ -257,16 +256,9 @@ export const instanceBackup = setup({
                       { guard: { type: 'answered', params: { call: 'GET_TRUNCATE_LOG_INFO', errs: [err.BackupAbortByServer] } }, actions: 'recordRangesFixed' },
                     ],
                   },
-                },
-                // In ESE's log phase from Begin: logs open before GetLogInfo too (backup.cxx, backupStateLogsAndPatchs).
-                incremental: {
-                  on: {
-                    'GET_LOG_INFO.DONE': { actions: 'recordLogInfo' },
-                    'GET_TRUNCATE_LOG_INFO.DONE': { actions: 'recordTruncateLogInfo' },
-                    JET_ERROR: [
-                      { guard: { type: 'answered', params: { call: 'GET_LOG_INFO', errs: [err.BackupAbortByServer] } }, actions: 'recordRangesFixed' },
-                      { guard: { type: 'answered', params: { call: 'GET_TRUNCATE_LOG_INFO', errs: [err.BackupAbortByServer] } }, actions: 'recordRangesFixed' },
-                    ],
+                  states: {
+                    full: {},
+                    incremental: {},
                   },
                 },
               },

@@ -1,3 +1,7 @@
+// The engine's own transcription of ESE's streaming-backup rules (dev/ese/src/ese/backup.cxx). The
+// client keeps another one (machines/backup-verdict.ts, machines/begin-rules.ts, the chart), on
+// purpose: neither is derived from the other, and the model-based tests
+// (test/coordinator/model-based-*.test.ts) drive both and hold every answer equal.
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { JET_bit, JET_err, JetApiName, JetError, type JetLogInfo, type JetOpenFileResult } from '../jet/index.js';

@@ -180,7 +180,7 @@ describe('createCoordinator: guarded session over the embedded engine', () => {
     const c = createCoordinator({ api });
     const b = c.session(inst);
     const first = await firstValueFrom(c.state$(inst));
-    expect(first.value).toMatchObject({ backup: 'noSession' });
+    expect(first.value).toMatchObject({ backup: { noSession: 'idle' } });
     const seen = firstValueFrom(c.state$(inst).pipe(take(3), toArray()));
     await b.beginExternalBackup(inst, 0); // call event, then its answer
     expect((await seen).map((s) => s.context.calling)).toEqual([null, 'BEGIN_EXTERNAL_BACKUP', null]);

@@ -72,10 +72,10 @@ it('through the coordinator: the call reaches the engine and the chart follows i
   await b.beginExternalBackup(inst, JET_bit.BackupIncremental);
   expect(c.verdict(inst, { type: 'OPEN_FILE', name: log })).toMatchObject({ kind: 'depends', errs: [-521, -569] });
   const { handle } = await b.openFile(inst, log);
-  expect(c.snapshot(inst).value).toMatchObject({ backup: { session: { phase: 'incremental', file: 'open' } } });
+  expect(c.snapshot(inst).value).toMatchObject({ backup: { session: { phase: { logs: 'incremental' }, file: 'open' } } });
   await b.closeFile(inst, handle);
   expect(await err(b.openFile(inst, db))).toBe(-521);
   expect(api.count('openFile')).toBe(2);
-  expect(c.snapshot(inst).value).toMatchObject({ backup: 'killed' });
+  expect(c.snapshot(inst).value).toMatchObject({ backup: { noSession: 'killed' } });
   expect(c.snapshot(inst).context.outcome).toEqual({ kind: 'failed', err: -521 });
 });

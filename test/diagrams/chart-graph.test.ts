@@ -40,8 +40,8 @@ describe('chartGraph', () => {
     expect(ib.states.get('backup.session.stop.stopped')?.entry).toEqual(['countStop', 'stopBackup']);
     const toBusy = ib.edges.find((e) => e.source === 'call.idle' && e.target === 'call.busy');
     expect(toBusy?.events).toHaveLength(10);
-    expect(ib.edges.find((e) => e.source === 'backup.session' && e.target === 'backup.killed' && e.events.includes('JET_ERROR'))?.guard).toBe('answered(call=OPEN_FILE, errs=-521|-569)');
-    expect(ib.edges.find((e) => e.source === 'backup.noSession' && e.target === 'backup.session.phase.incremental')?.guard).toBe('incrementalBegin');
+    expect(ib.edges.find((e) => e.source === 'backup.session' && e.target === 'backup.noSession.killed' && e.events.includes('JET_ERROR'))?.guard).toBe('answered(call=OPEN_FILE, errs=-521|-569)');
+    expect(ib.edges.find((e) => e.source === 'backup.noSession' && e.target === 'backup.session.phase.logs.incremental')?.guard).toBe('incrementalBegin');
   });
 });
 

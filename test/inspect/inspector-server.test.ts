@@ -70,7 +70,7 @@ describe('createInspector over the embedded engine', () => {
     const [view] = data.instances;
     expect(view).toMatchObject({
       instance: String(fx.inst),
-      state: 'backup.noSession · call.idle · latch.off',
+      state: 'backup.noSession.idle · call.idle · latch.off',
       session: { open: false, stop: { source: 'manual', label: 'app (maintenance window)' } },
       outcome: { kind: 'stoppedByServer' },
       stops: 1,

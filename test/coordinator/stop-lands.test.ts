@@ -63,8 +63,9 @@ it('a coordinator with deadline(5) stops the tour loop within 50 ms', async () =
 });
 
 it('a setTimeout(1) calling stopBackup on the bare engine lands while the client loops', async () => {
-  const elapsed: number[] = [];
-  for (let attempt = 0; attempt < 3 && !elapsed.some((ms) => ms < 50); attempt++) {
+  // An attempt counts when the loop ran before the timer fired and ended within 50 ms (best of three).
+  const landed: boolean[] = [];
+  for (let attempt = 0; attempt < 3 && !landed.includes(true); attempt++) {
     await fx.engine.beginExternalBackup(inst);
     await tourLoop(fx.engine, inst, 10);
     const t0 = performance.now();
@@ -74,11 +75,11 @@ it('a setTimeout(1) calling stopBackup on the bare engine lands while the client
       fx.engine.stopBackup(inst);
     }, 1);
     const { error, passes } = await tourLoop(fx.engine, inst);
-    elapsed.push(performance.now() - t0);
+    const elapsed = performance.now() - t0;
     expect((error as JetError).err).toBe(JET_err.BackupAbortByServer);
     expect(firedAt).toBeGreaterThan(t0);
-    expect(passes).toBeGreaterThan(0);
+    landed.push(passes > 0 && elapsed < 50);
     await fx.engine.endExternalBackup(inst, JET_bit.BackupEndAbort);
   }
-  expect(Math.min(...elapsed)).toBeLessThan(50);
+  expect(landed).toContain(true);
 });

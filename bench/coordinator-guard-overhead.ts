@@ -66,6 +66,7 @@ for (let r = 0; r < ROUNDS; r++) {
 const sgm = benchReport.percentile(sg, 50);
 const sdm = benchReport.percentile(sd, 50);
 console.log(`streaming ${size} bytes in 12 KiB reads: guarded ${(sgm / 1000).toFixed(3)} µs/read, direct ${(sdm / 1000).toFixed(3)} µs/read, difference ${((sgm - sdm) / 1000).toFixed(3)} µs, ratio ${(sgm / sdm).toFixed(2)}x`);
+benchReport.target('guard overhead per streamed read', (sgm - sdm) / 1000, 2, 'µs');
 await session.endExternalBackup(inst, JET_bit.BackupEndAbort);
 await engine.close();
 await rm(dir, { recursive: true, force: true });

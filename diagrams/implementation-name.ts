@@ -4,7 +4,8 @@
  * (`and(a, b)`, `not(a)`) or an inline function (its name, else `inline`).
  *
  * @param implementation a guard or action from a machine definition.
- * @returns a short, stable label (no parameters: they change with data, not with the chart).
+ * @returns a short, stable label; literal parameters are shown (`answered(call=OPEN_FILE, errs=-521|-569)`),
+ *   parameters computed from the event or context are not (they change with data, not with the chart).
  * @example
  * implementationName('stopBackup') // 'stopBackup'
  * implementationName(not('isReady')) // 'not(isReady)'
@@ -18,7 +19,19 @@ export function implementationName(implementation: unknown): string {
     const combinator = type?.replace(/^xstate\./, '') ?? (typeof named.name === 'string' && named.name !== '' ? named.name : 'guard');
     return `${combinator}(${named.guards.map(implementationName).join(', ')})`;
   }
-  if (type !== undefined) return type.startsWith('xstate.') ? type.slice('xstate.'.length) : type;
+  if (type !== undefined) {
+    const name = type.startsWith('xstate.') ? type.slice('xstate.'.length) : type;
+    const params = (implementation as { params?: unknown }).params;
+    // Literal parameters are part of the chart (the ESE codes of `answered`); computed ones are data.
+    return params !== null && typeof params === 'object' ? `${name}(${paramsLabel(params as Record<string, unknown>)})` : name;
+  }
   if (typeof implementation === 'function') return typeof named.name === 'string' && named.name !== '' ? named.name : 'inline';
   return 'inline';
+}
+
+/** `key=value` pairs of literal parameters; arrays joined with `|`. */
+function paramsLabel(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.map(String).join('|') : String(value)}`)
+    .join(', ');
 }

@@ -1,8 +1,13 @@
 import type { InstanceBackupContext, JetCall, SessionRecord } from './instance-backup-types.js';
+import { beginRules } from './begin-rules.js';
 import { jetValues } from './jet-values.js';
 import { inLogPhase, isCompleteTerm, isValidEndGrbit } from './session-record.js';
 
 const { err, bit } = jetValues;
+
+// The client-side transcription of ESE's rules. The embedded engine (src/engine/embedded-backup.ts)
+// keeps its own on purpose, so that one cannot copy the other's mistake: the model-based tests
+// (test/coordinator/model-based-*.test.ts) drive both and hold every verdict equal to the engine's answer.
 
 /**
  * What the engine will answer to a call in the chart's current state.
@@ -87,20 +92,13 @@ export function verdict(snapshot: VerdictSnapshot, call: JetCall): Verdict {
 
 function beginVerdict(where: Where, ctx: InstanceBackupContext, grbit: number): Verdict {
   if (ctx.latch !== null) return refuse(err.BackupNotAllowedYet, `latched by a shutdown (${ctx.latch.source}) until reset`);
-  const incremental = grbit === bit.BackupIncremental;
-  // Each rule in the engine's order: true (the engine refuses), false (it passes), null (unknown).
-  const rules: Array<[boolean | null, number, string]> = [
-    [ctx.facts.backupNotAllowed, err.BackupNotAllowedYet, 'Term2(Complete) was refused; Begin waits for JetInit'],
-    [ctx.facts.recovery === null ? null : !ctx.facts.recovery, err.LoggingDisabled, 'logging is disabled'],
-    [grbit !== 0 && !incremental, err.InvalidGrbit, 'Begin takes 0 or BackupIncremental'],
-    [incremental ? ctx.facts.circularLogging : false, err.InvalidBackup, 'incremental with circular logging'],
-    [where.at === 'session', err.BackupInProgress, 'a backup is in progress (even a stopped one) until End'],
-    [incremental ? (ctx.facts.incrementalBase === null ? null : !ctx.facts.incrementalBase) : false, err.MissingFullBackup, 'incremental without a truncating full backup'],
-  ];
+  const check = { facts: ctx.facts, sessionOpen: where.at === 'session', grbit };
+  // Codes the engine may answer first, from rules whose fact the chart does not know.
   const maybe: number[] = [];
-  for (const [refused, code, rule] of rules) {
-    if (refused === true) return refuse(code, rule, maybe);
-    if (refused === null) maybe.push(code);
+  for (const rule of beginRules) {
+    const refused = rule.refuses(check);
+    if (refused === true) return refuse(rule.err, rule.rule, maybe);
+    if (refused === null) maybe.push(rule.err);
   }
   return maybe.length === 0 ? allowed : depends(maybe, 'instance configuration unknown to the chart');
 }
@@ -121,7 +119,8 @@ function openVerdict(file: 'open' | 'closed', session: SessionRecord, name: stri
   }
   // Refused here, the call never reaches the engine, which would kill the session.
   if (session.databases?.includes(name)) return refuse(err.InvalidBackupSequence, 'a database in the log phase (kills the session)');
-  if (!session.rangesFixed) return refuse(err.InvalidBackupSequence, 'an incremental opens logs after GetLogInfo (a database also kills the session)');
+  // An incremental is in the log phase from Begin (ESE backup.cxx): without a copy range yet, the path decides.
+  if (!session.rangesFixed) return depends([err.InvalidBackupSequence, err.MissingFileToBackup], 'incremental before GetLogInfo: an archived log opens; a database (-521) or anything else (-569) kills the session');
   if (session.logs?.includes(name)) return depends([err.MissingFileToBackup], 'a log of the copy range (missing: kills the session)');
   return depends([err.InvalidBackupSequence, err.MissingFileToBackup], 'log phase: anything but a log of the copy range kills the session');
 }
@@ -133,13 +132,33 @@ function readVerdict(file: 'open' | 'closed', session: SessionRecord, pageSize: 
   if (size <= 0 || size % (pageSize ?? 4096) !== 0) return refuse(err.InvalidParameter, 'buffer size is 0 or not a multiple of the page size');
   const minPages = open.kind === 'database' ? 3 : 2;
   if (!open.read && size < minPages * (pageSize ?? 4096)) return refuse(err.InvalidParameter, `first read below ${minPages} pages`);
-  const data = open.kind === 'database' ? [err.ReadVerifyFailure, err.DiskIO] : [err.LogReadVerifyFailure, err.DiskIO];
-  const unsure = pageSize === null && (size % 32768 !== 0 || (!open.read && size < minPages * 32768)) ? [err.InvalidParameter] : [];
-  return depends([...unsure, ...data], 'the data decides (checksums, I/O)');
+  const unsure = pageSize === null && (size % 32768 !== 0 || (!open.read && size < minPages * 32768));
+  return (unsure ? readDependsUnsure : readDepends)[open.kind];
 }
+
+// Reads are the hot path: their verdicts are built once.
+const readRule = 'the data decides (checksums, I/O)';
+const readDepends = {
+  database: depends([err.ReadVerifyFailure, err.DiskIO], readRule),
+  log: depends([err.LogReadVerifyFailure, err.DiskIO], readRule),
+} as const;
+const readDependsUnsure = {
+  database: depends([err.InvalidParameter, err.ReadVerifyFailure, err.DiskIO], readRule),
+  log: depends([err.InvalidParameter, err.LogReadVerifyFailure, err.DiskIO], readRule),
+} as const;
+
+/** The `backup` region of a snapshot value, as the rules read it. */
+type BackupValue =
+  | 'serviceStopped'
+  | 'terminated'
+  | { noSession: 'idle' | 'killed' }
+  | { session: { phase: 'databases' | { logs: 'full' | 'incremental' }; file: 'closed' | 'open'; stop: 'running' | 'stopped' } };
 
 /** Reads the `backup` region of a snapshot value. */
 function locate(value: unknown): Where {
-  const backup = (value as { backup: string | { session: Omit<Extract<Where, { at: 'session' }>, 'at'> } }).backup;
-  return typeof backup === 'string' ? { at: backup as Exclude<Where['at'], 'session'> } : { at: 'session', ...backup.session };
+  const backup = (value as { backup: BackupValue }).backup;
+  if (typeof backup === 'string') return { at: backup };
+  if ('noSession' in backup) return { at: backup.noSession === 'killed' ? 'killed' : 'noSession' };
+  const { phase, file, stop } = backup.session;
+  return { at: 'session', phase: phase === 'databases' ? 'databases' : phase.logs === 'incremental' ? 'incremental' : 'logs', file, stop };
 }

@@ -1,43 +1,34 @@
-import { assign, setup } from 'xstate';
+import { assertEvent, assign, setup } from 'xstate';
+import { learnFromBeginAnswer } from './begin-rules.js';
 import type { InstanceBackupContext, InstanceBackupEvent, InstanceBackupInput, JetCallName } from './instance-backup-types.js';
-import { instanceNil, jetValues } from './jet-values.js';
+import { instanceCheckErrs, instanceNil, jetValues } from './jet-values.js';
 import { endOutcome, initialContext, isValidEndGrbit, manualStop, newSession, withFile } from './session-record.js';
 
 const { err, bit } = jetValues;
 
-/** Calls the chart tracks while in flight (reads are the hot path and are not tracked; Stop never waits). */
-const trackedCalls = [
-  'BEGIN_EXTERNAL_BACKUP', 'GET_ATTACH_INFO', 'OPEN_FILE', 'CLOSE_FILE', 'GET_LOG_INFO',
-  'GET_TRUNCATE_LOG_INFO', 'TRUNCATE_LOG', 'END_EXTERNAL_BACKUP', 'STOP_SERVICE', 'TERM',
-] as const satisfies readonly JetCallName[];
-
-/** Codes every call but Stop may answer from the instance check, before any backup rule. */
-const instanceLevel = new Set<number>([err.InvalidParameter, err.InvalidInstance, err.ClientRequestToStopJetService, err.NotInitialized, err.TermInProgress]);
 /** Calls whose -1003 can only mean "not a live instance" (their arguments cannot cause it). */
 const noArgumentCheck = new Set<JetCallName>(['BEGIN_EXTERNAL_BACKUP', 'GET_ATTACH_INFO', 'GET_LOG_INFO', 'GET_TRUNCATE_LOG_INFO', 'TRUNCATE_LOG', 'STOP_SERVICE', 'TERM', 'STOP_BACKUP']);
 
-type Ev = InstanceBackupEvent;
-const isError = (e: Ev, call: JetCallName, ...errs: number[]) => e.type === 'JET_ERROR' && e.call.type === call && errs.includes(e.err);
-
-const callRegion = {
-  initial: 'idle',
-  states: Object.fromEntries(['idle', 'busy'].map((name) => [name, {
-    on: {
-      ...Object.fromEntries(trackedCalls.map((call) => [call, { target: 'busy', actions: 'recordCall' }])),
-      ...(name === 'busy' ? Object.fromEntries([...trackedCalls.map((c) => `${c}.DONE`), 'JET_ERROR'].map((e) => [e, { guard: 'answersCall', target: 'idle', actions: 'settleCall' }])) : {}),
-    },
-  }])),
-} as const;
+/** Which answer a guard `answered` matches: a JET_ERROR to `call` (any call when omitted) with one of `errs`. */
+interface Answered {
+  call?: JetCallName;
+  errs: readonly number[];
+}
 
 /**
  * The streaming-backup lifecycle of one ESE instance (reference §1-§3), as the engine sees it.
  *
- * Three parallel regions: `backup` (noSession | session{phase, file, stop} | killed | serviceStopped |
- * terminated), `call` (a forwarded call in flight) and `latch` (policy `'latch'`). Events are the ESE
- * calls, sent when a call is forwarded, and their answers (`<CALL>.DONE`, `JET_ERROR`). Entering
- * `session.stop.stopped` runs the `stopBackup` action (JetStopBackupInstance) once per session.
- * The chart does no I/O: `stopBackup` is a placeholder bound with `.provide()`. Which calls the engine
- * would refuse in a state is `verdict(snapshot, call)`.
+ * Three parallel regions: `backup` (noSession{idle | killed} | session{phase, file, stop} |
+ * serviceStopped | terminated; the session's phase is databases | logs{full | incremental}), `call` (a forwarded call in flight) and `latch` (policy `'latch'`). Events are the ESE
+ * calls, sent when a call is forwarded, and their answers (`<CALL>.DONE`, `JET_ERROR`). The codes that
+ * move the chart are written in it (`answered` guards). Entering `session.stop.stopped` runs the
+ * `stopBackup` action (JetStopBackupInstance) once per session. The chart does no I/O: `stopBackup` is
+ * a placeholder bound with `.provide()`. Which calls the engine would refuse in a state is
+ * `verdict(snapshot, call)`.
+ *
+ * This is the client's transcription of ESE's rules; the embedded engine keeps its own, on purpose
+ * (one cannot copy the other's mistake), and the model-based tests (test/coordinator/model-based-*.test.ts)
+ * hold the two equal.
  *
  * @example
  * const actor = createActor(instanceBackup.provide({ actions: { stopBackup: () => api.stopBackup(inst) } }),
@@ -48,105 +39,145 @@ export const instanceBackup = setup({
   actions: {
     /** JetStopBackupInstance on the backend: bound by the coordinator. */
     stopBackup: () => {},
+
     recordCall: assign({ calling: ({ event }) => event.type as JetCallName }),
     settleCall: assign({ calling: null }),
+
     recordBegin: assign(({ context, event }) => {
-      const incremental = event.type === 'BEGIN_EXTERNAL_BACKUP.DONE' && (event.grbit & bit.BackupIncremental) !== 0;
-      const facts = { ...context.facts, recovery: true, backupNotAllowed: false };
-      if (incremental) Object.assign(facts, { circularLogging: false, incrementalBase: true });
+      assertEvent(event, 'BEGIN_EXTERNAL_BACKUP.DONE');
+      const incremental = (event.grbit & bit.BackupIncremental) !== 0;
+      // A success passed every rule of Begin: the chart learns the instance's facts from it.
+      const facts = learnFromBeginAnswer(context.facts, event.grbit, 0);
       return { session: newSession(incremental), outcome: null, facts };
     }),
     learnFromBegin: assign(({ context, event }) => {
-      if (event.type !== 'JET_ERROR') return {};
+      assertEvent(event, 'JET_ERROR');
       // The engine checks in order (-523, -516, -900, -526, -505, -560): a refusal passed every rule before it.
-      const e = event.err;
-      const incremental = 'grbit' in event.call && event.call.grbit === bit.BackupIncremental;
-      const facts = { ...context.facts, backupNotAllowed: e === err.BackupNotAllowedYet };
-      if (e === err.LoggingDisabled) facts.recovery = false;
-      else if (e !== err.BackupNotAllowedYet) facts.recovery = true;
-      if (e === err.InvalidBackup) facts.circularLogging = true;
-      else if (incremental && (e === err.BackupInProgress || e === err.MissingFullBackup)) facts.circularLogging = false;
-      if (e === err.MissingFullBackup) facts.incrementalBase = false;
-      return { facts, stopPending: null };
+      const grbit = 'grbit' in event.call ? event.call.grbit : 0;
+      return { facts: learnFromBeginAnswer(context.facts, grbit, event.err), stopPending: null };
     }),
-    deferStop: assign({ stopPending: ({ context, event }) => context.stopPending ?? ((event.type === 'STOP_BACKUP' && event.reason) || manualStop) }),
-    takePendingStop: assign(({ context }) => ({ session: { ...context.session!, stopReason: context.stopPending }, stopPending: null })),
+
+    deferStop: assign({
+      stopPending: ({ context, event }) => {
+        assertEvent(event, 'STOP_BACKUP');
+        return context.stopPending ?? event.reason ?? manualStop;
+      },
+    }),
+    takePendingStop: assign(({ context }) => ({
+      session: { ...context.session!, stopReason: context.stopPending },
+      stopPending: null,
+    })),
     recordStop: assign({
-      session: ({ context, event }) => ({ ...context.session!, stopReason: context.session!.stopReason ?? (event.type === 'STOP_BACKUP' && event.reason || manualStop) }),
+      session: ({ context, event }) => {
+        assertEvent(event, 'STOP_BACKUP');
+        const session = context.session!;
+        return { ...session, stopReason: session.stopReason ?? event.reason ?? manualStop };
+      },
     }),
     countStop: assign({ stops: ({ context }) => context.stops + 1 }),
-    recordAttachInfo: assign({ session: ({ context, event }) => ({ ...context.session!, databases: event.type === 'GET_ATTACH_INFO.DONE' ? event.files : null }) }),
-    recordLogInfo: assign({ session: ({ context, event }) => ({ ...context.session!, rangesFixed: true, logs: event.type === 'GET_LOG_INFO.DONE' ? event.files : null }) }),
-    recordTruncateLogInfo: assign({ session: ({ context, event }) => ({ ...context.session!, rangesFixed: true, truncateLogs: event.type === 'GET_TRUNCATE_LOG_INFO.DONE' ? event.files : null }) }),
-    recordTruncate: assign(({ context }) => ({ session: { ...context.session!, truncated: true }, facts: { ...context.facts, incrementalBase: true } })),
+
+    recordAttachInfo: assign({
+      session: ({ context, event }) => {
+        assertEvent(event, 'GET_ATTACH_INFO.DONE');
+        return { ...context.session!, databases: event.files };
+      },
+    }),
+    recordLogInfo: assign({
+      session: ({ context, event }) => {
+        assertEvent(event, 'GET_LOG_INFO.DONE');
+        return { ...context.session!, rangesFixed: true, logs: event.files };
+      },
+    }),
+    recordTruncateLogInfo: assign({
+      session: ({ context, event }) => {
+        assertEvent(event, 'GET_TRUNCATE_LOG_INFO.DONE');
+        return { ...context.session!, rangesFixed: true, truncateLogs: event.files };
+      },
+    }),
+    recordRangesFixed: assign({ session: ({ context }) => ({ ...context.session!, rangesFixed: true }) }),
+    recordTruncate: assign(({ context }) => ({
+      session: { ...context.session!, truncated: true },
+      // A truncating full backup is the base an incremental needs.
+      facts: { ...context.facts, incrementalBase: true },
+    })),
+
     recordOpen: assign({
       session: ({ context, event }) => {
-        const s = context.session!;
-        if (event.type !== 'OPEN_FILE.DONE') return s;
-        const kind = s.incremental || s.rangesFixed ? 'log' : 'database';
-        return withFile(s, { name: event.name, kind, size: event.size, read: false, eof: false });
+        assertEvent(event, 'OPEN_FILE.DONE');
+        const session = context.session!;
+        const kind = session.incremental || session.rangesFixed ? 'log' : 'database';
+        return withFile(session, { name: event.name, kind, size: event.size, read: false, eof: false });
       },
     }),
     recordRead: assign({
       session: ({ context, event }) => {
-        const s = context.session!;
-        if (event.type !== 'READ_FILE.DONE' || s.file === null) return s;
-        return withFile(s, { ...s.file, read: true, eof: s.file.eof || event.bytes === 0 || event.offset >= Number(s.file.size) });
+        assertEvent(event, 'READ_FILE.DONE');
+        const session = context.session!;
+        if (session.file === null) return session;
+        const eof = session.file.eof || event.bytes === 0 || event.offset >= Number(session.file.size);
+        return withFile(session, { ...session.file, read: true, eof });
       },
     }),
     recordClose: assign({
       session: ({ context }) => {
-        const s = context.session!;
-        const done = s.file?.eof && !s.copied.includes(s.file.name) ? [...s.copied, s.file.name] : s.copied;
-        return { ...s, file: null, copied: done };
+        const session = context.session!;
+        return { ...session, file: null, copied: copiedWithOpenFile(session) };
       },
     }),
     recordReadError: assign({
       session: ({ context, event }) => {
-        const s = context.session!;
+        assertEvent(event, 'JET_ERROR');
+        const session = context.session!;
         // Bytes already delivered to EOF stay copied: the engine counts the log as read.
-        const copied = s.file?.eof && !s.copied.includes(s.file.name) ? [...s.copied, s.file.name] : s.copied;
-        return { ...s, file: null, copied, lastError: event.type === 'JET_ERROR' ? event.err : null };
+        return { ...session, file: null, copied: copiedWithOpenFile(session), lastError: event.err };
       },
     }),
-    recordRangesFixed: assign({ session: ({ context }) => ({ ...context.session!, rangesFixed: true }) }),
-    recordEnd: assign(({ context, event }) => ({
-      outcome: endOutcome(context.session!, 'grbit' in event ? event.grbit : event.type === 'JET_ERROR' && 'grbit' in event.call ? event.call.grbit : 0),
-      session: { ...context.session!, open: false, file: null },
-    })),
-    recordKill: assign(({ context, event }) => ({
-      outcome: { kind: 'failed', err: event.type === 'JET_ERROR' ? event.err : 0 } as const,
-      session: { ...context.session!, open: false, file: null },
-    })),
+
+    recordEnd: assign(({ context, event }) => {
+      assertEvent(event, ['END_EXTERNAL_BACKUP.DONE', 'JET_ERROR']);
+      const grbit = event.type === 'JET_ERROR' ? ('grbit' in event.call ? event.call.grbit : 0) : event.grbit;
+      return {
+        outcome: endOutcome(context.session!, grbit),
+        session: { ...context.session!, open: false, file: null },
+      };
+    }),
+    recordKill: assign(({ context, event }) => {
+      assertEvent(event, 'JET_ERROR');
+      return {
+        outcome: { kind: 'failed', err: event.err } as const,
+        session: { ...context.session!, open: false, file: null },
+      };
+    }),
     recordTerm: assign(({ context, event }) => {
       if (!context.session?.open) return {};
-      const outcome = event.type === 'JET_ERROR' ? { kind: 'failed', err: event.err } as const : { kind: 'stoppedByServer' } as const;
+      const outcome = event.type === 'JET_ERROR' ? ({ kind: 'failed', err: event.err } as const) : ({ kind: 'stoppedByServer' } as const);
       return { outcome, session: { ...context.session, open: false, file: null } };
     }),
     recordBackupNotAllowed: assign({ facts: ({ context }) => ({ ...context.facts, backupNotAllowed: true }) }),
-    recordLatch: assign({ latch: ({ event }) => (event.type === 'STOP_BACKUP' && event.reason) || null }),
-    clearLatch: assign({ latch: null }),
     clearBackupNotAllowed: assign({ facts: ({ context }) => ({ ...context.facts, backupNotAllowed: false }) }),
+
+    recordLatch: assign({
+      latch: ({ event }) => {
+        assertEvent(event, 'STOP_BACKUP');
+        return event.reason ?? null;
+      },
+    }),
+    clearLatch: assign({ latch: null }),
   },
   guards: {
+    /** A JET_ERROR answering `call` (any call when omitted) with one of `errs`. */
+    answered: ({ event }, { call, errs }: Answered) => event.type === 'JET_ERROR' && (call === undefined || event.call.type === call) && errs.includes(event.err),
+    /** Begin refused by one of its own rules (not by the instance check). */
+    beginRefused: ({ event }) => event.type === 'JET_ERROR' && event.call.type === 'BEGIN_EXTERNAL_BACKUP' && !instanceCheckErrs.includes(event.err),
+    /** -1003 to a call whose arguments cannot cause it: the instance is not live. */
+    notLiveAnswer: ({ event }) => event.type === 'JET_ERROR' && event.err === err.InvalidParameter && isNotLive(event.call),
     notLiveHandle: ({ context }) => context.instance === '0' || context.instance === instanceNil,
     incrementalBegin: ({ event }) => event.type === 'BEGIN_EXTERNAL_BACKUP.DONE' && (event.grbit & bit.BackupIncremental) !== 0,
-    beginRefused: ({ event }) => event.type === 'JET_ERROR' && event.call.type === 'BEGIN_EXTERNAL_BACKUP' && !instanceLevel.has(event.err),
     beginInFlight: ({ context }) => context.calling === 'BEGIN_EXTERNAL_BACKUP',
     stopPending: ({ context }) => context.stopPending !== null,
     sessionRunning: ({ context }) => context.session?.open === true && context.session.stopReason === null,
     latchesShutdown: ({ context, event }) => context.policy === 'latch' && event.type === 'STOP_BACKUP' && event.reason?.shutdown === true,
     answersCall: ({ context, event }) => (event.type === 'JET_ERROR' ? event.call.type : event.type.replace(/\.DONE$/, '')) === context.calling,
-    endedAnyway: ({ event }) => isError(event, 'END_EXTERNAL_BACKUP', err.BackupAbortByServer),
-    killsSession: ({ context, event }) =>
-      isError(event, 'OPEN_FILE', err.MissingFileToBackup) || isError(event, 'READ_FILE', err.LogReadVerifyFailure)
-      // -521 kills for a database in the log phase; an incremental's logs before GetLogInfo are merely early.
-      || (isError(event, 'OPEN_FILE', err.InvalidBackupSequence) && context.session?.rangesFixed === true),
-    rangesFixedThenStopped: ({ event }) => isError(event, 'GET_LOG_INFO', err.BackupAbortByServer) || isError(event, 'GET_TRUNCATE_LOG_INFO', err.BackupAbortByServer),
-    closesFile: ({ event }) => isError(event, 'READ_FILE', err.ReadVerifyFailure, err.DiskIO),
-    serviceStoppedError: ({ event }) => event.type === 'JET_ERROR' && event.err === err.ClientRequestToStopJetService,
-    notLiveError: ({ event }) => event.type === 'JET_ERROR' && (event.err === err.InvalidInstance || (event.err === err.InvalidParameter && isNotLive(event.call))),
-    termCompleteRefused: ({ event }) => isError(event, 'TERM', err.BackupInProgress),
     stopServiceAll: ({ event }) => event.type === 'STOP_SERVICE.DONE' && event.grbit === bit.StopServiceAll,
   },
 }).createMachine({
@@ -160,14 +191,30 @@ export const instanceBackup = setup({
         'STOP_SERVICE.DONE': { guard: 'stopServiceAll', target: '.serviceStopped' },
         'TERM.DONE': { target: '.terminated', actions: 'recordTerm' },
         JET_ERROR: [
-          { guard: 'serviceStoppedError', target: '.serviceStopped' },
-          { guard: 'notLiveError', target: '.terminated', actions: 'recordTerm' },
-          { guard: 'termCompleteRefused', actions: 'recordBackupNotAllowed' },
+          { guard: { type: 'answered', params: { errs: [err.ClientRequestToStopJetService] } }, target: '.serviceStopped' },
+          { guard: { type: 'answered', params: { errs: [err.InvalidInstance] } }, target: '.terminated', actions: 'recordTerm' },
+          { guard: 'notLiveAnswer', target: '.terminated', actions: 'recordTerm' },
+          { guard: { type: 'answered', params: { call: 'TERM', errs: [err.BackupInProgress] } }, actions: 'recordBackupNotAllowed' },
         ],
       },
       states: {
-        noSession: { always: { guard: 'notLiveHandle', target: 'terminated' }, on: noSessionHandlers() },
-        killed: { on: noSessionHandlers() },
+        // No session: never begun, ended by End, or killed by the engine. Begin starts one from any of them.
+        noSession: {
+          initial: 'idle',
+          always: { guard: 'notLiveHandle', target: 'terminated' },
+          on: {
+            'BEGIN_EXTERNAL_BACKUP.DONE': [
+              { guard: 'incrementalBegin', target: 'session.phase.logs.incremental', actions: 'recordBegin' },
+              { target: 'session', actions: 'recordBegin' },
+            ],
+            JET_ERROR: { guard: 'beginRefused', actions: 'learnFromBegin' },
+            STOP_BACKUP: { guard: 'beginInFlight', actions: 'deferStop' },
+          },
+          states: {
+            idle: {},
+            killed: {},
+          },
+        },
         session: {
           type: 'parallel',
           on: {
@@ -175,8 +222,11 @@ export const instanceBackup = setup({
             'GET_ATTACH_INFO.DONE': { actions: 'recordAttachInfo' },
             'TRUNCATE_LOG.DONE': { actions: 'recordTruncate' },
             JET_ERROR: [
-              { guard: 'endedAnyway', target: 'noSession', actions: 'recordEnd' },
-              { guard: 'killsSession', target: 'killed', actions: 'recordKill' },
+              // A stop came first: End still ends the session (reference §2).
+              { guard: { type: 'answered', params: { call: 'END_EXTERNAL_BACKUP', errs: [err.BackupAbortByServer] } }, target: 'noSession', actions: 'recordEnd' },
+              // The engine ends the session: a database in the log phase, a missing log, a damaged log.
+              { guard: { type: 'answered', params: { call: 'OPEN_FILE', errs: [err.InvalidBackupSequence, err.MissingFileToBackup] } }, target: 'noSession.killed', actions: 'recordKill' },
+              { guard: { type: 'answered', params: { call: 'READ_FILE', errs: [err.LogReadVerifyFailure] } }, target: 'noSession.killed', actions: 'recordKill' },
             ],
           },
           states: {
@@ -188,11 +238,29 @@ export const instanceBackup = setup({
                     'GET_LOG_INFO.DONE': { target: 'logs', actions: 'recordLogInfo' },
                     'GET_TRUNCATE_LOG_INFO.DONE': { target: 'logs', actions: 'recordTruncateLogInfo' },
                     // A backend that re-checks the stop after the roll answers -801 with the ranges fixed (§1 says it completes).
-                    JET_ERROR: { guard: 'rangesFixedThenStopped', target: 'logs', actions: 'recordRangesFixed' },
+                    JET_ERROR: [
+                      { guard: { type: 'answered', params: { call: 'GET_LOG_INFO', errs: [err.BackupAbortByServer] } }, target: 'logs', actions: 'recordRangesFixed' },
+                      { guard: { type: 'answered', params: { call: 'GET_TRUNCATE_LOG_INFO', errs: [err.BackupAbortByServer] } }, target: 'logs', actions: 'recordRangesFixed' },
+                    ],
                   },
                 },
-                logs: { on: logPhaseHandlers() },
-                incremental: { on: logPhaseHandlers() },
+                // The log phase: a full backup's from GetLogInfo on, an incremental's from Begin (ESE
+                // backup.cxx: backupStateLogsAndPatchs), where logs open before GetLogInfo too.
+                logs: {
+                  initial: 'full',
+                  on: {
+                    'GET_LOG_INFO.DONE': { actions: 'recordLogInfo' },
+                    'GET_TRUNCATE_LOG_INFO.DONE': { actions: 'recordTruncateLogInfo' },
+                    JET_ERROR: [
+                      { guard: { type: 'answered', params: { call: 'GET_LOG_INFO', errs: [err.BackupAbortByServer] } }, actions: 'recordRangesFixed' },
+                      { guard: { type: 'answered', params: { call: 'GET_TRUNCATE_LOG_INFO', errs: [err.BackupAbortByServer] } }, actions: 'recordRangesFixed' },
+                    ],
+                  },
+                  states: {
+                    full: {},
+                    incremental: {},
+                  },
+                },
               },
             },
             file: {
@@ -203,7 +271,8 @@ export const instanceBackup = setup({
                   on: {
                     'READ_FILE.DONE': { actions: 'recordRead' },
                     'CLOSE_FILE.DONE': { target: 'closed', actions: 'recordClose' },
-                    JET_ERROR: { guard: 'closesFile', target: 'closed', actions: 'recordReadError' },
+                    // A damaged page or an I/O error closes the file; the session continues.
+                    JET_ERROR: { guard: { type: 'answered', params: { call: 'READ_FILE', errs: [err.ReadVerifyFailure, err.DiskIO] } }, target: 'closed', actions: 'recordReadError' },
                   },
                 },
               },
@@ -224,7 +293,42 @@ export const instanceBackup = setup({
         terminated: {},
       },
     },
-    call: callRegion,
+    // The call forwarded to the engine and not answered yet (reads are the hot path and are not
+    // tracked; Stop never waits). The coordinator forwards one call at a time per instance.
+    call: {
+      initial: 'idle',
+      states: {
+        idle: {
+          on: {
+            BEGIN_EXTERNAL_BACKUP: { target: 'busy', actions: 'recordCall' },
+            GET_ATTACH_INFO: { target: 'busy', actions: 'recordCall' },
+            OPEN_FILE: { target: 'busy', actions: 'recordCall' },
+            CLOSE_FILE: { target: 'busy', actions: 'recordCall' },
+            GET_LOG_INFO: { target: 'busy', actions: 'recordCall' },
+            GET_TRUNCATE_LOG_INFO: { target: 'busy', actions: 'recordCall' },
+            TRUNCATE_LOG: { target: 'busy', actions: 'recordCall' },
+            END_EXTERNAL_BACKUP: { target: 'busy', actions: 'recordCall' },
+            STOP_SERVICE: { target: 'busy', actions: 'recordCall' },
+            TERM: { target: 'busy', actions: 'recordCall' },
+          },
+        },
+        busy: {
+          on: {
+            'BEGIN_EXTERNAL_BACKUP.DONE': { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+            'GET_ATTACH_INFO.DONE': { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+            'OPEN_FILE.DONE': { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+            'CLOSE_FILE.DONE': { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+            'GET_LOG_INFO.DONE': { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+            'GET_TRUNCATE_LOG_INFO.DONE': { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+            'TRUNCATE_LOG.DONE': { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+            'END_EXTERNAL_BACKUP.DONE': { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+            'STOP_SERVICE.DONE': { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+            'TERM.DONE': { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+            JET_ERROR: { guard: 'answersCall', target: 'idle', actions: 'settleCall' },
+          },
+        },
+      },
+    },
     latch: {
       initial: 'off',
       states: {
@@ -235,23 +339,10 @@ export const instanceBackup = setup({
   },
 });
 
-function logPhaseHandlers() {
-  return {
-    'GET_LOG_INFO.DONE': { actions: 'recordLogInfo' },
-    'GET_TRUNCATE_LOG_INFO.DONE': { actions: 'recordTruncateLogInfo' },
-    JET_ERROR: { guard: 'rangesFixedThenStopped', actions: 'recordRangesFixed' },
-  } as const;
-}
-
-function noSessionHandlers() {
-  return {
-    'BEGIN_EXTERNAL_BACKUP.DONE': [
-      { guard: 'incrementalBegin', target: 'session.phase.incremental', actions: 'recordBegin' },
-      { target: 'session', actions: 'recordBegin' },
-    ],
-    JET_ERROR: { guard: 'beginRefused', actions: 'learnFromBegin' },
-    STOP_BACKUP: { guard: 'beginInFlight', actions: 'deferStop' },
-  } as const;
+/** The session's copied files, with the open file added when it was read to EOF. */
+function copiedWithOpenFile(session: NonNullable<InstanceBackupContext['session']>): string[] {
+  const file = session.file;
+  return file?.eof && !session.copied.includes(file.name) ? [...session.copied, file.name] : session.copied;
 }
 
 /** Whether a -1003 answer to `call` means the instance is not live (see `noArgumentCheck`). */

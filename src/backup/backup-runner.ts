@@ -67,6 +67,10 @@ export class BackupRunner {
     if (signal?.aborted) onAbort();
     // A stop on the chart (any stop source, the shutdown hook included) is this run's stop once it has begun.
     const watch = coordinator.state$(this.inst).subscribe(() => this.checkStop());
+    // Before Begin, ESE ignores a stop (no session), but this run was asked to stop: it ends, never begins.
+    const requests = coordinator.stopRequests$.subscribe((request) => {
+      if (request.instance === this.inst && !this.began) this.noteStop(request.reason);
+    });
     let writer: BackupSetWriter | undefined;
     try {
       this.progress.update({ phase: 'starting' });
@@ -86,6 +90,7 @@ export class BackupRunner {
       await writer?.discard().catch(() => undefined);
     } finally {
       watch.unsubscribe();
+      requests.unsubscribe();
       signal?.removeEventListener('abort', onAbort);
       await writer?.release().catch(() => undefined);
     }
@@ -126,6 +131,7 @@ export class BackupRunner {
     await this.session.beginExternalBackup(this.inst, mode === 'incremental' ? JET_bit.BackupIncremental : 0);
     this.began = true;
     this.checkStop(); // a stop that came while Begin was in flight applies to this session
+    if (this.reason !== undefined) return; // stopped or aborted while Begin was queued: End(Abort) at once
     const finishing = new Set<Promise<void>>();
     const copyAll = async (files: string[], role: 'db' | 'log', generationOf: (file: string, i: number) => number | undefined) => {
       this.listed.push(...files);
@@ -246,10 +252,12 @@ export class BackupRunner {
   private checkStop(): void {
     if (!this.began) return;
     const stop = this.options.coordinator.snapshot(this.inst).context.session?.stopReason;
-    if (stop) {
-      this.stopReason ??= stop;
-      this.note('stopped');
-    }
+    if (stop) this.noteStop(stop);
+  }
+
+  private noteStop(stop: StopReason): void {
+    this.stopReason ??= stop;
+    this.note('stopped');
   }
 
   private note(reason: BackupOutcomeKind): void {

@@ -15,7 +15,9 @@ export type { BackupResult, BackupRun, RunBackupOptions } from './run-backup-opt
  * `failed` (any other error, or a set that does not verify), else `completed`. Only a completed run
  * leaves a set under the final name; with `truncateLogs`, TruncateLog runs after the set was committed
  * and re-verified from disk, never after a stop. Dead runs' leftovers in the parent directory are
- * cleaned first.
+ * cleaned first. A stop of the instance that comes after the run started but before its session began
+ * (during the clean-up, the lock, a queued Begin), which ESE itself would ignore, still ends the run:
+ * `stopped`, with no Begin or with End2(Abort) right after it, and no set.
  *
  * @throws TypeError/RangeError (synchronously) for bad options; engine and file errors resolve `failed`.
  * @example

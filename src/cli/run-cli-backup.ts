@@ -1,4 +1,4 @@
-import type { Subscription } from 'rxjs';
+import { first, switchMap, type Subscription } from 'rxjs';
 import type { InspectionEvent } from 'xstate';
 import { runBackup, type BackupProgress, type BackupResult } from '../backup/index.js';
 import { createCoordinator, deadline, shutdownHook, type Coordinator } from '../coordinator/index.js';
@@ -23,7 +23,7 @@ export interface CliBackupOptions {
   readSize?: number;
   /** Pace reads to this many bytes per second. */
   rate?: number;
-  /** Stop the backup after this many milliseconds (a deadline stop source). */
+  /** Stop the backup this many milliseconds after Begin (a deadline stop source). */
   stopAfter?: number;
   /** How long the shutdown hook lets sessions end after the first signal (default 10 s). */
   graceMs?: number;
@@ -88,7 +88,11 @@ export async function runCliBackup(options: CliBackupOptions): Promise<CliBackup
     throw e;
   }
   const stops: Subscription[] = [];
-  if (options.stopAfter !== undefined) stops.push(coordinator.stopWhen(deadline(options.stopAfter)));
+  if (options.stopAfter !== undefined) {
+    // The deadline counts from Begin (forwarded), not from the orphan clean-up and the lock before it.
+    const begun$ = coordinator.state$(opened.instance).pipe(first((s) => s.context.calling === 'BEGIN_EXTERNAL_BACKUP'));
+    stops.push(coordinator.stopWhen(begun$.pipe(switchMap(() => deadline(options.stopAfter!)))));
+  }
   const t0 = performance.now();
   const run = runBackup({
     coordinator,

@@ -9,6 +9,24 @@ export type InstanceBackupSnapshot = SnapshotFrom<typeof instanceBackup>;
 /** A stop reason, or a message (read as a manual stop). */
 export type StopReasonLike = StopReason | string;
 
+/**
+ * What a stop reached (`coordinator.stop` returns it; `stopRequests$` carries it):
+ * - `'stopped'`: a running session; JetStopBackupInstance went to the backend now.
+ * - `'pending'`: Begin was in flight; the stop applies to its session if Begin succeeds.
+ * - `'alreadyStopped'`: the session was stopped before (one JetStopBackupInstance per session).
+ * - `'noSession'`: no session was running, so, as in ESE, nothing was stopped (with policy `'latch'`
+ *   a shutdown stop still latches); `runBackup` still ends a run of this instance that has not begun.
+ * - `'unknownInstance'`: the instance has no session in this coordinator.
+ */
+export type StopDelivery = 'stopped' | 'pending' | 'alreadyStopped' | 'noSession' | 'unknownInstance';
+
+/** One stop of one known instance, from any source (`stop`, `stopAll`, `stopWhen`, a session's `stopBackup`). */
+export interface StopRequest {
+  instance: JetInstance;
+  reason: StopReason;
+  delivery: StopDelivery;
+}
+
 /** Options of `createCoordinator`. */
 export interface CoordinatorOptions {
   /** The backend every allowed call goes to: the embedded engine, esent.dll, or a wrapper of either. */
@@ -41,7 +59,7 @@ export interface InstanceState {
 }
 
 /**
- * One xstate actor system with an `instanceBackup` actor per ESE instance. Every call of a session is
+ * An `instanceBackup` xstate actor per ESE instance (one `inspect` sees them all). Every call of a session is
  * checked against its chart first; a call the engine would refuse is answered with that JetError
  * without reaching the backend. Stops are synchronous and collapse into one JetStopBackupInstance per
  * session.
@@ -53,10 +71,18 @@ export interface Coordinator {
    * a call for another instance is a RangeError.
    */
   session(inst: JetInstance, options?: SessionOptions): JetBackupApi;
-  /** Stop `inst` now (synchronous, idempotent). Instances without a session are not reached. */
-  stop(inst: JetInstance, reason?: StopReasonLike): void;
+  /**
+   * Stop `inst` now (synchronous, idempotent, never throws) and say what the stop reached: only a
+   * running session (or a Begin in flight) is stopped; see {@link StopDelivery}.
+   */
+  stop(inst: JetInstance, reason?: StopReasonLike): StopDelivery;
   /** Stop every instance (synchronous, idempotent): at most one JetStopBackupInstance per session. */
   stopAll(reason?: StopReasonLike): void;
+  /**
+   * Every stop of a known instance, whatever it reached, emitted after the chart took it: a caller
+   * that must not miss a stop that came before its session began (`runBackup`) watches this.
+   */
+  readonly stopRequests$: Observable<StopRequest>;
   /** Stop the selected instances (all by default) on every emission of `source$`. */
   stopWhen(source$: Observable<unknown>, options?: StopWhenOptions): Subscription;
   /**
@@ -81,6 +107,6 @@ export interface Coordinator {
   state$(inst: JetInstance): Observable<InstanceBackupSnapshot>;
   /** Snapshots of every instance, those added later included: each current one first. */
   readonly states$: Observable<InstanceState>;
-  /** Stop the actor system. Sessions are not ended. */
+  /** Stop every instance actor (later stops answer `noSession`). Sessions are not ended. */
   dispose(): void;
 }

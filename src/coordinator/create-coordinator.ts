@@ -1,20 +1,19 @@
 import { Observable, Subject, merge, defer, from, map, mergeMap, type Subscription } from 'rxjs';
-import { createActor, enqueueActions, setup, type ActorRefFrom } from 'xstate';
-import { instanceBackup, verdict, type StopReason, type Verdict } from '../../machines/index.js';
+import { createActor } from 'xstate';
+import { instanceBackup, verdict, type Verdict } from '../../machines/index.js';
 import { JetError, JET_err, type JetBackupApi, type JetInstance } from '../jet/index.js';
-import type { Coordinator, CoordinatorOptions, InstanceState, SessionOptions, StopReasonLike } from './coordinator-types.js';
+import type { StopReason } from '../../machines/index.js';
+import type { Coordinator, CoordinatorOptions, InstanceState, SessionOptions, StopDelivery, StopRequest } from './coordinator-types.js';
 import { guardedSession, instanceSlot, type InstanceSlot } from './guarded-session.js';
 import { snapshotStream } from './snapshot-stream.js';
 import { toStopReason } from './to-stop-reason.js';
-
-type AddInstance = { type: 'ADD_INSTANCE'; id: string; instance: string; facts: SessionOptions['facts'] };
 
 /** The systemId of an instance's actor. */
 const systemIdOf = (inst: JetInstance) => `instance:${inst}`;
 
 /**
- * Create a coordinator: one xstate actor system whose root spawns an `instanceBackup` actor per ESE
- * instance (systemId `instance:<handle>`). The chart's `stopBackup` action is bound to
+ * Create a coordinator: an xstate `instanceBackup` actor per ESE instance (id and systemId
+ * `instance:<handle>`), all seen by the one `inspect` observer. The chart's `stopBackup` action is bound to
  * `api.stopBackup`, so a stop reaches the backend from inside the transition, synchronously.
  *
  * @param options.api the backend; @param options.policy `'engine'` (default) or `'latch'`;
@@ -32,6 +31,8 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
 
   const slots = new Map<JetInstance, { slot: InstanceSlot; session: JetBackupApi }>();
   const added = new Subject<InstanceSlot>();
+  const stopRequests = new Subject<StopRequest>();
+  let disposed = false;
 
   const chart = instanceBackup.provide({
     actions: {
@@ -46,19 +47,14 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       },
     },
   });
-  const root = createActor(
-    setup({ types: {} as { events: AddInstance }, actors: { instanceBackup: chart } }).createMachine({
-      id: 'coordinator',
-      on: {
-        ADD_INSTANCE: {
-          actions: enqueueActions(({ enqueue, event }) => {
-            enqueue.spawnChild('instanceBackup', { id: event.id, systemId: event.id, input: { instance: event.instance, policy, ...(event.facts ? { facts: event.facts } : {}) } });
-          }),
-        },
-      },
-    }),
-    inspect === undefined ? {} : { inspect },
-  ).start();
+  // Each instance actor is the root of its own small system, all sharing the `inspect` observer. A
+  // coordinator machine spawning them as children (spawnChild) would copy its children map into a new
+  // snapshot per spawn, making the n-th instance cost O(n), and stopAll pay for the parent's snapshots.
+  const spawn = (inst: JetInstance, facts: SessionOptions['facts']) => {
+    const id = systemIdOf(inst);
+    const input = { instance: inst.toString(), policy, ...(facts ? { facts } : {}) };
+    return createActor(chart, { id, systemId: id, input, ...(inspect === undefined ? {} : { inspect }) }).start();
+  };
 
   const known = (inst: JetInstance, what: string): InstanceSlot => {
     const entry = slots.get(inst);
@@ -71,8 +67,19 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     const [key, reason] = holds.entries().next().value as [string, StopReason];
     return { kind: 'refused', err: JET_err.BackupNotAllowedYet, or: [], rule: `held (${key}: ${reason.source}${reason.detail ? ` ${reason.detail}` : ''}) until released` };
   };
-  const stopSlot = (slot: InstanceSlot, reason: StopReasonLike | undefined) =>
-    slot.actor.send({ type: 'STOP_BACKUP', reason: toStopReason(reason, 'manual') });
+  /** Send the stop to the slot's chart and tell what it reached, from the chart's context before and after. */
+  const stopSlot = (slot: InstanceSlot, reason: StopReason): StopDelivery => {
+    if (disposed) return 'noSession'; // the actors are stopped: nothing can reach a session
+    const before = slot.actor.getSnapshot().context;
+    slot.actor.send({ type: 'STOP_BACKUP', reason });
+    const after = slot.actor.getSnapshot().context;
+    let delivery: StopDelivery = 'noSession';
+    if (after.stops > before.stops) delivery = 'stopped';
+    else if (after.stopPending !== null) delivery = 'pending';
+    else if (after.session?.open && after.session.stopReason !== null) delivery = 'alreadyStopped';
+    if (stopRequests.observed) stopRequests.next({ instance: slot.inst, reason, delivery });
+    return delivery;
+  };
 
   const coordinator: Coordinator = {
     policy,
@@ -80,23 +87,21 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       if (typeof inst !== 'bigint') throw new TypeError(`session: instance must be a bigint, got ${typeof inst}`);
       const existing = slots.get(inst);
       if (existing) return existing.session;
-      const id = systemIdOf(inst);
-      root.send({ type: 'ADD_INSTANCE', id, instance: inst.toString(), facts: sessionOptions.facts });
-      const actor = root.system.get(id) as ActorRefFrom<typeof instanceBackup>;
-      const slot = instanceSlot(inst, actor);
-      const session = guardedSession(slot, api, () => stopSlot(slot, 'JetStopBackupInstance'), heldVerdict);
+      const slot = instanceSlot(inst, spawn(inst, sessionOptions.facts));
+      const session = guardedSession(slot, api, () => void stopSlot(slot, toStopReason('JetStopBackupInstance', 'manual')), heldVerdict);
       slots.set(inst, { slot, session });
       added.next(slot);
       return session;
     },
     stop(inst, reason) {
       const entry = slots.get(inst);
-      if (entry) stopSlot(entry.slot, reason);
+      return entry ? stopSlot(entry.slot, toStopReason(reason, 'manual')) : 'unknownInstance';
     },
     stopAll(reason) {
       const r = toStopReason(reason, 'manual');
       for (const { slot } of slots.values()) stopSlot(slot, r);
     },
+    stopRequests$: stopRequests.asObservable(),
     stopWhen(source$, stopOptions = {}): Subscription {
       const selected = stopOptions.instances;
       return source$.subscribe({
@@ -109,13 +114,13 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
         error: () => {},
       });
     },
+    reset: (inst) => known(inst, 'reset').actor.send({ type: 'RESET' }),
     hold(key, reason) {
       if (typeof key !== 'string' || key === '') throw new TypeError('hold: key must be a non-empty string');
       holds.set(key, toStopReason(reason, 'manual'));
     },
     release: (key) => void holds.delete(key),
     holds: () => new Map(holds),
-    reset: (inst) => known(inst, 'reset').actor.send({ type: 'RESET' }),
     verdict: (inst, call) => {
       const snapshot = known(inst, 'verdict').actor.getSnapshot();
       return (call.type === 'BEGIN_EXTERNAL_BACKUP' ? heldVerdict() : undefined) ?? verdict(snapshot, call);
@@ -127,7 +132,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       const ofSlot = (slot: InstanceSlot) => snapshotStream(slot.actor).pipe(map((snapshot) => ({ instance: slot.inst, snapshot })));
       return merge(from([...slots.values()].map((e) => e.slot)), added).pipe(mergeMap(ofSlot)).subscribe(subscriber);
     }),
-    dispose: () => root.stop(),
+    dispose() {
+      disposed = true;
+      for (const { slot } of slots.values()) slot.actor.stop();
+    },
   };
   return coordinator;
 }

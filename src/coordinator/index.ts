@@ -1,6 +1,7 @@
 export { createCoordinator } from './create-coordinator.js';
 export type {
-  Coordinator, CoordinatorOptions, InstanceBackupSnapshot, InstanceState, SessionOptions, StopReasonLike, StopWhenOptions,
+  Coordinator, CoordinatorOptions, InstanceBackupSnapshot, InstanceState, SessionOptions, StopDelivery, StopReasonLike, StopRequest,
+  StopWhenOptions,
 } from './coordinator-types.js';
 export { fromSignals, platformSignals } from './from-signals.js';
 export type { FromSignalsOptions, SignalTarget } from './from-signals.js';

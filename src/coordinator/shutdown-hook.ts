@@ -32,7 +32,7 @@ export interface ShutdownHook {
 /** Exit codes of `shutdownHook`. */
 export const shutdownExitCode = { clean: 0, graceExpired: 124, signalBase: 128 } as const;
 
-const sessionOpen = (s: InstanceBackupSnapshot) => typeof (s.value as { backup: unknown }).backup === 'object';
+const sessionOpen = (s: InstanceBackupSnapshot) => s.matches({ backup: 'session' });
 const running = (s: InstanceBackupSnapshot) => sessionOpen(s) && s.context.session?.stopReason === null;
 const quiet = (s: InstanceBackupSnapshot) => !sessionOpen(s) && s.context.calling !== 'BEGIN_EXTERNAL_BACKUP';
 

@@ -1,3 +1,7 @@
+// The engine's own transcription of ESE's streaming-backup rules (dev/ese/src/ese/backup.cxx). The
+// client keeps another one (machines/backup-verdict.ts, machines/begin-rules.ts, the chart), on
+// purpose: neither is derived from the other, and the model-based tests
+// (test/coordinator/model-based-*.test.ts) drive both and hold every answer equal.
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { JET_bit, JET_err, JetApiName, JetError, type JetLogInfo, type JetOpenFileResult } from '../jet/index.js';
@@ -57,9 +61,11 @@ export function openFile(inst: EmbeddedInstance, file: string): JetOpenFileResul
   const db = [...inst.databases.values()].find((d) => d.path === resolved);
   if (b.phase === 'logs') {
     if (db) kill(inst, name, JET_err.InvalidBackupSequence, 'a database cannot be opened in the log phase', resolved);
-    if (!b.rangesFixed) fail(name, JET_err.InvalidBackupSequence, 'call JetGetLogInfoInstance before opening logs', resolved);
+    // An incremental is in ESE's log phase from Begin (backup.cxx: backupStateLogsAndPatchs): before
+    // GetLogInfo a log opens as it would after it; the range then ends below the log being written.
+    const genMax = b.rangesFixed ? b.genCopyMax : (inst.log?.generation ?? b.genCopyMin);
     let generation: number | undefined;
-    for (let g = b.genCopyMin; g < b.genCopyMax; g++) if (inst.logPath(g) === resolved) generation = g;
+    for (let g = b.genCopyMin; g < genMax; g++) if (inst.logPath(g) === resolved) generation = g;
     if (generation === undefined) kill(inst, name, JET_err.MissingFileToBackup, 'not a log of this backup', resolved);
     let size = 0;
     try {

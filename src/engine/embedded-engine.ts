@@ -9,6 +9,7 @@ import { lockInstanceDirectory } from './instance-lock.js';
 import { prepareRestore } from './prepare-restore.js';
 import * as backup from './embedded-backup.js';
 import { resolveInstanceOptions } from './resolve-instance-options.js';
+import { macrotaskPace } from './macrotask-pace.js';
 
 const STOP_SERVICE_BITS = JET_bit.StopServiceBackgroundUserTasks | JET_bit.StopServiceQuiesceCaches | JET_bit.StopServiceStopAndEmitLog | JET_bit.StopServiceResume;
 const TERM_BITS = JET_bit.TermComplete | JET_bit.TermAbrupt | JET_bit.TermStopBackup | JET_bit.TermDirty;
@@ -42,6 +43,9 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
     instances.delete(i.handle);
     retired.set(i.handle, i);
   };
+  // Every backup call does its work, then lets the event loop turn once per slice before it answers,
+  // so a stop from a timer or a signal lands while a client loops on calls answered from memory.
+  const answer = macrotaskPace();
   let nextHandle = 0x1000n;
   let restores = 0;
 
@@ -80,7 +84,7 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
   const logInfo = async (api: string, instArg: JetInstance) => {
     const i = live(api, instArg);
     await backup.fixLogRanges(i, api);
-    return backup.logInfo(i);
+    return answer(backup.logInfo(i));
   };
 
   const engine: EmbeddedEngine = {
@@ -143,30 +147,32 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
     async beginExternalBackup(inst, grbit) {
       const g = grbitOf(grbit, 0, 'grbit');
       backup.beginExternalBackup(live(JetApiName.beginExternalBackup, inst), g);
+      return answer(undefined);
     },
     async getAttachInfo(inst) {
-      return backup.getAttachInfo(live(JetApiName.getAttachInfo, inst));
+      return answer(backup.getAttachInfo(live(JetApiName.getAttachInfo, inst)));
     },
     async openFile(inst, path) {
       const i = live(JetApiName.openFile, inst);
       if (typeof path !== 'string') throw new TypeError(`${JetApiName.openFile}: path must be a string`);
-      return backup.openFile(i, path);
+      return answer(backup.openFile(i, path));
     },
     async readFile(inst, handle, buffer) {
       const i = live(JetApiName.readFile, inst);
       const h = handleOf(JetApiName.readFile, handle);
       if (!(buffer instanceof Uint8Array)) throw new TypeError(`${JetApiName.readFile}: buffer must be a Uint8Array`);
-      return backup.readFile(i, h, buffer);
+      return answer(backup.readFile(i, h, buffer));
     },
     async closeFile(inst, handle) {
       backup.closeFile(live(JetApiName.closeFile, inst), handleOf(JetApiName.closeFile, handle));
+      return answer(undefined);
     },
     getLogInfo: async (inst) => (await logInfo(JetApiName.getLogInfo, inst)).files,
     getLogInfo2: (inst) => logInfo(JetApiName.getLogInfo2, inst),
     async getTruncateLogInfo(inst) {
       const i = live(JetApiName.getTruncateLogInfo, inst);
       await backup.fixLogRanges(i, JetApiName.getTruncateLogInfo);
-      return backup.truncateLogInfo(i);
+      return answer(backup.truncateLogInfo(i));
     },
     async truncateLog(inst) {
       await backup.truncateLog(live(JetApiName.truncateLog, inst));
@@ -174,6 +180,7 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
     async endExternalBackup(inst, grbit) {
       const i = live(JetApiName.endExternalBackup, inst);
       backup.endExternalBackup(i, grbitOf(grbit, JET_bit.BackupEndNormal, 'grbit'));
+      return answer(undefined);
     },
     async stopService(inst, grbit) {
       const api = JetApiName.stopService;

@@ -27,7 +27,7 @@ const json = (res: http.ServerResponse, status: number, body: unknown) => {
 /**
  * The inspector's HTTP routes: `GET /` (the page, under a strict Content-Security-Policy that allows
  * only its own inline script and style, and connections to itself), `GET /api/state`,
- * `GET /api/events`, `GET /chart.svg`, and `POST /api/instances/<inst>/stop` (403 unless
+ * `GET /api/events`, `GET /chart.svg`, and `POST /api/instances/<inst>/stop` (answers the instance's view and the stop's `delivery`; 403 unless
  * `allowStop`; a JSON body and a same-origin `Origin` are required, so another site cannot post it).
  *
  * @example
@@ -49,9 +49,10 @@ export function inspectorRequest(routes: InspectorRoutes): http.RequestListener 
       if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return json(res, 415, { error: 'send Content-Type: application/json' });
       const inst = BigInt(stop[1]!);
       if (!routes.coordinator.instances().includes(inst)) return json(res, 404, { error: `instance ${inst} has no session in this coordinator` });
-      routes.coordinator.stop(inst, { source: 'manual', detail: 'inspector STOP button', shutdown: false });
+      // `delivery` tells the operator what the stop reached ('noSession': nothing was running).
+      const delivery = routes.coordinator.stop(inst, { source: 'manual', detail: 'inspector STOP button', shutdown: false });
       req.resume();
-      return json(res, 200, instanceView(inst.toString(), routes.coordinator.snapshot(inst)));
+      return json(res, 200, { ...instanceView(inst.toString(), routes.coordinator.snapshot(inst)), delivery });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'read-only: use GET' });
     switch (path) {

@@ -53,6 +53,9 @@ export const inspectorScript = String.raw`
       button.addEventListener('click', function () {
         button.disabled = true;
         fetch('api/instances/' + encodeURIComponent(instance) + '/stop', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+          .then(function (r) { return r.json(); })
+          .then(function (v) { button.title = v.delivery === 'noSession' ? 'no backup session was running: nothing to stop' : 'stop: ' + v.delivery; })
+          .catch(function () {})
           .finally(function () { button.disabled = false; });
       });
       head.append(button);

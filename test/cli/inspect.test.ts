@@ -25,7 +25,7 @@ describe('the live inspector from the CLI', () => {
     expect(stop.status).toBe(200);
     await cli.stderrLine(/^inspector: still serving; Ctrl-C to exit$/);
     const after = await getState(url);
-    expect(after.instances[0]!.value.backup).toBe('noSession');
+    expect(after.instances[0]!.value.backup).toEqual({ noSession: 'idle' });
     expect(after.instances[0]!.outcome).toMatchObject({ kind: 'stoppedByServer' });
     expect((await fetch(url)).headers.get('content-type')).toMatch(/text\/html/);
 

@@ -44,4 +44,14 @@ describe('ese-backup backup: interrupted', () => {
     expect(r.stderr).toMatch(/^phase: done \(stopped\)$/m);
     expect(fs.readdirSync(path.dirname(set))).toEqual([]);
   });
+
+  it('--stop-after 0 counts from Begin: the stop lands on the session (End2(Abort)), never before it', async () => {
+    const dir = await tempDir();
+    await makeInstance(dir, 'main', (db) => putRows(db, 0, 40, 4000));
+    const set = path.join(dir, 'backups', 'full-1');
+    const r = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', set, '--stop-after', '0', '--json', '--no-progress']);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.json()).toMatchObject({ outcome: 'stopped', set: null, end: 'abort', stopReason: { source: 'deadline', detail: '0 ms' } });
+    expect(fs.existsSync(set)).toBe(false);
+  });
 });

@@ -20,7 +20,7 @@ it('GetLogInfo in flight (rolling the log) completes; the next call answers -801
   const inFlight = b.getLogInfo(inst);
   c.stop(inst);
   await expect(inFlight).resolves.toHaveLength(1);
-  expect(c.snapshot(inst).value).toMatchObject({ backup: { session: { phase: 'logs', stop: 'stopped' } } });
+  expect(c.snapshot(inst).value).toMatchObject({ backup: { session: { phase: { logs: 'full' }, stop: 'stopped' } } });
   await expect(b.getLogInfo(inst)).rejects.toMatchObject({ err: -801 });
   await b.endExternalBackup(inst, JET_bit.BackupEndNormal);
   expect(fx.engine.lastBackup(inst)?.end).toBe('abortedByServer');

@@ -40,7 +40,8 @@ describe('chartGraph', () => {
     expect(ib.states.get('backup.session.stop.stopped')?.entry).toEqual(['countStop', 'stopBackup']);
     const toBusy = ib.edges.find((e) => e.source === 'call.idle' && e.target === 'call.busy');
     expect(toBusy?.events).toHaveLength(10);
-    expect(ib.edges.find((e) => e.source === 'backup.noSession' && e.target === 'backup.session.phase.incremental')?.guard).toBe('incrementalBegin');
+    expect(ib.edges.find((e) => e.source === 'backup.session' && e.target === 'backup.noSession.killed' && e.events.includes('JET_ERROR'))?.guard).toBe('answered(call=OPEN_FILE, errs=-521|-569)');
+    expect(ib.edges.find((e) => e.source === 'backup.noSession' && e.target === 'backup.session.phase.logs.incremental')?.guard).toBe('incrementalBegin');
   });
 });
 
@@ -66,7 +67,9 @@ describe('eventLabel and implementationName', () => {
     expect(eventLabel('')).toBe('always');
     expect(eventLabel('xstate.after.1000.m.s')).toBe('after 1000 ms');
     expect(eventLabel('xstate.error.actor.x')).toBe('error: x');
-    expect(implementationName({ type: 'isReady', params: { a: 1 } })).toBe('isReady');
+    expect(implementationName({ type: 'isReady', params: { a: 1 } })).toBe('isReady(a=1)');
+    expect(implementationName({ type: 'answered', params: { call: 'OPEN_FILE', errs: [-521, -569] } })).toBe('answered(call=OPEN_FILE, errs=-521|-569)');
+    expect(implementationName({ type: 'fromData', params: () => ({ a: 1 }) })).toBe('fromData');
     expect(implementationName(function namedGuard() { return true; })).toBe('namedGuard');
     expect(implementationName(Object.assign(() => {}, { type: 'xstate.assign' }))).toBe('assign');
   });

@@ -58,7 +58,7 @@ describe('toMermaid', () => {
     const snapshot = instanceBackup.getInitialSnapshot(null as never, { instance: '1' });
     const text = toMermaid(instanceBackup, { active: snapshot });
     expect(text).toContain('classDef active');
-    expect(text).toContain('class backup__noSession,call__idle,latch__off active');
+    expect(text).toContain('class backup__noSession__idle,call__idle,latch__off active');
     expect(toMermaid(instanceBackup)).not.toContain('classDef');
   });
 });

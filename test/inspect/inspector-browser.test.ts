@@ -42,7 +42,7 @@ describe.skipIf(noChromium !== undefined)(noChromium ?? 'inspector page in Chrom
     await expect.poll(() => state.textContent()).toContain('backup.session.phase.databases');
     expect(await state.textContent()).toContain('backup.session.file.open');
     expect(await card.locator('g[data-state="backup.session.file.open"]').getAttribute('class')).toMatch(/\bactive\b/);
-    expect(await card.locator('g[data-state="backup.noSession"]').getAttribute('class')).not.toMatch(/\bactive\b/);
+    expect(await card.locator('g[data-state="backup.noSession.idle"]').getAttribute('class')).not.toMatch(/\bactive\b/);
     expect(await card.locator('tr[data-event="READ_FILE"]').getAttribute('data-kind')).toBe('depends');
     expect(await card.locator('button[data-action="stop"]').count()).toBe(0); // read-only by default
 
@@ -75,7 +75,7 @@ describe.skipIf(noChromium !== undefined)(noChromium ?? 'inspector page in Chrom
     await f.backup.closeFile(f.inst, handle);
     await f.backup.endExternalBackup(f.inst, JET_bit.BackupEndNormal);
     await expect.poll(() => card.locator('[data-field="outcome"]').textContent()).toBe('stopped by the server (JetStopBackupInstance)');
-    expect(await state.textContent()).toContain('backup.noSession');
+    expect(await state.textContent()).toContain('backup.noSession.idle');
 
     const endedShot = path.join(f.dir, 'inspector-ended.png');
     await page.screenshot({ path: endedShot });

@@ -71,7 +71,7 @@ describe('createInspector over the embedded engine', () => {
     const [view] = data.instances;
     expect(view).toMatchObject({
       instance: String(fx.inst),
-      state: 'backup.noSession · call.idle · latch.off',
+      state: 'backup.noSession.idle · call.idle · latch.off',
       session: { open: false, stop: { source: 'manual', label: 'app (maintenance window)' } },
       outcome: { kind: 'stoppedByServer' },
       stops: 1,
@@ -112,8 +112,10 @@ describe('createInspector over the embedded engine', () => {
     expect(fx.coordinator.snapshot(fx.inst).context.stops).toBe(0);
     const ok = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: fx.inspector.url.replace(/\/$/, '') }, body: '{}' });
     expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.body)).toMatchObject({ session: { stop: { label: 'app (inspector STOP button)' } } });
+    expect(JSON.parse(ok.body)).toMatchObject({ session: { stop: { label: 'app (inspector STOP button)' } }, delivery: 'stopped' });
     expect(fx.coordinator.snapshot(fx.inst).context.stops).toBe(1);
+    const again = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(JSON.parse(again.body)).toMatchObject({ delivery: 'alreadyStopped' });
   });
 
   it('serves the page with a strict CSP and everything inline; refuses foreign Host names (DNS rebinding)', async () => {

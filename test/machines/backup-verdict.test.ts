@@ -82,9 +82,9 @@ describe('verdict: GetAttachInfo, GetLogInfo, GetTruncateLogInfo (§3)', () => {
       const c = known();
       begin(c);
       c.forward({ type }, { files: [LOG1] });
-      expect(c.value()).toMatchObject({ backup: { session: { phase: 'logs' } } });
+      expect(c.value()).toMatchObject({ backup: { session: { phase: { logs: 'full' } } } });
       c.forward({ type }, { files: [LOG1] });
-      expect(c.value()).toMatchObject({ backup: { session: { phase: 'logs' } } });
+      expect(c.value()).toMatchObject({ backup: { session: { phase: { logs: 'full' } } } });
     }
   });
 });
@@ -112,19 +112,21 @@ describe('verdict: Open (§3)', () => {
     expect(said(c.verdict({ type: 'OPEN_FILE', name: LOG1 }))).toBe('depends -569');
     expect(said(c.verdict({ type: 'OPEN_FILE', name: '/elsewhere/x.log' }))).toBe('depends -521,-569');
     c.forward({ type: 'OPEN_FILE', name: '/elsewhere/x.log' }, { err: -569 });
-    expect(c.value()).toMatchObject({ backup: 'killed' });
+    expect(c.value()).toMatchObject({ backup: { noSession: 'killed' } });
   });
 
-  it('incremental: logs open after GetLogInfo; before it, Open answers -521', () => {
+  it('incremental: in the log phase from Begin (ESE backup.cxx): a log opens before GetLogInfo too; a database kills', () => {
     const c = known();
     begin(c, 1);
-    expect(said(c.verdict({ type: 'OPEN_FILE', name: LOG1 }))).toBe('refused -521');
-    c.forward({ type: 'OPEN_FILE', name: LOG1 }, { err: -521 });
-    expect(c.value()).toMatchObject({ backup: { session: { phase: 'incremental' } } }); // not killed
+    expect(said(c.verdict({ type: 'OPEN_FILE', name: LOG1 }))).toBe('depends -521,-569');
+    c.forward({ type: 'OPEN_FILE', name: LOG1 }, { name: LOG1, size: '65536' });
+    expect(c.value()).toMatchObject({ backup: { session: { phase: { logs: 'incremental' }, file: 'open' } } });
+    expect(c.context().session?.file).toMatchObject({ name: LOG1, kind: 'log' });
+    c.forward({ type: 'CLOSE_FILE', handle: '0' }, {});
     c.forward({ type: 'GET_LOG_INFO' }, { files: [LOG1] });
     expect(said(c.verdict({ type: 'OPEN_FILE', name: LOG1 }))).toBe('depends -569');
     c.forward({ type: 'OPEN_FILE', name: DB }, { err: -521 }); // a database: the engine kills the session
-    expect(c.value()).toMatchObject({ backup: 'killed' });
+    expect(c.value()).toMatchObject({ backup: { noSession: 'killed' } });
   });
 });
 

@@ -54,14 +54,14 @@ describe('instanceBackup: after a stop (§2), the session still open', () => {
     c.forward({ type: 'CLOSE_FILE', handle: '0' }, {});
     expect(c.value()).toMatchObject({ backup: { session: { file: 'closed', stop: 'stopped' } } });
     c.forward({ type: 'END_EXTERNAL_BACKUP', grbit: 1 }, { grbit: 1 });
-    expect(c.value()).toMatchObject({ backup: 'noSession' });
+    expect(c.value()).toMatchObject({ backup: { noSession: 'idle' } });
     expect(c.context().outcome).toEqual({ kind: 'stoppedByServer' });
   });
 
   it('End answered -801 (the docs allow it) also ends the session', () => {
     const c = stoppedWithFileOpen();
     c.forward({ type: 'END_EXTERNAL_BACKUP', grbit: 1 }, { err: -801 });
-    expect(c.value()).toMatchObject({ backup: 'noSession' });
+    expect(c.value()).toMatchObject({ backup: { noSession: 'idle' } });
     expect(c.context().outcome).toEqual({ kind: 'stoppedByServer' });
   });
 
@@ -138,7 +138,7 @@ describe('instanceBackup: the stop is not sticky (§2)', () => {
     c.actor.send({ type: 'GET_LOG_INFO' });
     c.stop();
     c.actor.send({ type: 'JET_ERROR', call: { type: 'GET_LOG_INFO' }, err: -801 });
-    expect(c.value()).toMatchObject({ backup: { session: { phase: 'logs', stop: 'stopped' } }, call: 'idle' });
+    expect(c.value()).toMatchObject({ backup: { session: { phase: { logs: 'full' }, stop: 'stopped' } }, call: 'idle' });
   });
 });
 
@@ -154,7 +154,7 @@ describe('instanceBackup: killed by the engine, service stopped, terminated (§3
     c.forward({ type: 'GET_LOG_INFO' }, { files: [LOG1] });
     if (call.type === 'READ_FILE') c.forward({ type: 'OPEN_FILE', name: LOG1 }, { name: LOG1, size: '8192' });
     c.forward(call, { err });
-    expect(c.value()).toMatchObject({ backup: 'killed' });
+    expect(c.value()).toMatchObject({ backup: { noSession: 'killed' } });
     expect(c.context().outcome).toEqual({ kind: 'failed', err });
     for (const next of [{ type: 'GET_LOG_INFO' }, { type: 'CLOSE_FILE', handle: '0' }, read, { type: 'END_EXTERNAL_BACKUP', grbit: 1 }] as const) {
       expect(said(c.verdict(next))).toBe('refused -520');

@@ -87,7 +87,7 @@ export async function runPath(fx: EngineFixture, actions: readonly AbstractActio
       if (key(model) !== key(after)) throw new Error(`drift: ${where(i, callB)}: the engine left the model's path: model ${key(model)}, engine ${key(after)}`);
       const ended = after.context.outcome !== null && (before.context.outcome === null || before.context.session?.open === true);
       if (ended && callB.type !== 'TERM') {
-        const expected = engineEnd(after.context.outcome!, (after.value as { backup: unknown }).backup === 'killed');
+        const expected = engineEnd(after.context.outcome!, after.matches({ backup: { noSession: 'killed' } }));
         const got = fx.engine.lastBackup(b)?.end;
         if (got !== expected) throw new Error(`outcome: ${where(i, callB)}: chart ${JSON.stringify(after.context.outcome)} (engine should record ${expected}), engine recorded ${got}`);
       }

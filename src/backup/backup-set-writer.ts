@@ -47,6 +47,8 @@ export class BackupSetWriter {
   private readonly names = new Set<string>();
   private state: 'writing' | 'committed' | 'discarded' = 'writing';
   private locked = true;
+  /** The committed set stays: TruncateLog was called (see `keep`). */
+  private kept = false;
 
   private constructor(
     readonly paths: BackupSetPaths,
@@ -147,10 +149,21 @@ export class BackupSetWriter {
     return JSON.parse(text) as BackupManifest;
   }
 
-  /** Remove everything written (before commit), or take a committed set back out of its final name. */
+  /**
+   * Keep the committed set whatever happens next: `discard` no longer takes it back. Called before
+   * TruncateLog, after which the set may hold the only copy of the logs deleted.
+   * @throws Error before the commit.
+   */
+  keep(): void {
+    if (this.state !== 'committed') throw new Error(`backup set ${this.paths.final}: keep before the commit`);
+    this.kept = true;
+  }
+
+  /** Remove everything written (before commit), or take a committed set back out of its final name (unless kept). */
   async discard(): Promise<void> {
     for (const sink of [...this.open]) await sink.discard();
     this.open.clear();
+    if (this.kept) return;
     if (this.state === 'committed') {
       // One rename takes the whole set away from its final name; removing it can then take its time.
       await fsp.rename(this.paths.final, this.paths.temporary);

@@ -31,13 +31,26 @@ export interface BackupResult {
   outcome: BackupOutcomeKind;
   /** What failed (`failed`), the JetError a stop surfaced as, or (`completed`) an End2 that failed after the logs were truncated. */
   error?: Error;
-  /** The committed set (`completed` only). */
+  /**
+   * The set standing under the final name: a `completed` run's, or a `failed` run's whose truncation
+   * began (TruncateLog was called: the set is kept, it may hold the only copy of the logs deleted).
+   */
   set?: { path: string; manifest: BackupManifest };
   /** The first stop's reason, when a stop came (a stop after TruncateLog does not undo a completed run). */
   stopReason?: StopReason;
   /** Which End2 ended the session: `none` when the engine or a shutdown hook had already ended it. */
   end: 'normal' | 'abort' | 'none' | 'failed';
-  truncated: boolean;
+  /**
+   * Whether JetTruncateLogInstance deleted the logs of its range: `true` it succeeded; `'partial'` it
+   * failed after deleting some (`logsTruncated` names them, `error` says why; the set is kept);
+   * `false` no log was deleted.
+   */
+  truncated: boolean | 'partial';
+  /**
+   * Once TruncateLog was called: the logs of GetTruncateLogInfo's list no longer on disk afterwards
+   * (checked with lstat, whether the call succeeded or not).
+   */
+  logsTruncated?: string[];
   /** The re-verification of the committed set, when it ran. */
   verification?: BackupSetReport;
   /** What the clean-up before the run removed. */

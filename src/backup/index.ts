@@ -22,3 +22,5 @@ export { MANIFEST_NAME, MANIFEST_FORMAT, MANIFEST_VERSION, parseBackupManifest, 
 export type { BackupManifest, BackupManifestFile, ParsedBackupManifest } from './backup-manifest.js';
 export { readBackupLock } from './backup-lock.js';
 export type { BackupLock } from './backup-lock.js';
+export { nodeBackupFs } from './backup-fs.js';
+export type { BackupFs, BackupFileHandle } from './backup-fs.js';

@@ -31,6 +31,15 @@ export interface BackupCommandOptions {
   inspect?: CliInspectOptions;
 }
 
+function lstatIfAny(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
 /** Opens the instance `--engine` and `--instance` name. */
 async function openInstance(o: BackupCommandOptions): Promise<OpenedInstance> {
   const spec = parseEngineSpec(o.engine);
@@ -51,7 +60,10 @@ async function openInstance(o: BackupCommandOptions): Promise<OpenedInstance> {
  */
 export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Promise<ExitCode> {
   const to = path.resolve(o.to);
-  if (fs.existsSync(to)) throw new UsageError(`--to ${to} already exists: a backup set is never written over`);
+  // lstat, not existsSync: a link (even a dangling one) is refused before any engine call, not at the rename.
+  const existing = lstatIfAny(to);
+  if (existing?.isSymbolicLink()) throw new UsageError(`--to ${to} is a symbolic link (to ${fs.readlinkSync(to)}): a backup set is never written through a link`);
+  if (existing) throw new UsageError(`--to ${to} already exists: a backup set is never written over`);
   if (path.basename(to).startsWith('.')) throw new UsageError(`--to ${to}: a set's name must not start with a dot (those are the runs' temporary files)`);
   const mode = o.incremental ? 'incremental' : 'full';
   const inspection = o.inspect ? cliInspection(o.inspect) : undefined;

@@ -88,7 +88,8 @@ export class BackupRunner {
           await this.session.endExternalBackup(this.inst, JET_bit.BackupEndAbort).catch(() => undefined);
         }
       }
-      writer = await BackupSetWriter.create({ to: this.options.to, mode: this.options.mode, instance: identity });
+      const { to, mode, fs: io, syncEvery } = this.options;
+      writer = await BackupSetWriter.create({ to, mode, instance: identity, ...(io ? { fs: io } : {}), ...(syncEvery !== undefined ? { sink: { syncEvery } } : {}) });
       if (this.reason === undefined) await this.copy(writer);
       await this.finish(writer);
     } catch (e) {
@@ -105,6 +106,7 @@ export class BackupRunner {
     // The result names the set exactly when one stands under the final name: a completed run's, or
     // a failed run's that truncation began for (kept), or one a failed discard could not take back.
     if (!writer?.committed) delete this.result.set;
+    else if (!this.result.set && writer.manifest) this.result.set = { path: writer.paths.final, manifest: writer.manifest };
     return { outcome, ...this.result, ...(this.error ? { error: this.error } : {}), ...(this.stopReason ? { stopReason: this.stopReason } : {}) };
   }
 
@@ -267,8 +269,14 @@ export class BackupRunner {
       this.result.end = grbit === JET_bit.BackupEndNormal ? 'normal' : 'abort';
     } catch (e) {
       if (isJetError(e, JET_err.NoBackup)) return;
-      this.result.end = 'failed';
       this.fail(e);
+      // The session must not outlive the run (the next Begin would answer -505): End2(Abort) once more.
+      try {
+        await this.session.endExternalBackup(this.inst, JET_bit.BackupEndAbort);
+        this.result.end = 'abort';
+      } catch (again) {
+        if (!isJetError(again, JET_err.NoBackup)) this.result.end = 'failed';
+      }
     }
     this.checkStop(); // a stop that overtook End is the engine's verdict too (aborted by server)
   }

@@ -48,6 +48,7 @@ export class BackupSetWriter {
   private readonly names = new Set<string>();
   private state: 'writing' | 'committed' | 'discarded' = 'writing';
   private locked = true;
+  private written: BackupManifest | undefined;
   /** The committed set stays: TruncateLog was called (see `keep`). */
   private kept = false;
 
@@ -85,6 +86,11 @@ export class BackupSetWriter {
   /** Whether the set was renamed to its final name (and not withdrawn since). */
   get committed(): boolean {
     return this.state === 'committed';
+  }
+
+  /** The manifest `commit` wrote (once it got as far as the rename). */
+  get manifest(): BackupManifest | undefined {
+    return this.written;
   }
 
   /** Manifest entries of the files closed so far, in the order they were added. */
@@ -150,10 +156,11 @@ export class BackupSetWriter {
     await syncDirectory(this.fs, this.paths.temporary);
     // rename(2) would replace an empty directory (or a link): refuse any existing final name instead.
     await refuseExisting(this.fs, this.paths.final, 'appeared while it was written');
+    this.written = JSON.parse(text) as BackupManifest;
     await this.fs.rename(this.paths.temporary, this.paths.final);
     this.state = 'committed';
     await syncDirectory(this.fs, path.dirname(this.paths.final));
-    return JSON.parse(text) as BackupManifest;
+    return this.written;
   }
 
   /**

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { BackupResult } from '../backup/index.js';
 import type { CliOutput } from './cli-output.js';
 import { cliInspection, type CliInspectOptions } from './cli-inspection.js';
 import { parseEngineSpec, type OpenedInstance } from './engine-spec.js';
@@ -38,6 +39,17 @@ function lstatIfAny(file: string): fs.Stats | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
+}
+
+/**
+ * The exit code of a backup run: its outcome's (0 completed, 130 stopped or aborted, 1 failed), and 1
+ * for a set kept by a run that did not complete (its truncation began, then failed).
+ *
+ * @example
+ * process.exitCode = backupExitCode(await runBackup(options));
+ */
+export function backupExitCode(result: BackupResult): ExitCode {
+  return result.set && result.outcome !== 'completed' ? exitCodes.failed : exitCodeOfOutcome(result.outcome);
 }
 
 /** Opens the instance `--engine` and `--instance` name. */
@@ -83,8 +95,7 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       ...(inspection ? { inspect: inspection.inspect, onCoordinator: async (coordinator) => out.note(`inspector: ${await inspection.start(coordinator)}`) } : {}),
     });
     const { result } = run;
-    // A set kept by a run that did not complete (its truncation began, then failed) is a failure to report.
-    const code = result.set && result.outcome !== 'completed' ? exitCodes.failed : exitCodeOfOutcome(result.outcome);
+    const code = backupExitCode(result);
     const manifest = result.set?.manifest;
     const bytes = manifest?.files.reduce((n, f) => n + f.size, 0) ?? 0;
     const { c } = out;
@@ -97,9 +108,11 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       const why = result.stopReason ? `${result.stopReason.source}${result.stopReason.detail ? ` ${result.stopReason.detail}` : ''}` : (result.error?.message ?? 'unknown');
       const ended = { normal: 'End2(Normal)', abort: 'End2(Abort)', none: 'ended before the runner\'s End2 (the shutdown hook\'s End2(Abort), or the engine)', failed: 'End2 failed' }[result.end];
       const gone = result.logsTruncated ?? [];
-      const kept = result.set
-        ? `the set ${result.set.path} is kept (committed${result.verification?.ok ? ' and verified from disk' : ''}${gone.length > 0 ? ', because logs are already gone from the instance' : ''})`
-        : `nothing under ${to}`;
+      const kept = !result.set
+        ? `nothing under ${to}`
+        : result.logsTruncated
+          ? `the set ${result.set.path} is kept (committed${result.verification?.ok ? ' and verified from disk' : ''}${gone.length > 0 ? ', because logs are already gone from the instance' : ''})`
+          : `the set ${result.set.path} was committed and could not be taken back: check it with ese-backup verify`;
       const logs = result.truncated === 'partial' ? `TruncateLog failed part-way: ${gone.length} log(s) are gone` : result.truncated ? `${gone.length} log(s) truncated` : 'no log truncated';
       out.line(`${result.outcome === 'failed' ? c.red('failed') : c.yellow(result.outcome)}: ${why}; session: ${ended}; ${logs}; ${kept}`);
       for (const file of result.truncated === 'partial' ? gone : []) out.line(`  gone: ${file}`);

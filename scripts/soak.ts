@@ -113,7 +113,7 @@ async function killSoak(runs: number, rand: () => number, root: string): Promise
     await engine.close();
   }
   const instDir = path.join(engineDir, 'main');
-  const backupArgs = (name: string) => ['backup', '--engine', `embedded:${engineDir}`, '--instance', 'main', '--to', path.join(backups, name), '--truncate-logs', '--read-size', '16384', '--rate', '4', '--no-progress'];
+  const backupArgs = (name: string) => ['backup', '--engine', `embedded:${engineDir}`, '--instance', 'main', '--to', path.join(backups, name), '--truncate-logs', '--read-size', '16384', '--rate', '4'];
   const t0 = performance.now();
   const first = await cli(backupArgs('set-base')).done;
   if (first.code !== 0) throw new Error(`the first backup failed (exit ${first.code}): ${first.stdout}${first.stderr}`);
@@ -161,11 +161,13 @@ async function killSoak(runs: number, rand: () => number, root: string): Promise
     }
   };
 
-  const tally = { completed: 0, killed: 0, failed: 0 };
+  const tally = { completed: 0, killed: 0, failed: 0, killedAfterCommit: 0, killedAfterTruncation: 0 };
+  const logsOnDisk = () => fs.readdirSync(instDir).filter((n) => n.endsWith('.log') && n !== 'edb.log');
   for (let i = 0; i < runs; i++) {
     await reopenAndWrite(i);
     await restoreCheck(i);
     const name = `set-${i}`;
+    const logsBefore = logsOnDisk();
     const run = cli(backupArgs(name));
     // A third of the kills at a uniform time over a whole run (start-up, recovery, clean-up, copy,
     // commit, truncation, End), a third during the copy, a third as soon as a late phase (commit,
@@ -194,7 +196,10 @@ async function killSoak(runs: number, rand: () => number, root: string): Promise
       }
       verified.add(n);
       committed.push(n);
+      if (n === name && end.signal === 'SIGKILL') tally.killedAfterCommit++;
     }
+    const after = new Set(logsOnDisk());
+    if (end.signal === 'SIGKILL' && logsBefore.some((n) => !after.has(n))) tally.killedAfterTruncation++;
     const leftovers = fs.readdirSync(backups).filter((n) => n.startsWith('.'));
     if (leftovers.length > 0) console.log(`  after clean, left in ${backups}: ${leftovers.join(', ')}`);
     // Keep the disk small: only the last committed set matters from here on.

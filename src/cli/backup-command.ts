@@ -114,7 +114,7 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
           ? `the set ${result.set.path} is kept (committed${result.verification?.ok ? ' and verified from disk' : ''}${gone.length > 0 ? ', because logs are already gone from the instance' : ''})`
           : `the set ${result.set.path} was committed and could not be taken back: check it with ese-backup verify`;
       const logs = result.truncated === 'partial' ? `TruncateLog failed part-way: ${gone.length} log(s) are gone` : result.truncated ? `${gone.length} log(s) truncated` : 'no log truncated';
-      out.line(`${result.outcome === 'failed' ? c.red('failed') : c.yellow(result.outcome)}: ${why}; session: ${ended}; ${logs}; ${kept}`);
+      out.line(`${result.outcome === 'failed' ? c.red('failed') : c.yellow(result.outcome)}: ${why}; session: ${ended}; ${kept}; ${logs}`);
       for (const file of result.truncated === 'partial' ? gone : []) out.line(`  gone: ${file}`);
       if (result.error && result.stopReason) out.line(c.dim(`  (${result.error.message})`));
     }

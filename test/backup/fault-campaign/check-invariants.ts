@@ -41,7 +41,8 @@ export function instanceLogs(engine: EmbeddedEngine, inst: JetInstance): string[
  * The invariants of issue 9 after one run, as a list of violations (empty: all hold):
  * under the final name nothing or a set that verifies; the result names a set exactly when one is
  * there; a completed run has a verified set and exit code 0, exit code 0 only for it; no log is gone
- * unless a committed, verified set is kept and the result names the logs gone; no backup session is
+ * unless a committed, verified set is kept and the result names the logs gone; once TruncateLog was
+ * called the set stays; no backup session is
  * left open; no temporary directory or lock is left next to the set.
  */
 export async function checkInvariants(run: FaultedRun): Promise<string[]> {
@@ -69,6 +70,8 @@ export async function checkInvariants(run: FaultedRun): Promise<string[]> {
     if (still.length > 0) v.push(`logs the result names as gone are there: ${still.join(', ')}`);
     if (result.truncated === 'partial' && code !== 1) v.push(`a partial truncation exits ${code}`);
   } else if (result.truncated === 'partial') v.push(`truncated 'partial' but no log is gone`);
+  // TruncateLog was called (the result then lists what it deleted, maybe nothing): the set stays.
+  if (result.logsTruncated !== undefined && !(there && report?.ok)) v.push('TruncateLog was called but no verified set stands under the final name');
   const record = engine.lastBackup(inst);
   if (record && record.end === undefined) v.push('a backup session is left open');
   const leftovers = fs.readdirSync(path.dirname(to)).filter((n) => n.startsWith('.'));

@@ -10,7 +10,7 @@ import { errnoError, FaultPlan } from './fault-plan.js';
 import { faultingApi } from './faulting-api.js';
 import { faultingFs } from './faulting-fs.js';
 
-type Mode = 'full' | 'incremental' | 'truncate-logs';
+type Mode = 'full' | 'incremental' | 'truncate-logs' | 'incremental-truncate-logs';
 
 /** How the planned call fails: once (EIO / -1022, or ENOSPC / -1808), or it and every file-system call after it (EIO / -1022). */
 const variants = [
@@ -36,7 +36,7 @@ async function setup(mode: Mode) {
   const io = faultingFs(plan);
   let n = 0;
   const backup = (truncateLogs: boolean, name: string) =>
-    runBackup({ coordinator, instance: fx.inst, to: path.join(fx.work, name), mode: mode === 'incremental' ? 'incremental' : 'full', truncateLogs, readSize: 64 * 1024, syncEvery: 32 * 1024, fs: io });
+    runBackup({ coordinator, instance: fx.inst, to: path.join(fx.work, name), mode: mode.startsWith('incremental') ? 'incremental' : 'full', truncateLogs, readSize: 64 * 1024, syncEvery: 32 * 1024, fs: io });
   /** Each round starts the same: a good truncating backup of this kind (it must succeed after any fault), then new data. */
   const settle = async () => {
     const r = await backup(true, `base-${n++}`);
@@ -44,8 +44,8 @@ async function setup(mode: Mode) {
     for (const d of fs.readdirSync(fx.work)) fs.rmSync(path.join(fx.work, d), { recursive: true, force: true });
     await putKeys(fx.db, 0, 6, 1000, `r${n}-`);
   };
-  if (mode === 'incremental') expect((await runBackup({ coordinator, instance: fx.inst, to: path.join(fx.work, 'first'), mode: 'full', truncateLogs: true })).outcome).toBe('completed');
-  return { fx, plan, backup, settle, truncate: mode === 'truncate-logs' };
+  if (mode.startsWith('incremental')) expect((await runBackup({ coordinator, instance: fx.inst, to: path.join(fx.work, 'first'), mode: 'full', truncateLogs: true })).outcome).toBe('completed');
+  return { fx, plan, backup, settle, truncate: mode.endsWith('truncate-logs') };
 }
 
 /**
@@ -86,14 +86,14 @@ async function campaign(mode: Mode): Promise<{ points: number; runs: number; kin
 }
 
 describe('fault campaign: every call of a backup run failed in turn', () => {
-  for (const mode of ['full', 'incremental', 'truncate-logs'] as const) {
+  for (const mode of ['full', 'incremental', 'truncate-logs', 'incremental-truncate-logs'] as const) {
     it(`${mode}: after each fault, nothing or a verified set, no log lost, the truth told, the instance free`, async () => {
       const { points, runs, kinds, violations } = await campaign(mode);
       console.log(`fault campaign ${mode}: ${points} fault points x ${variants.length} ways = ${runs} faulted runs (${[...kinds].sort().join(', ')})`);
       for (const kind of ['jet.beginExternalBackup', 'jet.openFile', 'jet.readFile', 'jet.closeFile', 'jet.getLogInfo2', 'jet.endExternalBackup', 'fs.mkdir', 'fs.open:wx', 'fs.open:r+', 'fs.write', 'fs.fdatasync', 'fs.fsync', 'fs.rename']) {
         expect(kinds).toContain(kind);
       }
-      if (mode === 'truncate-logs') expect(kinds).toContain('jet.truncateLog');
+      if (mode.endsWith('truncate-logs')) expect(kinds).toContain('jet.truncateLog');
       expect(violations).toEqual([]);
     }, 300_000);
   }

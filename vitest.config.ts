@@ -8,5 +8,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The default output, then "skipped: N" with each skipped test's name.
+    reporters: ['default', './test/support/skipped-summary.ts'],
   },
 });

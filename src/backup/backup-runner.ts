@@ -81,13 +81,11 @@ export class BackupRunner {
     try {
       this.progress.update({ phase: 'starting' });
       this.result.orphans = await cleanOrphans(path.dirname(path.resolve(this.options.to)));
+      // No End2(Abort) for the dead runs' sessions (they are reported only): both backends run the
+      // engine inside the process (the embedded engine, esent.dll), so a dead run's session died with
+      // its process. A handle is per process (every CLI's embedded instance is 0x1000), so a session
+      // of this instance here belongs to a live run of this process, which an End would break (-520).
       const identity = { backend: this.session.backend, handle: `0x${this.inst.toString(16)}`, ...(this.options.instanceName ? { name: this.options.instanceName } : {}) };
-      for (const orphan of this.result.orphans.sessions) {
-        // A dead run of this very instance may have left its session open: end it, or Begin answers -505.
-        if (orphan.instance.backend === identity.backend && orphan.instance.handle === identity.handle) {
-          await this.session.endExternalBackup(this.inst, JET_bit.BackupEndAbort).catch(() => undefined);
-        }
-      }
       const { to, mode, fs: io, syncEvery } = this.options;
       writer = await BackupSetWriter.create({ to, mode, instance: identity, ...(io ? { fs: io } : {}), ...(syncEvery !== undefined ? { sink: { syncEvery } } : {}) });
       if (this.reason === undefined) await this.copy(writer);

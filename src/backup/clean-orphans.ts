@@ -4,7 +4,10 @@ import path from 'node:path';
 import { lockOwnerGone, processAlive, readBackupLock, type BackupLock } from './backup-lock.js';
 import { parseBackupSetEntry } from './backup-set-names.js';
 
-/** A session a dead run may have left open; the runner of the same instance ends it (End2 Abort). */
+/**
+ * The backup session of a run that died. Reported, never ended: the engines this package drives run
+ * inside the process (the embedded engine, esent.dll), so the session ended with its process.
+ */
 export interface OrphanSession {
   instance: BackupLock['instance'];
   pid: number;
@@ -19,7 +22,7 @@ export interface OrphanReport {
   removed: string[];
   /** Run files left alone, and why (a live run, another host, an unreadable lock). */
   kept: Array<{ path: string; reason: string }>;
-  /** Sessions the dead runs may have left open. */
+  /** Sessions of the dead runs: they died with their processes (nothing to end). */
   sessions: OrphanSession[];
 }
 
@@ -30,8 +33,11 @@ export interface OrphanReport {
  * Only names of the form `.<set>.partial-<pid>-<hex>`, `.<set>.lock` and `.<set>.lock.<pid>-<n>` are
  * ever touched: a committed set is never read, moved or removed.
  *
- * ESE rule: a run that dies leaves its backup session to the engine; when the engine outlives the
- * process, End2(Abort) ends it, so the report names the sessions (the runner ends its own instance's).
+ * ESE rule: a backup session belongs to the instance of the process that began it; when the process
+ * dies, its instance, session and (embedded engine) instance lock die with it. So a dead run's session
+ * needs no End2(Abort), and none is called: a handle is only a number of one process, and ending "the
+ * same handle" here would end a live session of this process (JET_errNoBackup -520 for its run). The
+ * report still names the dead runs' sessions.
  *
  * @param dir the directory holding backup sets (absent: nothing to do).
  * @example

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { verifyEseFile } from '../backup/index.js';
-import { createEmbeddedEngine, type EmbeddedEngine, type InstanceOptions, type PageSize } from '../engine/index.js';
+import { createEmbeddedEngine, INSTANCE_LOCK_FILE, readInstanceLockHolder, type EmbeddedEngine, type InstanceOptions, type PageSize } from '../engine/index.js';
+import { isJetError, JET_err, JetError } from '../jet/index.js';
 import type { OpenedInstance } from './engine-spec.js';
 import { UsageError } from './usage-error.js';
 
@@ -32,7 +33,8 @@ async function logHeaderOf(dir: string, baseName: string): Promise<Pick<Instance
  * ESE rule: JetInit with logging on replays every log from the checkpoint generation (-528 when one is missing).
  *
  * @returns the opened instance, with the engine itself (its data calls) as `engine`.
- * @throws UsageError when `DIR/NAME` is not an embedded instance; JetError from recovery.
+ * @throws UsageError when `DIR/NAME` is not an embedded instance; JetError -1032 (another process) or
+ * -1083 (this process) naming the holder when the instance is open elsewhere; JetError from recovery.
  * @example
  * const { api, instance, close } = await openEmbeddedInstance('/data/ese', 'demo');
  */
@@ -58,6 +60,16 @@ export async function openEmbeddedInstance(directory: string, name: string): Pro
     };
   } catch (e) {
     await engine.close();
+    if (isJetError(e, JET_err.FileAccessDenied) || isJetError(e, JET_err.SystemPathInUse)) {
+      // The instance lock: someone else owns this instance. Say so plainly; the code stays ESE's.
+      const holder = readInstanceLockHolder(path.join(dir, INSTANCE_LOCK_FILE));
+      const who = holder ? `process ${holder.pid} on ${holder.hostname} (open since ${holder.since})` : 'another process';
+      throw new JetError(e.api, e.err, {
+        file: dir,
+        detail: `embedded:${dir} is open in ${who}; nothing was done to it. Wait for that process to end (its lock goes with it), then retry`,
+        cause: e,
+      });
+    }
     throw e;
   }
 }

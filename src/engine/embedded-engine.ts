@@ -5,6 +5,7 @@ import type { EmbeddedEngine, InstanceOptions } from './embedded-engine-api.js';
 import { EmbeddedInstance, type InstanceConfig } from './embedded-instance.js';
 import { embeddedDatabase } from './embedded-database.js';
 import { injectFault } from './engine-faults.js';
+import { lockInstanceDirectory } from './instance-lock.js';
 import { prepareRestore } from './prepare-restore.js';
 import * as backup from './embedded-backup.js';
 import { resolveInstanceOptions } from './resolve-instance-options.js';
@@ -210,16 +211,32 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
       const dir = nodePath.resolve(opts.directory);
       const name = opts.name ?? `restore-${++restores}-${nodePath.basename(dir)}`;
       for (const i of instances.values()) if (i.name === name) throw new JetError('JetRestoreInstance', JET_err.InstanceNameInUse, { detail: name });
-      const prepared = await prepareRestore(files, dir);
-      const inst = register(name, dir, { pageSize: prepared.pageSize, baseName: prepared.baseName, logFileSize: prepared.logFileSize, circularLogging: false, recovery: true });
+      // The target is locked before anything is laid out in it, so two restores into one directory
+      // (or a restore into an open instance's directory) cannot interleave.
+      const created = !fs.existsSync(dir);
+      fs.mkdirSync(dir, { recursive: true });
+      const lock = lockInstanceDirectory(dir, 'JetRestoreInstance');
+      let inst: EmbeddedInstance | undefined;
+      let prepared: Awaited<ReturnType<typeof prepareRestore>>;
       try {
-        await inst.init(prepared.remap);
+        prepared = await prepareRestore(files, dir);
+        inst = register(name, dir, { pageSize: prepared.pageSize, baseName: prepared.baseName, logFileSize: prepared.logFileSize, circularLogging: false, recovery: true });
+        await inst.init(prepared.remap, lock);
       } catch (e) {
-        instances.delete(inst.handle);
+        if (inst) instances.delete(inst.handle);
+        lock.release();
+        if (created) {
+          try {
+            fs.rmdirSync(dir); // only if empty: what prepareRestore laid out stays, as before
+          } catch {
+            // not empty
+          }
+        }
         throw e;
       }
-      const databases = [...inst.databases.values()].map((d) => embeddedDatabase(inst, d, (a) => void live(a, inst.handle)));
-      return { instance: inst.handle as JetInstance, directory: dir, databases, genLow: prepared.genLow, genHigh: prepared.genHigh };
+      const restored = inst;
+      const databases = [...restored.databases.values()].map((d) => embeddedDatabase(restored, d, (a) => void live(a, restored.handle)));
+      return { instance: restored.handle as JetInstance, directory: dir, databases, genLow: prepared.genLow, genHigh: prepared.genHigh };
     },
 
     async close() {

@@ -7,6 +7,7 @@ import { BackupState } from './backup-state.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint-file.js';
 import { DatabaseFile } from './database-file.js';
 import { checkpointFileName, logFileName, parseLogFileName } from './log-file-name.js';
+import { lockInstanceDirectory, type InstanceLock } from './instance-lock.js';
 import { encodeLogRecord, LogOp, type LogRecord } from './log-record.js';
 import { LogWriter } from './log-writer.js';
 import { parseLogFile } from './read-log-file.js';
@@ -35,6 +36,8 @@ export class EmbeddedInstance {
   readonly backup = new BackupState();
   readonly databases = new Map<number, DatabaseFile>();
   log: LogWriter | undefined;
+  /** The directory's lock, held from JetInit until term: one owner per instance directory. */
+  lock: InstanceLock | undefined;
   checkpointGeneration = 0;
   fullBackupBase = 0;
   private logSignature = 0;
@@ -69,10 +72,29 @@ export class EmbeddedInstance {
     return gens.sort((a, b) => a - b);
   }
 
-  /** JetInit: start fresh, or recover from the checkpoint and the logs on disk. */
-  async init(remap?: Map<number, string>): Promise<void> {
+  /**
+   * JetInit: lock the directory (unless `lock`, taken by the caller, is given), then start fresh, or
+   * recover from the checkpoint and the logs on disk. On failure the lock is released.
+   */
+  async init(remap?: Map<number, string>, lock?: InstanceLock): Promise<void> {
     this.state = 'initializing';
-    fs.mkdirSync(this.directory, { recursive: true });
+    if (!lock) fs.mkdirSync(this.directory, { recursive: true });
+    this.lock = lock ?? lockInstanceDirectory(this.directory, 'JetInit');
+    try {
+      await this.initLocked(remap);
+    } catch (e) {
+      this.releaseLock();
+      throw e;
+    }
+  }
+
+  /** Drop the directory lock (at term, or when init fails). */
+  releaseLock(): void {
+    this.lock?.release();
+    this.lock = undefined;
+  }
+
+  private async initLocked(remap?: Map<number, string>): Promise<void> {
     const chk = this.config.recovery ? readCheckpoint(this.checkpointPath) : undefined;
     if (!this.config.recovery) {
       this.state = 'initialized';
@@ -227,6 +249,7 @@ export class EmbeddedInstance {
       await this.log?.close();
     } finally {
       this.state = 'terminated';
+      this.releaseLock();
     }
   }
 }

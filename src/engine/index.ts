@@ -1,4 +1,5 @@
 export { createEmbeddedEngine } from './embedded-engine.js';
+export { allocateBackupBuffer } from './format/page-checksum-wasm.js';
 export type {
   EmbeddedEngine,
   EmbeddedDatabase,
@@ -10,3 +11,4 @@ export type {
   PageSize,
   RestoredInstance,
 } from './embedded-engine-api.js';
+export { INSTANCE_LOCK_FILE, readInstanceLockHolder, type InstanceLockHolder } from './instance-lock.js';

@@ -6,6 +6,7 @@ import type { PageSize } from './embedded-engine-api.js';
 import { Layout } from './engine-layout.js';
 import { readDatabaseHeader } from './database-header.js';
 import { writeCheckpoint } from './checkpoint-file.js';
+import { INSTANCE_LOCK_FILE } from './instance-lock.js';
 import { logFileName } from './log-file-name.js';
 import { parseLogFile } from './read-log-file.js';
 
@@ -42,7 +43,8 @@ function readType(file: string): number {
  */
 export async function prepareRestore(files: string[], directory: string): Promise<PreparedRestore> {
   if (!Array.isArray(files) || files.some((f) => typeof f !== 'string')) throw new TypeError('backupFiles must be an array of paths');
-  if (fs.existsSync(directory) && fs.readdirSync(directory).length > 0) {
+  // The caller's lock on the directory is the one file allowed in it.
+  if (fs.existsSync(directory) && fs.readdirSync(directory).some((n) => n !== INSTANCE_LOCK_FILE)) {
     throw new JetError(API, JET_err.InvalidPath, { file: directory, detail: 'the restore directory must be empty or absent' });
   }
   const dbs: string[] = [];

@@ -8,6 +8,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createCoordinator } from '../../src/coordinator/index.js';
 import { BackupSetBusyError, BackupSetWriter, cleanOrphans, readBackupLock, runBackup, verifyBackupSet, type BackupLock } from '../../src/backup/index.js';
 import { writeBackupLock } from '../../src/backup/backup-lock.js';
+import { JET_err } from '../../src/jet/index.js';
+import { seedLabel, testSeed } from '../support/test-seed.js';
 import { engineFixture, seeded, tempDir } from './helpers.js';
 
 const child = fileURLToPath(new URL('./orphan-child.ts', import.meta.url));
@@ -80,10 +82,11 @@ describe('cleanOrphans', () => {
     expect(fs.readdirSync(work).sort()).toEqual(['mon', 'old']);
   });
 
-  it('SIGKILL at random points: afterwards every set under a final name verifies, and cleaning leaves nothing else', async () => {
+  const seed = testSeed();
+  it(`SIGKILL at random points: afterwards every set under a final name verifies, and cleaning leaves nothing else (${seedLabel(seed)})`, async () => {
     const work = await tempDir();
     const engines = await tempDir();
-    const random = seeded(99);
+    const random = seeded(seed);
     const outcomes: string[] = [];
     let span = 60;
     for (let i = 0; i < 12; i++) {
@@ -130,6 +133,62 @@ describe('cleanOrphans', () => {
     expect(fs.readdirSync(work)).toContain('committed');
     expect(fs.readdirSync(work)).toContain('.committed.partial-not-a-pid');
     expect(await cleanOrphans(path.join(work, 'absent'))).toEqual({ removed: [], kept: [], sessions: [] });
+  });
+
+  it('two runs on one coordinator: the second finds a dead run of the same backend and handle, and does not end the first\'s session', async () => {
+    const { engine, inst, work } = await engineFixture({ keys: 200 });
+    const coordinator = createCoordinator({ api: engine });
+    onTestFinished(() => coordinator.dispose());
+    // The first run sees the same coordinator, with its second read held (before the coordinator's
+    // queue, which the second run shares) until the second run is over.
+    let reads = 0;
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    const forward = <T extends object>(target: T, key: string | symbol): unknown => {
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+    };
+    const gatedCoordinator = new Proxy(coordinator, {
+      get(target, key) {
+        if (key !== 'session') return forward(target, key);
+        return (i: typeof inst) => {
+          const session = target.session(i);
+          return new Proxy(session, {
+            get(t, k) {
+              if (k !== 'readFile') return forward(t, k);
+              return async (...a: Parameters<typeof session.readFile>) => {
+                if (++reads === 2) {
+                  held();
+                  await gate;
+                }
+                return t.readFile(...a);
+              };
+            },
+          });
+        };
+      },
+    });
+    const first = runBackup({ coordinator: gatedCoordinator, instance: inst, to: path.join(work, 'first'), mode: 'full', readSize: 65536 });
+    // The first run's session is open, mid-read (a first run that ended before its second read fails here).
+    await Promise.race([holding, first.then((r) => Promise.reject(new Error(`the first run ended early: ${r.outcome} ${r.error?.message}`)))]);
+
+    // A dead run's lock naming this very backend and handle (as every CLI's embedded instance has).
+    const dead = deadPid();
+    const handle = `0x${inst.toString(16)}`;
+    writeBackupLock(path.join(work, '.old.lock'), { pid: dead, hostname: os.hostname(), instance: { backend: 'embedded', handle }, startTime: new Date().toISOString(), temporary: path.join(work, `.old.partial-${dead}-ab`) });
+    const second = await runBackup({ coordinator, instance: inst, to: path.join(work, 'second'), mode: 'full' });
+    expect(second.orphans?.sessions).toEqual([expect.objectContaining({ pid: dead, instance: { backend: 'embedded', handle } })]);
+    expect(second.outcome).toBe('failed'); // the first run's session is in progress: not ended for the second
+    expect(second.error).toMatchObject({ err: JET_err.BackupInProgress });
+    expect(engine.lastBackup(inst)).toMatchObject({ incremental: false, end: undefined }); // the first run's session is still open
+
+    openGate();
+    const r = await first;
+    expect(r.error).toBeUndefined();
+    expect(r).toMatchObject({ outcome: 'completed', end: 'normal' });
+    expect((await verifyBackupSet(r.set!.path)).ok).toBe(true);
   });
 
   it('a live lock makes a second writer of the same set busy; the lock goes when the run is over', async () => {

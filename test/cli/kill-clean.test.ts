@@ -2,19 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { seedLabel, testSeed } from '../support/test-seed.js';
 import { contents, makeInstance, putRows, runCli, runLeftovers, startCli, tempDir, withInstance } from './cli-helpers.js';
 
 const RUNS = 56;
 
-/** A seeded generator, so a failing run can be replayed (the seed is in the test's name). */
+/** A seeded generator, so a failing run can be replayed (the seed is in the test's name: ESE_BACKUP_SEED). */
 function random(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
 }
-const seed = Number(process.env.ESE_CLI_KILL_SEED ?? Date.now() % 1_000_000);
+const seed = testSeed();
 
 describe('ese-backup backup: SIGKILL at random points, then clean', () => {
-  it(`${RUNS} killed runs leave nothing visible as complete; clean removes the orphans; the next backup succeeds (seed ${seed})`, { timeout: 170_000 }, async () => {
+  it(`${RUNS} killed runs leave nothing visible as complete; clean removes the orphans; the next backup succeeds (${seedLabel(seed)})`, { timeout: 170_000 }, async () => {
     const rand = random(seed);
     const dir = await tempDir();
     await makeInstance(dir, 'main', (db) => putRows(db, 0, 240, 4000));

@@ -101,7 +101,7 @@ describe.each(backends)('$name: bad input (issue 2 §4)', (backend) => {
 
   it('grbits that are not uint32 (negative, fractional, NaN, 2^32 + 1): the grbit code (or a RangeError/TypeError), never accepted', async () => {
     const t = await liveSession(backend);
-    // README: Begin "other than 0 or Incremental" -900, End2 "anything else" -1003; StopService and Term unknown bits -900.
+    // docs/engine-rules.md: Begin "other than 0 or Incremental" -900, End2 "anything else" -1003; StopService and Term unknown bits -900.
     const refused = async (run: () => unknown, method: JetBackupMethod, err: number) => {
       let caught: unknown = undefined;
       let threw = false;

@@ -1,4 +1,4 @@
-// Reference §3, Begin and End2 rows; README "Begin" and "End2"; how lastBackup classifies a session.
+// Reference §3, Begin and End2 rows; docs/engine-rules.md "Begin" and "End2"; how lastBackup classifies a session.
 import { describe, expect, it } from 'vitest';
 import { JET_bit, JET_err } from '../../src/jet/index.js';
 import { backends } from './backends.js';
@@ -108,7 +108,7 @@ describe.each(backends)('$name: JetEndExternalBackupInstance2 (§3)', (backend) 
   });
 });
 
-describe.each(backends)('$name: lastBackup(inst).end (README "End2")', (backend) => {
+describe.each(backends)('$name: lastBackup(inst).end (docs/engine-rules.md "End2")', (backend) => {
   it('normal: End(Normal) after the log phase; End with the default grbit is Normal', async () => {
     const s = await setupOne(backend);
     const ckpt = s.engine.instanceInfo(s.inst).checkpointGeneration;

@@ -1,4 +1,4 @@
-// Reference §3 incremental rules (-526, -521, -560) and logging disabled (-516); README "Begin".
+// Reference §3 incremental rules (-526, -521, -560) and logging disabled (-516); docs/engine-rules.md "Begin".
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JET_bit, JET_err } from '../../src/jet/index.js';

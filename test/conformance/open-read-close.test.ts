@@ -1,4 +1,4 @@
-// Reference §3, Open / Read / Close rows in the database phase; README "Open", "Read", "Handles".
+// Reference §3, Open / Read / Close rows in the database phase; docs/engine-rules.md "Open", "Read", "Handles".
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ describe.each(backends)('$name: JetOpenFileInstance, database phase (§3)', (bac
     const [db] = await s.api.getAttachInfo(s.inst);
     await expectJet(() => s.api.openFile(s.inst, ''), 'openFile', InvalidParameter);
     const { handle, size } = await s.api.openFile(s.inst, db!);
-    expect(handle).toBe(0n); // README: the handle is always 0n
+    expect(handle).toBe(0n); // docs/engine-rules.md: the handle is always 0n
     await expectJet(() => s.api.openFile(s.inst, ''), 'openFile', InvalidParameter);
     await readToEnd(s.api, s.inst, handle, s.readSize, size);
     await s.api.closeFile(s.inst, handle);

@@ -1,4 +1,4 @@
-// Reference §3, the TruncateLog row; README "TruncateLog".
+// Reference §3, the TruncateLog row; docs/engine-rules.md "TruncateLog".
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ describe.each(backends)('$name: JetTruncateLogInstance (§3)', (backend) => {
     await streamFile(s.api, s.inst, db!, s.readSize);
     const logs = await s.api.getLogInfo(s.inst);
     expect(logs.length).toBeGreaterThan(1);
-    // README: a full backup copies from the checkpoint at Begin, however far the checkpoint moved since.
+    // docs/engine-rules.md: a full backup copies from the checkpoint at Begin, however far the checkpoint moved since.
     expect((await s.api.getLogInfo2(s.inst)).genLow).toBe(checkpointAtBegin);
     expect(s.engine.instanceInfo(s.inst).checkpointGeneration).toBeGreaterThan(checkpointAtBegin);
     const before = await listDir(s.directory);

@@ -10,6 +10,7 @@ import { JET_bit, JetError, type JetBackupMethod, type JetInstance } from '../..
 import { abstractActions, concreteCall, type AbstractAction, type PathsOf } from './model/abstract-action.js';
 import { disagreement, invokeCall } from './model/invoke-call.js';
 import { engineFixture, recordingApi, type EngineFixture } from './recording-api.js';
+import { seedLabel, testSeed } from '../support/test-seed.js';
 
 /** Instance calls (Term, StopService) are left out: they are not backup progress and end the instance. */
 const actions = abstractActions.filter((a) => !['TERM', 'TERM_COMPLETE', 'STOP_SERVICE'].includes(a));
@@ -35,7 +36,9 @@ const seen = { callsAfterStop: 0, forwarded: 0, refused: 0, stoppedSessions: 0 }
 beforeAll(async () => (fx = await engineFixture('ese-prop-')));
 afterAll(() => fx.close());
 
-it('no exception but JetError; nothing but Close/End/Stop reaches the backend after a stop; verdicts hold; the shutdown hook leaves no session open', { timeout: 180_000 }, async () => {
+const seed = testSeed();
+
+it(`no exception but JetError; nothing but Close/End/Stop reaches the backend after a stop; verdicts hold; the shutdown hook leaves no session open (${seedLabel(seed)})`, { timeout: 180_000 }, async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(fc.array(step, { maxLength: 30 }), { minLength: 2, maxLength: 4 }), async (plans) => {
       const id = ++runs;
@@ -98,7 +101,7 @@ it('no exception but JetError; nothing but Close/End/Stop reaches the backend af
         for (const dir of dirs) await rm(dir, { recursive: true, force: true });
       }
     }),
-    { numRuns: 300 },
+    { numRuns: 300, seed },
   );
   expect(seen.callsAfterStop).toBeGreaterThan(100);
   expect(seen.forwarded).toBeGreaterThan(300);

@@ -20,8 +20,11 @@ interface Report {
   after: Record<string, number>;
 }
 
-/** Start the child, wait for "ready", run `send`, and collect its report and exit code. */
-async function run(readDelayMs: number, send: (kill: (s: NodeJS.Signals) => void) => Promise<void> | void): Promise<{ report: Report; exitCode: number | null; signal: string | null }> {
+/**
+ * Start the child, wait for "ready", run `send` (with `seen`: resolves once the child printed that its
+ * first signal arrived), and collect its report and exit code.
+ */
+async function run(readDelayMs: number, send: (kill: (s: NodeJS.Signals) => void, seen: () => Promise<void>) => Promise<void> | void): Promise<{ report: Report; exitCode: number | null; signal: string | null }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ese-signal-'));
   try {
     const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(readDelayMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -36,7 +39,14 @@ async function run(readDelayMs: number, send: (kill: (s: NodeJS.Signals) => void
       });
       proc.on('exit', () => reject(new Error(`child exited before ready: ${err}`)));
     });
-    await send((s) => proc.kill(s));
+    const seen = () =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => out.includes('signal seen\n') && resolve();
+        proc.stdout.on('data', check);
+        check();
+        void exited.then(() => (out.includes('signal seen\n') ? resolve() : reject(new Error(`child exited before it saw a signal: ${err}`))));
+      });
+    await send((s) => proc.kill(s), seen);
     const [exitCode, signal] = await exited;
     const line = out.split('\n').find((l) => l.startsWith('{'));
     if (!line) throw new Error(`no report; stdout ${out}; stderr ${err}`);
@@ -45,8 +55,6 @@ async function run(readDelayMs: number, send: (kill: (s: NodeJS.Signals) => void
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function expectOneStopPerSession(report: Report): void {
   expect(report.begins).toEqual([1, 1]);
@@ -76,9 +84,9 @@ describe.skipIf(process.platform === 'win32')('real signals to a child process',
     ['SIGINT', 'SIGTERM', 143],
     ['SIGTERM', 'SIGINT', 130],
   ] as const)('%s then %s during the grace period: exit code %i at once', async (first, second, code) => {
-    const { report, exitCode } = await run(400, async (kill) => {
+    const { report, exitCode } = await run(400, async (kill, seen) => {
       kill(first);
-      await pause(50);
+      await seen();
       kill(second);
     });
     expect(report.signal).toBe(first);
@@ -89,9 +97,9 @@ describe.skipIf(process.platform === 'win32')('real signals to a child process',
 
   // Identical pending signals coalesce in the kernel, so the burst follows a first signal the child has seen.
   it('a storm of 500 SIGINTs: one STOP per session, exit code 130, no leaked listeners', async () => {
-    const { report, exitCode } = await run(400, async (kill) => {
+    const { report, exitCode } = await run(400, async (kill, seen) => {
       kill('SIGINT');
-      await pause(30);
+      await seen();
       for (let i = 0; i < 500; i++) kill('SIGINT');
     });
     expect(report.received).toBeGreaterThanOrEqual(2);
@@ -101,9 +109,9 @@ describe.skipIf(process.platform === 'win32')('real signals to a child process',
   }, 30_000);
 
   it('a mixed storm of 500 SIGINT/SIGTERM: one STOP per session, 128 + the second signal', async () => {
-    const { report, exitCode } = await run(400, async (kill) => {
+    const { report, exitCode } = await run(400, async (kill, seen) => {
       kill('SIGINT');
-      await pause(30);
+      await seen();
       for (let i = 0; i < 500; i++) kill(i % 2 ? 'SIGINT' : 'SIGTERM');
     });
     expect(report.received).toBeGreaterThanOrEqual(2);

@@ -1,5 +1,6 @@
 // shutdownHook over the real engine, signals from an injected emitter (real signals: real-signals.test.ts).
 import { EventEmitter } from 'node:events';
+import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCoordinator, shutdownHook, type Coordinator } from '../../src/coordinator/index.js';
 import { JET_bit, JetError, type JetBackupApi, type JetInstance } from '../../src/jet/index.js';
@@ -33,10 +34,13 @@ async function backupLoop(b: JetBackupApi, inst: JetInstance, pauseMs = 1): Prom
   }
 }
 
+/** Resolves once `inst`'s session has a database file open (as the chart records it): the backup is running. */
+const fileOpen = (c: Coordinator, inst: JetInstance) => firstValueFrom(c.state$(inst).pipe(filter((s) => s.context.session?.file != null)));
+
 async function twoRunning(c: Coordinator) {
   const insts = [await fx.instance('one', { keys: 40 }), await fx.instance('two', { keys: 40 })];
   const loops = insts.map((i) => backupLoop(c.session(i), i));
-  await new Promise((r) => setTimeout(r, 20));
+  await Promise.all(insts.map((i) => fileOpen(c, i)));
   return { insts, loops };
 }
 
@@ -73,7 +77,7 @@ describe('shutdownHook', () => {
     const c = createCoordinator({ api: slow });
     const inst = await fx.instance('slow');
     void backupLoop(c.session(inst), inst, 0);
-    await new Promise((r) => setTimeout(r, 50));
+    await fileOpen(c, inst);
     const hook = shutdownHook({ coordinator: c, graceMs: 60_000, target, platform: 'linux' });
     target.emit('SIGINT');
     target.emit('SIGTERM');
@@ -87,11 +91,13 @@ describe('shutdownHook', () => {
   it('the grace deadline resolves with 124 when a call in flight keeps a session open', async () => {
     let release!: () => void;
     const stuck = new Promise<void>((r) => (release = r));
-    const hanging = { ...api, readFile: async (i: JetInstance, h: bigint, b: Uint8Array) => (await stuck, api.readFile(i, h, b)) };
+    let entered!: () => void;
+    const inFlight = new Promise<void>((r) => (entered = r));
+    const hanging = { ...api, readFile: async (i: JetInstance, h: bigint, b: Uint8Array) => (entered(), await stuck, api.readFile(i, h, b)) };
     const c = createCoordinator({ api: hanging });
     const inst = await fx.instance('hang');
     const loop = backupLoop(c.session(inst), inst, 0);
-    await new Promise((r) => setTimeout(r, 20));
+    await inFlight; // the read is in the engine
     const hook = shutdownHook({ coordinator: c, graceMs: 50, target, platform: 'linux' });
     target.emit('SIGINT');
     expect(await hook.exitCode).toBe(124);

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { deadline, fromAbortSignal, fromEvent, fromSignals, platformSignals, toStopReason } from '../../src/coordinator/index.js';
+import { deadline, fromAbortSignal, fromEmitter, fromSignals, platformSignals, toStopReason } from '../../src/coordinator/index.js';
 
 const scheduler = () => new TestScheduler((a, b) => expect(a).toEqual(b));
 
@@ -71,11 +71,11 @@ describe('deadline', () => {
   });
 });
 
-describe('fromEvent', () => {
+describe('fromEmitter', () => {
   it('emits on each event of any EventEmitter; the shutdown flag is an option', () => {
     const emitter = new EventEmitter();
     const seen: unknown[] = [];
-    const sub = fromEvent(emitter, 'stop', { shutdown: true }).subscribe((r) => seen.push(r));
+    const sub = fromEmitter(emitter, 'stop', { shutdown: true }).subscribe((r) => seen.push(r));
     emitter.emit('stop');
     emitter.emit('other');
     expect(seen).toEqual([{ source: 'event', detail: 'stop', shutdown: true }]);

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { prerequisite } from '../support/prerequisite.js';
 
 /** Debian's chromium, installed by `.ci/run` (apt). */
 export const chromiumPath = '/usr/bin/chromium';
 
-/** Whether the browser tests can run; when not, they are skipped with this reason. */
-export const noChromium = fs.existsSync(chromiumPath) ? undefined : `browser tests skipped: ${chromiumPath} not found (install Debian's chromium: apt-get install -y chromium)`;
+/** Whether the browser tests can run; when not, they are skipped with this reason (in CI the file fails instead). */
+export const noChromium = prerequisite(fs.existsSync(chromiumPath) ? undefined : `browser tests skipped: ${chromiumPath} not found (install Debian's chromium: apt-get install -y chromium)`);
 
 /** A headless Chromium with a fresh profile, and the requests its pages tried beyond loopback. */
 export interface Browser {

@@ -31,7 +31,7 @@ function request(url: string, options: { method?: string; headers?: Record<strin
 }
 
 /** Read server-sent events until `until` accepts one. */
-async function events(url: string, until: (event: string, data: unknown) => boolean): Promise<Array<{ event: string; data: unknown }>> {
+async function events(url: string, until: (event: string, data: unknown) => boolean, onFirst?: () => void): Promise<Array<{ event: string; data: unknown }>> {
   const controller = new AbortController();
   const res = await fetch(url, { signal: controller.signal });
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -49,6 +49,7 @@ async function events(url: string, until: (event: string, data: unknown) => bool
       const data = /^data: (.*)$/m.exec(frame)?.[1];
       if (event === undefined || data === undefined) continue;
       seen.push({ event, data: JSON.parse(data) });
+      if (seen.length === 1) onFirst?.();
       if (until(event, seen.at(-1)!.data)) {
         controller.abort();
         return seen;
@@ -83,8 +84,10 @@ describe('createInspector over the embedded engine', () => {
   it('GET /api/events: the state first, then each transition as it happens', async () => {
     fx = await inspectorFixture();
     const f = fx;
-    const seen = events(new URL('api/events', f.inspector.url).href, (event, data) => event === 'instance' && (data as { state: string }).state.includes('backup.session'));
-    await new Promise((r) => setTimeout(r, 50));
+    let connected!: () => void;
+    const streaming = new Promise<void>((resolve) => (connected = resolve));
+    const seen = events(new URL('api/events', f.inspector.url).href, (event, data) => event === 'instance' && (data as { state: string }).state.includes('backup.session'), connected);
+    await Promise.race([streaming, seen]); // the stream's first event (the state) came: the client is connected
     await f.backup.beginExternalBackup(f.inst, 0);
     const got = await seen;
     expect(got[0]).toMatchObject({ event: 'state', data: { instances: [{ instance: String(f.inst) }] } });

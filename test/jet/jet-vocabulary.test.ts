@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { check, isJetError, JET_bit, JET_err, JET_errDescription, JET_instanceNil, JetApiName, JetError, jetErrDescription, jetErrName } from '../../src/index.js';
+import { check, isJetError, JET_bit, JET_err, JET_errDescription, JET_instanceNil, JetApiName, JetError, jetErrDescription, jetErrName } from '../../src/jet/index.js';
 import { eseRealDir } from '../engine/format/ese-fixtures.js';
 
 // The contract's own tables are the oracle: every code and grbit it lists must be ours, with its value.

@@ -2,20 +2,24 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prerequisite } from '../support/prerequisite.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sources = ['esent-shim.c', 'esent-shim-instance.c'].map((f) => path.join(here, f));
 /** Where the shim is built (git-ignored). */
 export const shimBuildDirectory = path.join(here, 'build');
 
-/** Why the native tests cannot run here, or undefined when a C compiler (`$CC`, else `cc`) answers. */
+/**
+ * Why the native tests cannot run here, or undefined when a C compiler (`$CC`, else `cc`) answers.
+ * In CI (ESE_BACKUP_REQUIRE_ALL=1 or CI=true) a missing compiler throws instead: the asking test file fails.
+ */
 export function compilerMissing(): string | undefined {
   const cc = process.env.CC ?? 'cc';
   try {
     execFileSync(cc, ['--version'], { stdio: 'ignore' });
     return undefined;
   } catch {
-    return `no C compiler: \`${cc} --version\` failed, so the esent shim (test/native) cannot be built; install one (apt-get install gcc) or set CC`;
+    return prerequisite(`no C compiler: \`${cc} --version\` failed, so the esent shim (test/native) cannot be built; install one (apt-get install gcc libc6-dev) or set CC`);
   }
 }
 

@@ -1,8 +1,6 @@
-import { arch, cpus } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ESE_PAGE_SIZES } from '../../../src/engine/format/ese-format.js';
-import { findBadPage, findBadPageJs } from '../../../src/engine/format/find-bad-page.js';
-import { allocateBackupBuffer, wasmPageKernel } from '../../../src/engine/format/page-checksum-wasm.js';
+import { findBadPage } from '../../../src/engine/format/find-bad-page.js';
 import { databaseImage } from './database-image.js';
 import { misaligned, seeded } from './ese-fixtures.js';
 
@@ -43,32 +41,5 @@ describe('findBadPage', () => {
     expect(findBadPage(new Uint8Array(0), 7, 4096)).toBe(-1);
   });
 
-  // Prints throughput; no timed assertion (machines differ). Chunks of 1 MiB, as a backup reads them.
-  it('prints its throughput on 4 KiB and 32 KiB pages, with each kernel', () => {
-    const lines: string[] = [];
-    const kernels = [
-      [wasmPageKernel() ? 'WebAssembly, in place' : 'JavaScript (no WebAssembly SIMD)', findBadPage, true],
-      [wasmPageKernel() ? 'WebAssembly, copied' : 'JavaScript (no WebAssembly SIMD)', findBadPage, false],
-      ['JavaScript', findBadPageJs, false],
-    ] as const;
-    for (const pageSize of [4096, 32768]) {
-      const plain = databaseImage(pageSize, (1 << 20) / pageSize - 2);
-      const own = allocateBackupBuffer(plain.length);
-      own.set(plain);
-      for (const [name, find, inPlace] of kernels) {
-        const image = inPlace ? own : plain;
-        expect(find(image, 0, pageSize)).toBe(-1);
-        for (let warm = 0; warm < 50; warm++) find(image, 0, pageSize);
-        let bytes = 0;
-        const started = process.hrtime.bigint();
-        while (process.hrtime.bigint() - started < 300_000_000n) {
-          find(image, 0, pageSize);
-          bytes += image.length;
-        }
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        lines.push(`findBadPage ${pageSize / 1024} KiB pages, ${name} kernel: ${(bytes / seconds / 1e9).toFixed(2)} GB/s`);
-      }
-    }
-    console.log(`${lines.join('\n')}\n(node ${process.version}, ${arch()}, ${cpus()[0]?.model ?? 'unknown cpu'})`);
-  });
+  // Throughput: bench/find-bad-page-throughput.ts (npm run bench:pages), not a test.
 });

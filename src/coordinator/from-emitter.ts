@@ -12,13 +12,13 @@ export type EventSource =
  *
  * @param options.shutdown mark the stop as a shutdown, for the latch policy (default false).
  * @example
- * coordinator.stopWhen(fromEvent(serviceManager, 'stop', { shutdown: true }));
+ * coordinator.stopWhen(fromEmitter(serviceManager, 'stop', { shutdown: true }));
  */
-export function fromEvent(emitter: EventSource, event: string, options: { shutdown?: boolean } = {}): Observable<StopReason> {
-  if (typeof event !== 'string') throw new TypeError('fromEvent: event must be a string');
+export function fromEmitter(emitter: EventSource, event: string, options: { shutdown?: boolean } = {}): Observable<StopReason> {
+  if (typeof event !== 'string') throw new TypeError('fromEmitter: event must be a string');
   const add = 'on' in emitter ? emitter.on.bind(emitter) : 'addListener' in emitter ? emitter.addListener.bind(emitter) : undefined;
   const remove = 'off' in emitter ? emitter.off.bind(emitter) : 'removeListener' in emitter ? emitter.removeListener.bind(emitter) : undefined;
-  if (!add || !remove) throw new TypeError('fromEvent: emitter must have on/off or addListener/removeListener');
+  if (!add || !remove) throw new TypeError('fromEmitter: emitter must have on/off or addListener/removeListener');
   const shutdown = options.shutdown === true;
   return new Observable<StopReason>((subscriber) => {
     const listener = () => subscriber.next({ source: 'event', detail: event, shutdown });

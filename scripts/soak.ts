@@ -170,13 +170,13 @@ async function killSoak(runs: number, rand: () => number, root: string): Promise
     const logsBefore = logsOnDisk();
     const run = cli(backupArgs(name));
     // A third of the kills at a uniform time over a whole run (start-up, recovery, clean-up, copy,
-    // commit, truncation, End), a third during the copy, a third as soon as a late phase (commit,
-    // verify, truncate, End) is reported: a run that finishes first counts as completed.
+    // commit, truncation, End), a third during the copy, a third as soon as one late phase (commit,
+    // verify, truncate or End, picked at random) is reported: a run that finishes first counts as completed.
     const when = rand();
     if (when < 1 / 3) await sleep(rand() * runMs);
     else if (when < 2 / 3) {
       if (await run.stderrLine(/^phase: (databases|logs)/)) await sleep(rand() * 150);
-    } else await run.stderrLine(/^phase: (committing|verifying|truncating|ending)/);
+    } else await run.stderrLine(new RegExp(`^phase: ${pick(rand, ['committing', 'verifying', 'truncating', 'ending'])}`));
     run.kill();
     const end = await run.done;
     if (end.signal === 'SIGKILL') tally.killed++;

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { capMessage, MAX_PROBLEMS, printableName } from './problem-cap.js';
 
 /** The file every committed backup set holds, written last: its presence means the set is whole. */
 export const MANIFEST_NAME = 'manifest.json';
+/** The optional keyed signature of `manifest.json` (HMAC-SHA-256), written just before it when a key is given. */
+export const MANIFEST_SIGNATURE_FILE = 'manifest.sig';
 
 /** `format` of a manifest: says the JSON is a backup set's manifest. */
 export const MANIFEST_FORMAT = 'ese-backup-set';
@@ -42,8 +45,10 @@ export interface BackupManifest {
   tool: { name: string; version: string };
   files: BackupManifestFile[];
   /**
-   * SHA-256 of the manifest itself: of `JSON.stringify(manifest without this key, null, 2)`. With the
-   * check that the file is exactly that canonical text plus this key, any change to the file shows.
+   * SHA-256 of the manifest itself: of `JSON.stringify(manifest without this key, null, 2)`. It is an
+   * unkeyed checksum: it catches accidental change (a flipped bit, a truncated or hand-edited file),
+   * not a deliberate one, since anyone who edits the manifest can recompute it. Tamper evidence needs
+   * the optional keyed signature (`manifest.sig`, see `manifest-signature.ts`).
    */
   manifestSha256: string;
 }
@@ -60,7 +65,8 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
  * The text of `manifest.json` for `manifest`: canonical JSON (two-space indent, a final newline)
- * ending with `manifestSha256`, so {@link parseBackupManifest} notices any change to the file.
+ * ending with `manifestSha256`, so {@link parseBackupManifest} notices an accidental change to the
+ * file (a deliberate one can recompute the checksum: only a keyed signature shows that).
  *
  * @example
  * await fsp.writeFile(path.join(dir, MANIFEST_NAME), serializeBackupManifest(manifest));
@@ -72,6 +78,9 @@ export function serializeBackupManifest(manifest: Omit<BackupManifest, 'manifest
 }
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+/** ESE log generations are a LONG: 1 up to 2^31 - 1. */
+const MAX_GENERATION = 0x7fffffff;
+const isGeneration = (v: unknown): v is number => isCount(v) && v > 0 && v <= MAX_GENERATION;
 
 /**
  * Parses and checks `manifest.json` text: every field present with the right type, file names plain
@@ -81,59 +90,78 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
  * const { manifest, problems } = parseBackupManifest(fs.readFileSync(path.join(set, MANIFEST_NAME), 'utf8'));
  */
 export function parseBackupManifest(text: string): ParsedBackupManifest {
+  if (typeof text !== 'string') return { manifest: undefined, problems: ['manifest: not text'] };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { manifest: undefined, problems: [`manifest is not JSON: ${(e as Error).message}`] };
+    return { manifest: undefined, problems: [capMessage(`manifest is not JSON: ${(e as Error).message}`)] };
   }
   const problems: string[] = [];
-  const need = (ok: boolean, what: string) => void (ok || problems.push(`manifest: ${what}`));
+  let dropped = 0;
+  const add = (message: string) => void (problems.length < MAX_PROBLEMS ? problems.push(capMessage(message)) : dropped++);
+  const need = (ok: boolean, what: string) => void (ok || add(`manifest: ${what}`));
   if (!isObject(value)) return { manifest: undefined, problems: ['manifest: not a JSON object'] };
   const m = value;
   const { manifestSha256, ...body } = m;
   const integrity: string[] = [];
+  // An unkeyed checksum: it shows accidental change only (anyone can recompute it after an edit).
   if (typeof manifestSha256 !== 'string' || createHash('sha256').update(JSON.stringify(body, null, 2)).digest('hex') !== manifestSha256) {
-    integrity.push('manifest: manifestSha256 does not match its content');
+    integrity.push('manifest: manifestSha256 does not match its content (accidental change or a hand edit)');
   } else if (text !== `${JSON.stringify(m, null, 2)}\n`) {
     integrity.push('manifest: the file is not the canonical text its checksum covers');
   }
   need(m.format === MANIFEST_FORMAT, `format must be "${MANIFEST_FORMAT}"`);
-  need(m.version === MANIFEST_VERSION, `version must be ${MANIFEST_VERSION}, got ${JSON.stringify(m.version)}`);
+  need(m.version === MANIFEST_VERSION, `version must be ${MANIFEST_VERSION}, got ${capMessage(String(JSON.stringify(m.version)))}`);
   need(m.mode === 'full' || m.mode === 'incremental', 'mode must be "full" or "incremental"');
   need([4096, 8192, 16384, 32768].includes(m.pageSize as number), 'pageSize must be 4096, 8192, 16384 or 32768');
   const gens = m.logGenerations;
-  need(gens === null || (isObject(gens) && isCount(gens.low) && isCount(gens.high) && gens.low <= gens.high), 'logGenerations must be null or { low, high } with low <= high');
+  const gensOk = gens === null || (isObject(gens) && isGeneration(gens.low) && isGeneration(gens.high) && gens.low <= gens.high);
+  need(gensOk, 'logGenerations must be null or { low, high } with 1 <= low <= high < 2^31');
   need(isObject(m.instance) && typeof m.instance.backend === 'string' && typeof m.instance.handle === 'string', 'instance must name backend and handle');
   for (const t of ['startTime', 'endTime'] as const) need(typeof m[t] === 'string' && !Number.isNaN(Date.parse(m[t] as string)), `${t} must be an ISO date`);
   need(isObject(m.tool) && typeof m.tool.name === 'string' && typeof m.tool.version === 'string', 'tool must name name and version');
   if (!Array.isArray(m.files)) {
-    problems.push('manifest: files must be an array');
-    return { manifest: undefined, problems };
+    add('manifest: files must be an array');
+    return { manifest: undefined, problems: [...integrity, ...problems] };
   }
   const names = new Set<string>();
-  const logGens: number[] = [];
+  let low = Infinity;
+  let high = -Infinity;
+  let logs = 0;
+  let dbs = 0;
   m.files.forEach((f: unknown, i) => {
     const at = `files[${i}]`;
-    if (!isObject(f)) return void problems.push(`manifest: ${at} is not an object`);
+    if (!isObject(f)) return void add(`manifest: ${at} is not an object`);
     const name = f.name;
-    const plain = typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name) && name !== MANIFEST_NAME;
+    const plain = typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name) && name !== MANIFEST_NAME && name !== MANIFEST_SIGNATURE_FILE && name.length <= 255;
     need(plain, `${at}.name must be a plain file name`);
-    if (plain && names.has(name)) problems.push(`manifest: ${at}.name ${name} is listed twice`);
+    if (plain && names.has(name)) add(`manifest: ${at}.name ${printableName(name)} is listed twice`);
     if (plain) names.add(name);
     need(f.role === 'db' || f.role === 'log', `${at}.role must be "db" or "log"`);
     need(isCount(f.size), `${at}.size must be a byte count`);
     need(typeof f.sha256 === 'string' && SHA256.test(f.sha256), `${at}.sha256 must be 64 lower-case hex digits`);
     need(typeof f.source === 'string', `${at}.source must be a string`);
+    if (f.role === 'db') dbs++;
     if (f.role === 'log') {
-      need(isCount(f.generation) && f.generation > 0, `${at}.generation must be a positive integer`);
-      if (isCount(f.generation)) logGens.push(f.generation);
+      need(isGeneration(f.generation), `${at}.generation must be an integer from 1 to 2^31 - 1`);
+      if (isGeneration(f.generation)) {
+        logs++;
+        low = Math.min(low, f.generation);
+        high = Math.max(high, f.generation);
+      }
+    } else {
+      need(f.generation === undefined, `${at}.generation belongs to logs only`);
     }
   });
-  if (m.mode === 'full') need(m.files.some((f: unknown) => isObject(f) && f.role === 'db'), 'a full set holds at least one database');
-  if (isObject(gens) && logGens.length > 0) {
-    need(Math.min(...logGens) === gens.low && Math.max(...logGens) === gens.high, `logGenerations ${gens.low}-${gens.high} do not match the logs listed`);
+  if (m.mode === 'full') need(dbs > 0, 'a full set holds at least one database');
+  if (m.mode === 'incremental') need(dbs === 0, 'an incremental set holds logs only');
+  // The range is exactly the listed logs' range: readers never trust it to bound a loop.
+  if (gensOk && gens !== null && logs === 0) add(`manifest: logGenerations ${(gens as { low: number }).low}-${(gens as { high: number }).high} but no log is listed`);
+  if (gensOk && gens !== null && logs > 0 && ((gens as { low: number }).low !== low || (gens as { high: number }).high !== high)) {
+    add(`manifest: logGenerations ${(gens as { low: number }).low}-${(gens as { high: number }).high} differ from the listed logs' range ${low}-${high}`);
   }
-  if (gens === null) need(logGens.length === 0, 'logGenerations is null but logs are listed');
+  if (gens === null) need(logs === 0, 'logGenerations is null but logs are listed');
+  if (dropped > 0) problems.push(`manifest: … and ${dropped} more problems`);
   return { manifest: problems.length === 0 ? (m as unknown as BackupManifest) : undefined, problems: [...integrity, ...problems] };
 }

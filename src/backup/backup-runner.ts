@@ -86,8 +86,15 @@ export class BackupRunner {
       // its process. A handle is per process (every CLI's embedded instance is 0x1000), so a session
       // of this instance here belongs to a live run of this process, which an End would break (-520).
       const identity = { backend: this.session.backend, handle: `0x${this.inst.toString(16)}`, ...(this.options.instanceName ? { name: this.options.instanceName } : {}) };
-      const { to, mode, fs: io, syncEvery } = this.options;
-      writer = await BackupSetWriter.create({ to, mode, instance: identity, ...(io ? { fs: io } : {}), ...(syncEvery !== undefined ? { sink: { syncEvery } } : {}) });
+      const { to, mode, fs: io, syncEvery, signKey } = this.options;
+      writer = await BackupSetWriter.create({
+        to,
+        mode,
+        instance: identity,
+        ...(io ? { fs: io } : {}),
+        ...(syncEvery !== undefined ? { sink: { syncEvery } } : {}),
+        ...(signKey ? { signKey } : {}),
+      });
       if (this.reason === undefined) await this.copy(writer);
       await this.finish(writer);
     } catch (e) {

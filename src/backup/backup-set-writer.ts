@@ -6,6 +6,7 @@ import { ownBackupLock, writeBackupLock } from './backup-lock.js';
 import { MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, serializeBackupManifest, type BackupManifest, type BackupManifestFile } from './backup-manifest.js';
 import { backupSetPaths, type BackupSetPaths } from './backup-set-names.js';
 import { toolVersion } from './tool-version.js';
+import { writeManifestSignature } from './manifest-signature.js';
 
 /** Options of {@link BackupSetWriter.create}. */
 export interface BackupSetWriterOptions {
@@ -19,6 +20,8 @@ export interface BackupSetWriterOptions {
   startTime?: Date;
   /** The file-system calls (default node:fs; a test wraps them to count or fail them). */
   fs?: BackupFs;
+  /** HMAC-SHA-256 key: `commit` writes `manifest.sig` beside the manifest (see `manifest-signature.ts`). */
+  signKey?: Uint8Array;
 }
 
 /** Raised when another live run holds the set's lock, or the set already exists. */
@@ -153,6 +156,8 @@ export class BackupSetWriter {
     } finally {
       await file.close();
     }
+    // The signature is written with node:fs itself (not through `fs`): the fault campaign does not fail it.
+    if (this.options.signKey) await writeManifestSignature(this.paths.temporary, text, this.options.signKey);
     await syncDirectory(this.fs, this.paths.temporary);
     // rename(2) would replace an empty directory (or a link): refuse any existing final name instead.
     await refuseExisting(this.fs, this.paths.final, 'appeared while it was written');

@@ -25,6 +25,12 @@ export interface EseFileReport {
   header: EseFileHeader | undefined;
   /** Where `header` was read: 0 the header, 1 its shadow (page 0 damaged). */
   headerIndex: 0 | 1;
+  /**
+   * A streamed database copy: its trailer page read as a header (the embedded engine writes a
+   * DBFILEHDR there with `signLog` and the generations a replay needs; ESE writes a PATCHHDR, which
+   * reads as an `unknown` header). `undefined` for anything else.
+   */
+  trailer?: EseFileHeader;
   /** Logs written by the embedded engine: records whose CRC-32 verified, and where the zero tail begins. */
   logRecords?: { records: number; end: number };
   /** Every problem, in file order; empty when the file verifies. */

@@ -1,6 +1,7 @@
 import { dataPageFault, describePageFault, isZero, PageFault } from '../engine/format/data-page-fault.js';
 import { ESE_FILE_HEADER_SIZE, ESE_PAGE_SIZES, ESE_SIGNATURE, EseFileType, EseOffset } from '../engine/format/ese-format.js';
 import { findBadPage } from '../engine/format/find-bad-page.js';
+import { readEseFileHeader, type EseFileHeader } from '../engine/format/ese-file-header.js';
 import { headerXor } from '../engine/format/header-checksum.js';
 import { verifyEseBytes } from '../engine/format/verify-ese-bytes.js';
 import { copyWords, HOST_IS_LITTLE_ENDIAN, readU32, wordsOf } from '../engine/format/word-view.js';
@@ -82,11 +83,13 @@ export class EseFileVerifier {
     }
     const r = this.report!;
     let streamed = false;
+    let trailer: EseFileHeader | undefined;
     if (this.hasHeld) {
       const index = this.nextIndex - 1;
       const looksLikeTrailer = readU32(this.held, EseOffset.fileType) === EseFileType.database && readU32(this.held, EseOffset.dbSignature) === ESE_SIGNATURE;
       streamed = r.fileType === 'database' && index >= 2 && (this.streamed === true || (this.streamed === 'auto' && looksLikeTrailer));
       this.check(this.held, index, streamed);
+      if (streamed) trailer = trailerHeader(this.held);
     }
     if (r.fileType === 'database' && this.streamed === true && !streamed) {
       r.badPages.push({ index: this.nextIndex, pgno: null, reason: 'trailer page missing' });
@@ -96,7 +99,7 @@ export class EseFileVerifier {
     }
     this.finishLog(r);
     r.badPages.sort((a, b) => a.index - b.index);
-    return { ...r, bytes: this.bytes, streamed, ok: r.badPages.length === 0 };
+    return { ...r, bytes: this.bytes, streamed, ...(trailer ? { trailer } : {}), ok: r.badPages.length === 0 };
   }
 
   /** Reads the header (page 0, or its shadow when page 0 is damaged) from the head, then checks the head's pages. */
@@ -224,3 +227,12 @@ export class EseFileVerifier {
   }
 }
 
+
+/** The trailer page read as a header; `undefined` when it is too damaged to say (a page size it does not know). */
+function trailerHeader(page: Uint8Array): EseFileHeader | undefined {
+  try {
+    return readEseFileHeader(page);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,8 +1,9 @@
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MANIFEST_NAME, parseBackupManifest, type BackupManifest } from './backup-manifest.js';
-import { verifyBackupSet } from './verify-backup-set.js';
+import { readSetTextFile } from './open-set-file.js';
+import { capMessage, printableName } from './problem-cap.js';
+import { verifyBackupSet, type BackupSetReport } from './verify-backup-set.js';
 
 /** One set found by {@link listBackupSets}. */
 export interface BackupSetListing {
@@ -17,40 +18,85 @@ export interface BackupSetListing {
   endTime: string | undefined;
   /** `true`/`false` after verifying from disk; `undefined` when asked not to verify. */
   verified: boolean | undefined;
-  /** How many problems verification found (0 when not verified). */
+  /** How many problems verification found (0 when not verified; 1 when the manifest cannot be read). */
   problems: number;
+  /** Why the manifest could not be used (read or parse error), when it could not. */
+  error?: string;
+  /** The keyed signature, as verification found it (see `BackupSetReport.signature`). */
+  signature?: BackupSetReport['signature'];
+}
+
+/** Options of {@link listBackupSets}. */
+export interface ListBackupSetsOptions {
+  /** Verify each set from disk (default true). */
+  verify?: boolean;
+  /** The HMAC key sets were signed with: each set's `manifest.sig` must match it. */
+  signKey?: Uint8Array;
 }
 
 /**
- * Lists the backup sets in a directory: every directory holding a `manifest.json` (temporary
- * directories of runs, starting with a dot, are not sets), oldest first, with mode, size, log
- * generations and whether it verifies (`verifyBackupSet`; pass `{ verify: false }` to skip reading
- * the files).
+ * Lists the backup sets in a directory: every directory (not a symlink) holding a `manifest.json`
+ * entry (temporary directories of runs, starting with a dot, are not sets), oldest first, with mode,
+ * size, log generations and whether it verifies (`verifyBackupSet`; pass `{ verify: false }` to skip
+ * reading the files). A manifest is read like `verifyBackupSet` reads it (a regular file of at most
+ * 16 MiB, no symlink, FIFO or device): one that cannot be read lists the set with `error` and
+ * `verified: false` (or `undefined` without verification). A directory whose name is not UTF-8 is
+ * listed under a printable form of its name, with `error`.
  *
  * @example
  * for (const s of await listBackupSets('/backups')) console.log(s.name, s.mode, s.logGenerations, s.verified);
  */
-export async function listBackupSets(dir: string, options: { verify?: boolean } = {}): Promise<BackupSetListing[]> {
+export async function listBackupSets(dir: string, options: ListBackupSetsOptions = {}): Promise<BackupSetListing[]> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('listBackupSets: dir must be a non-empty path');
   const verify = options.verify ?? true;
   const root = path.resolve(dir);
-  const entries = await fsp.readdir(root, { withFileTypes: true });
+  const entries = await fsp.readdir(root, { withFileTypes: true, encoding: 'buffer' });
   const sets: BackupSetListing[] = [];
   for (const e of entries) {
-    const setPath = path.join(root, e.name);
-    if (!e.isDirectory() || e.name.startsWith('.') || !fs.existsSync(path.join(setPath, MANIFEST_NAME))) continue;
-    const { manifest } = parseBackupManifest(await fsp.readFile(path.join(setPath, MANIFEST_NAME), 'utf8'));
-    const report = verify ? await verifyBackupSet(setPath) : undefined;
+    if (!e.isDirectory() || e.name[0] === 0x2e) continue;
+    const name = e.name.toString('utf8');
+    const empty = { mode: undefined, size: 0, logGenerations: null, startTime: undefined, endTime: undefined };
+    if (!Buffer.from(name, 'utf8').equals(e.name)) {
+      // Its path cannot be named as a string: say so instead of skipping it silently.
+      sets.push({ name: printableName(name), path: path.join(root, name), ...empty, verified: verify ? false : undefined, problems: 1, error: `the directory name is not UTF-8 (bytes ${e.name.subarray(0, 64).toString('hex')}): not read` });
+      continue;
+    }
+    const setPath = path.join(root, name);
+    try {
+      // lstat: a manifest entry of any type marks a committed set; reading it decides whether it can be used.
+      await fsp.lstat(path.join(setPath, MANIFEST_NAME));
+    } catch {
+      continue;
+    }
+    let manifest: BackupManifest | undefined;
+    let error: string | undefined;
+    try {
+      const parsed = parseBackupManifest(await readSetTextFile(path.join(setPath, MANIFEST_NAME)));
+      manifest = parsed.manifest;
+      if (!manifest) error = capMessage(parsed.problems.slice(0, 3).join('; '));
+    } catch (err) {
+      error = capMessage((err as Error).message);
+    }
+    let report: BackupSetReport | undefined;
+    if (verify) {
+      try {
+        report = await verifyBackupSet(setPath, options.signKey ? { signKey: options.signKey } : {});
+      } catch (err) {
+        error ??= capMessage((err as Error).message);
+      }
+    }
     sets.push({
-      name: e.name,
+      name,
       path: setPath,
       mode: manifest?.mode,
       size: manifest?.files.reduce((n, f) => n + f.size, 0) ?? 0,
       logGenerations: manifest?.logGenerations ?? null,
       startTime: manifest?.startTime,
       endTime: manifest?.endTime,
-      verified: report?.ok,
-      problems: report?.problems.length ?? 0,
+      verified: verify ? (report?.ok ?? false) : undefined,
+      problems: report?.problems.length ?? (error ? 1 : 0),
+      ...(error ? { error } : {}),
+      ...(report ? { signature: report.signature } : {}),
     });
   }
   return sets.sort((a, b) => (a.startTime ?? '').localeCompare(b.startTime ?? '') || a.name.localeCompare(b.name));

@@ -1,4 +1,4 @@
-import fsp from 'node:fs/promises';
+import fsp, { type FileHandle } from 'node:fs/promises';
 
 /** Options of {@link readFileChunks}. */
 export interface ReadFileChunksOptions {
@@ -43,6 +43,8 @@ export interface ForEachFileChunkOptions {
    * chunk, the next is read into another. Default: two of 1 MiB.
    */
   buffers?: readonly Uint8Array[];
+  /** An already opened file to read instead of opening `path` (it is left open: the caller closes it). */
+  handle?: FileHandle;
 }
 
 /**
@@ -58,7 +60,7 @@ export interface ForEachFileChunkOptions {
 export async function forEachFileChunk(path: string, onChunk: (chunk: Uint8Array) => Promise<void> | void, options: ForEachFileChunkOptions = {}): Promise<void> {
   const buffers = options.buffers ?? [new Uint8Array(1024 * 1024), new Uint8Array(1024 * 1024)];
   if (buffers.length < 2 || buffers.some((b) => b.length === 0 || b.length !== buffers[0]!.length)) throw new RangeError('forEachFileChunk: at least two buffers of the same, non-zero size');
-  const file = await fsp.open(path, 'r');
+  const file = options.handle ?? (await fsp.open(path, 'r'));
   /** Chunks whose `onChunk` has not settled, oldest first. */
   const busy: { done: Promise<void>; buffer: Uint8Array }[] = [];
   const spare = [...buffers];
@@ -96,7 +98,7 @@ export async function forEachFileChunk(path: string, onChunk: (chunk: Uint8Array
   } finally {
     await reading?.catch(() => undefined);
     await Promise.all(busy.map((c) => c.done));
-    await file.close();
+    if (!options.handle) await file.close();
   }
   if (failure) throw failure.error;
 }

@@ -1,20 +1,27 @@
 import path from 'node:path';
-import type { EmbeddedEngine, RestoredInstance } from '../engine/embedded-engine-api.js';
+import type { EmbeddedDatabase, EmbeddedEngine, PageSize, RestoredInstance } from '../engine/embedded-engine-api.js';
+import { JET_bit, type JetInstance } from '../jet/index.js';
+import { printableName } from './problem-cap.js';
+import { mkdirDurable, realRestoreFs, restoreTemporaryPath, syncTree, type RestoreFs } from './restore-fs.js';
 import { verifyBackupSet, type BackupSetReport } from './verify-backup-set.js';
 
 /** Options of {@link restoreBackupSet}. */
 export interface RestoreBackupSetOptions {
   /** The embedded engine that builds the restored instance. */
   engine: EmbeddedEngine;
-  /** An empty or absent directory for the restored instance. */
+  /** An empty or absent directory for the restored instance (not a symlink). */
   to: string;
-  /** The restored instance's name (default: the engine picks one). */
+  /** The restored instance's name (default: `restored-N-<basename of to>`). */
   name?: string;
+  /** The HMAC key the sets were signed with: each set's `manifest.sig` must match it. */
+  signKey?: Uint8Array;
+  /** The file-system calls the restore makes itself (default the real ones); a test injects faults here. */
+  fs?: RestoreFs;
 }
 
 /** What {@link restoreBackupSet} restored. */
 export interface RestoreReport {
-  /** The instance the engine built, its databases open. */
+  /** The instance, open at `to`, its databases attached. */
   restored: RestoredInstance;
   /** Each set's verification, in the order given (full first). */
   sets: BackupSetReport[];
@@ -27,7 +34,7 @@ export interface RestoreReport {
   genHigh: number;
 }
 
-/** A restore refused before touching the engine: a set does not verify, or the sets do not chain. */
+/** A restore refused or undone: a set does not verify, the sets do not chain, the target is taken, or not every database came back. */
 export class BackupSetRestoreError extends Error {
   constructor(message: string, readonly reports: BackupSetReport[]) {
     super(message);
@@ -35,18 +42,35 @@ export class BackupSetRestoreError extends Error {
   }
 }
 
+let restores = 0;
+
+/** What the restored instance is opened with again at its final place. */
+interface InstanceConfig {
+  pageSize: PageSize;
+  baseName: string;
+  logFileSize: number;
+}
+
 /**
  * Restores a full backup set, optionally followed by incremental sets taken after it, with the
- * embedded engine: verifies every set first (`verifyBackupSet`), checks that the first is full, the
- * rest incremental, and their logs chain without a gap (a generation in two sets must be the same
- * bytes), then calls `engine.restore(files, { directory: to })`, which lays the copies out and replays
- * the logs.
+ * embedded engine, atomically: verifies every set first (`verifyBackupSet`, with `signKey` when
+ * given), checks that the first is full, the rest incremental, and their logs chain without a gap (a
+ * generation in two sets must be the same bytes); then the engine lays the copies out and replays the
+ * logs in a temporary directory next to `to`; the restore goes on only if every database of the full
+ * set was attached and replayed; the instance is shut down cleanly, its files and directory fsynced,
+ * and one rename gives it the name `to` (the parent fsynced after). It is then opened again at `to`.
+ *
+ * A failure before the rename removes the temporary directory and leaves `to` as it was (absent or
+ * empty), so a retry is not refused; after the rename, `to` holds a complete, cleanly shut-down
+ * instance even if opening it again fails (that error is thrown). A temporary directory whose removal
+ * failed stays behind under a hidden name (`.<name>.restoring-<pid>-<hex>`); it never blocks a retry.
  *
  * ESE rule: a restore needs the streamed databases and every log generation from the oldest the
  * databases need on (JET_errMissingLogFile, -528); logs of another instance do not replay (-530).
  *
  * @param sets one set directory, or a full set then incrementals in the order they were taken.
- * @throws BackupSetRestoreError when a set does not verify or the chain has a gap; JetError from the engine.
+ * @throws BackupSetRestoreError when a set does not verify, the chain has a gap, `to` is taken or a
+ *   symlink, or a database of the set did not come back; JetError from the engine; the file system's error.
  * @example
  * const { databases } = await restoreBackupSet(['/b/full', '/b/incr1'], { engine, to: '/restore' });
  */
@@ -55,15 +79,21 @@ export async function restoreBackupSet(sets: string | readonly string[], options
   if (dirs.length === 0 || dirs.some((d) => typeof d !== 'string' || d === '')) throw new TypeError('restoreBackupSet: sets must be a path or a non-empty array of paths');
   if (typeof options?.engine?.restore !== 'function') throw new TypeError('restoreBackupSet: options.engine must be an embedded engine');
   if (typeof options.to !== 'string' || options.to === '') throw new TypeError('restoreBackupSet: options.to must be a non-empty path');
+  const rfs = options.fs ?? realRestoreFs;
+  const to = path.resolve(options.to);
   const reports: BackupSetReport[] = [];
-  for (const dir of dirs) reports.push(await verifyBackupSet(dir));
+  const refuse = (message: string): never => {
+    throw new BackupSetRestoreError(message, reports);
+  };
+  await checkTarget(rfs, to, refuse);
+  for (const dir of dirs) reports.push(await verifyBackupSet(dir, options.signKey ? { signKey: options.signKey } : {}));
   const problems: string[] = [];
   reports.forEach((r, i) => {
-    if (!r.ok) problems.push(`${r.dir} does not verify: ${r.problems.map((p) => p.message).join('; ')}`);
+    if (!r.ok) problems.push(`${r.dir} does not verify: ${r.problems.slice(0, 20).map((p) => p.message).join('; ')}${r.problems.length > 20 ? `; … ${r.problems.length - 20} more` : ''}`);
     const expected = i === 0 ? 'full' : 'incremental';
     if (r.manifest && r.manifest.mode !== expected) problems.push(`${r.dir} is a ${r.manifest.mode} set; set ${i + 1} must be ${expected}`);
   });
-  if (problems.length > 0) throw new BackupSetRestoreError(problems.join('\n'), reports);
+  if (problems.length > 0) refuse(problems.join('\n'));
 
   // One log per generation; a generation in two sets (an incremental taken without truncation) must match.
   const logs = new Map<number, { file: string; sha256: string }>();
@@ -79,17 +109,71 @@ export async function restoreBackupSet(sets: string | readonly string[], options
   for (let i = 1; i < gens.length; i++) {
     if (gens[i]! !== gens[i - 1]! + 1) problems.push(`log generations ${gens[i - 1]! + 1}-${gens[i]! - 1} are in no set: the sets do not chain`);
   }
-  if (problems.length > 0) throw new BackupSetRestoreError(problems.join('\n'), reports);
+  if (problems.length > 0) refuse(problems.join('\n'));
 
   const full = reports[0]!;
-  const files = [...full.manifest!.files.filter((f) => f.role === 'db').map((f) => path.join(full.dir, f.name)), ...gens.map((g) => logs.get(g)!.file)];
-  const restored = await options.engine.restore(files, { directory: options.to, ...(options.name ? { name: options.name } : {}) });
-  return {
-    restored,
-    sets: reports,
-    files,
-    databases: restored.databases.map((db) => ({ path: db.path, keys: db.size })),
-    genLow: restored.genLow,
-    genHigh: restored.genHigh,
-  };
+  const dbNames = full.manifest!.files.filter((f) => f.role === 'db').map((f) => f.name);
+  const files = [...dbNames.map((n) => path.join(full.dir, n)), ...gens.map((g) => logs.get(g)!.file)];
+  const engine = options.engine;
+  const name = options.name ?? `restored-${++restores}-${path.basename(to)}`;
+  await mkdirDurable(rfs, path.dirname(to));
+  const temporary = restoreTemporaryPath(to);
+  let built: RestoredInstance | undefined;
+  let live = false;
+  let config: InstanceConfig;
+  try {
+    built = await engine.restore(files, { directory: temporary, name: `${name}.restoring-${path.basename(temporary).slice(-8)}` });
+    live = true;
+    const back = new Set(built.databases.map((d) => path.basename(d.path)));
+    const lost = dbNames.filter((n) => !back.has(n));
+    if (lost.length > 0 || built.databases.length !== dbNames.length) {
+      refuse(`not every database of the full set was attached and replayed: ${lost.map(printableName).join(', ') || `${built.databases.length} of ${dbNames.length}`} did not come back (the logs do not name it: a database of another instance?)`);
+    }
+    const info = engine.instanceInfo(built.instance);
+    config = { pageSize: info.pageSize, baseName: info.baseName, logFileSize: info.logFileSize };
+    await engine.term(built.instance);
+    live = false;
+    await syncTree(rfs, temporary);
+    // rename(2) replaces an empty directory and fails on a non-empty one: `to` is taken only whole.
+    await rfs.rename(temporary, to);
+  } catch (e) {
+    if (live && built) await engine.term(built.instance, JET_bit.TermAbrupt).catch(() => undefined);
+    await rfs.rm(temporary).catch(() => undefined);
+    throw e;
+  }
+  await rfs.fsync(path.dirname(to));
+  return reopen(engine, to, name, config, dbNames, built, reports, files);
+}
+
+/** `to` must be absent, or an empty directory that is not a symlink. */
+async function checkTarget(rfs: RestoreFs, to: string, refuse: (message: string) => never): Promise<void> {
+  let stat;
+  try {
+    stat = await rfs.lstat(to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if (stat.isSymbolicLink()) refuse(`the restore target ${to} is a symbolic link: refused (name the directory itself)`);
+  if (!stat.isDirectory()) refuse(`the restore target ${to} exists and is not a directory`);
+  if ((await rfs.readdir(to)).length > 0) refuse(`the restore target ${to} is not empty`);
+}
+
+/** Opens the instance moved into place at `to` and attaches its databases. */
+async function reopen(
+  engine: EmbeddedEngine,
+  to: string,
+  name: string,
+  config: InstanceConfig,
+  dbNames: string[],
+  built: RestoredInstance,
+  sets: BackupSetReport[],
+  files: string[],
+): Promise<RestoreReport> {
+  const instance: JetInstance = await engine.createInstance(name, { ...config, directory: to });
+  await engine.init(instance);
+  const databases: EmbeddedDatabase[] = [];
+  for (const n of dbNames) databases.push(await engine.attachDatabase(instance, path.join(to, n)));
+  const restored: RestoredInstance = { instance, directory: to, databases, genLow: built.genLow, genHigh: built.genHigh };
+  return { restored, sets, files, databases: databases.map((db) => ({ path: db.path, keys: db.size })), genLow: built.genLow, genHigh: built.genHigh };
 }

@@ -35,6 +35,8 @@ export interface RunBackupOptions {
    * them to count or fail them (the fault campaign); the source is read through the engine.
    */
   fs?: BackupFs;
+  /** HMAC-SHA-256 key: the set gets `manifest.sig`, which `verifyBackupSet(dir, { signKey })` checks. */
+  signKey?: Uint8Array;
 }
 
 /** What `runBackup` resolves with. */
@@ -97,5 +99,6 @@ export function checkRunBackupOptions(o: RunBackupOptions): void {
   if (o.syncEvery !== undefined && (!Number.isSafeInteger(o.syncEvery) || o.syncEvery < 0)) throw new RangeError(`runBackup: options.syncEvery must be a byte count >= 0, got ${String(o.syncEvery)}`);
   if (o.fs !== undefined && typeof o.fs?.open !== 'function') throw new TypeError('runBackup: options.fs must be a BackupFs');
   if (o.truncateLogs !== undefined && typeof o.truncateLogs !== 'boolean') throw new TypeError('runBackup: options.truncateLogs must be a boolean');
+  if (o.signKey !== undefined && !(o.signKey instanceof Uint8Array && o.signKey.length >= 16)) throw new TypeError('runBackup: options.signKey must be a Uint8Array of at least 16 bytes');
 }
 

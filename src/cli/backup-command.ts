@@ -11,6 +11,7 @@ import { openEsentInstance, type EsentInstanceOptions } from './open-esent-insta
 import type { ProgressDisplayOptions } from './progress-display.js';
 import { runCliBackup } from './run-cli-backup.js';
 import { UsageError } from './usage-error.js';
+import { readSignKeyOption } from './read-sign-key-option.js';
 import { waitForSignal } from './wait-for-signal.js';
 
 /** Options of `ese-backup backup` (and `ese-backup inspect`, which adds the inspector). */
@@ -21,6 +22,8 @@ export interface BackupCommandOptions {
   incremental: boolean;
   truncateLogs: boolean;
   verify: boolean;
+  /** `--sign-key FILE`: sign the manifest with HMAC-SHA-256 under the key in FILE. */
+  signKeyFile?: string;
   readSize?: number;
   /** MiB/s. */
   rate?: number;
@@ -78,6 +81,7 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
   if (existing) throw new UsageError(`--to ${to} already exists: a backup set is never written over`);
   if (path.basename(to).startsWith('.')) throw new UsageError(`--to ${to}: a set's name must not start with a dot (those are the runs' temporary files)`);
   const mode = o.incremental ? 'incremental' : 'full';
+  const signKey = o.signKeyFile !== undefined ? await readSignKeyOption(o.signKeyFile) : undefined;
   const inspection = o.inspect ? cliInspection(o.inspect) : undefined;
   const opened = await openInstance(o);
   try {
@@ -88,6 +92,7 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       mode,
       truncateLogs: o.truncateLogs,
       verify: o.verify,
+      ...(signKey ? { signKey } : {}),
       progress: o.progress,
       ...(o.readSize ? { readSize: o.readSize } : {}),
       ...(o.rate ? { rate: o.rate * 1024 * 1024 } : {}),

@@ -16,6 +16,8 @@ export interface CliBackupOptions {
   truncateLogs: boolean;
   /** Re-verify the committed set from disk (always with `truncateLogs`). */
   verify: boolean;
+  /** HMAC-SHA-256 key: the set gets `manifest.sig`. */
+  signKey?: Uint8Array;
   readSize?: number;
   /** Pace reads to this many bytes per second. */
   rate?: number;
@@ -84,6 +86,7 @@ export async function runCliBackup(options: CliBackupOptions): Promise<CliBackup
     verify: options.verify,
     instanceName: opened.name,
     ...(options.readSize ? { readSize: options.readSize } : {}),
+    ...(options.signKey ? { signKey: options.signKey } : {}),
   });
   const display = options.progress ? showProgress(run.progress$, options.progress) : undefined;
   const tap = options.onProgress ? run.progress$.subscribe(options.onProgress) : undefined;

@@ -72,6 +72,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     .option('--incremental', 'JET_bitBackupIncremental: logs since the last truncating full backup')
     .option('--truncate-logs', 'JetTruncateLogInstance once the set is committed and verified from disk')
     .option('--no-verify', 'do not re-read the committed set from disk (pages are still verified as streamed)')
+    .option('--sign-key <file>', 'sign the manifest with HMAC-SHA-256 under the key in FILE (manifest.sig); verify/restore/list --sign-key check it')
     .option('--read-size <bytes>', 'bytes per JetReadFileInstance (default 1 MiB)', p.readSize)
     .option('--rate <MiB/s>', 'pace the reads', p.positive)
     .option('--stop-after <ms>', 'stop the backup after this many milliseconds', p.count)
@@ -88,6 +89,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     incremental: opts.incremental === true,
     truncateLogs: opts.truncateLogs === true,
     verify: opts.verify !== false,
+    ...(opts.signKey !== undefined ? { signKeyFile: opts.signKey as string } : {}),
     ...(opts.readSize !== undefined ? { readSize: opts.readSize as number } : {}),
     ...(opts.rate !== undefined ? { rate: opts.rate as number } : {}),
     ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter as number } : {}),
@@ -135,14 +137,16 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
   common(program.command('verify')
     .description('verify backup sets (manifest, sizes, SHA-256, every page checksum, log headers and generations) or single ESE files')
     .argument('[sets...]', 'backup set directories')
-    .option('--file <path...>', 'single ESE files (database, log, checkpoint; .gz accepted)'))
-    .action(act(async (out, opts, [sets]) => verifyCommand({ sets: (sets as string[] | undefined) ?? [], files: (opts.file as string[] | undefined) ?? [] }, out)));
+    .option('--file <path...>', 'single ESE files (database, log, checkpoint; .gz accepted)')
+    .option('--sign-key <file>', 'the HMAC key the sets were signed with: manifest.sig must be present and match'))
+    .action(act(async (out, opts, [sets]) => verifyCommand({ sets: (sets as string[] | undefined) ?? [], files: (opts.file as string[] | undefined) ?? [], ...(opts.signKey !== undefined ? { signKeyFile: opts.signKey as string } : {}) }, out)));
 
   common(program.command('restore')
     .description('verify a full set (and the incrementals after it, in order), then restore it with the embedded engine into DIR and replay the logs')
     .argument('<sets...>', 'the full set, then incremental sets')
-    .requiredOption('--to <dir>', 'an empty or absent directory for the restored instance'))
-    .action(act(async (out, opts, [sets]) => restoreCommand({ sets: (sets as string[] | undefined) ?? [], to: opts.to as string }, out)));
+    .requiredOption('--to <dir>', 'an empty or absent directory for the restored instance')
+    .option('--sign-key <file>', 'the HMAC key the sets were signed with: each manifest.sig must be present and match'))
+    .action(act(async (out, opts, [sets]) => restoreCommand({ sets: (sets as string[] | undefined) ?? [], to: opts.to as string, ...(opts.signKey !== undefined ? { signKeyFile: opts.signKey as string } : {}) }, out)));
 
   common(program.command('clean')
     .description('remove what killed runs left in a backup directory (temporary directories, stale locks); committed sets are never touched')
@@ -152,8 +156,9 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
   common(program.command('list')
     .description('the committed backup sets in a directory: mode, size, log generations, start time, verified or not')
     .argument('<dir>', 'the directory holding backup sets')
-    .option('--no-verify', 'do not read the sets to verify them'))
-    .action(act(async (out, opts, [dir]) => listCommand(dir as string, { verify: opts.verify !== false }, out)));
+    .option('--no-verify', 'do not read the sets to verify them')
+    .option('--sign-key <file>', 'the HMAC key the sets were signed with: each manifest.sig must be present and match'))
+    .action(act(async (out, opts, [dir]) => listCommand(dir as string, { verify: opts.verify !== false, ...(opts.signKey !== undefined ? { signKeyFile: opts.signKey as string } : {}) }, out)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

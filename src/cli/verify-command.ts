@@ -4,6 +4,7 @@ import { verifyBackupSet, verifyEseFile, type BackupSetReport, type EseFileVerif
 import type { CliOutput } from './cli-output.js';
 import { exitCodes, type ExitCode } from './exit-codes.js';
 import { formatBytes } from './format-bytes.js';
+import { readSignKeyOption } from './read-sign-key-option.js';
 import { UsageError } from './usage-error.js';
 
 /** How many problems a set or file lists in text (`--json` has them all). */
@@ -15,10 +16,26 @@ export interface VerifyCommandOptions {
   sets: string[];
   /** Single ESE files (`--file`), `.gz` accepted. */
   files: string[];
+  /** `--sign-key FILE`: the HMAC key the sets were signed with. */
+  signKeyFile?: string;
+}
+
+/** What the text output says about a set's keyed signature. */
+function signatureNote(r: BackupSetReport): string {
+  switch (r.signature) {
+    case 'valid':
+      return '; signature valid';
+    case 'invalid':
+      return '; signature INVALID';
+    case 'not-checked':
+      return '; signed, signature not checked (no --sign-key): tampering not ruled out';
+    case 'unsigned':
+      return '; unsigned: the manifest checksum catches accidental change only';
+  }
 }
 
 function setJson(r: BackupSetReport) {
-  return { path: r.dir, ok: r.ok, mode: r.manifest?.mode ?? null, logGenerations: r.manifest?.logGenerations ?? null, files: r.files.map((f) => ({ name: f.name, role: f.role, bytes: f.bytes, ok: f.ese.ok })), problems: r.problems };
+  return { path: r.dir, ok: r.ok, signature: r.signature, mode: r.manifest?.mode ?? null, logGenerations: r.manifest?.logGenerations ?? null, files: r.files.map((f) => ({ name: f.name, role: f.role, bytes: f.bytes, ok: f.ese.ok })), problems: r.problems };
 }
 
 function fileJson(r: EseFileVerification) {
@@ -28,8 +45,9 @@ function fileJson(r: EseFileVerification) {
 
 /**
  * `ese-backup verify SET… | --file PATH…`: every set's manifest, sizes, SHA-256, database page
- * checksums, log headers and generations (`verifyBackupSet`), or single ESE files made by Windows or
- * the engine (`verifyEseFile`). Every problem is listed, not only the first.
+ * checksums, log headers, generations and log signatures (`verifyBackupSet`; with `--sign-key` the
+ * keyed signature too, else a signed set says "signature not checked"), or single ESE files made by
+ * Windows or the engine (`verifyEseFile`). Every problem is listed, not only the first.
  *
  * @returns 0 when everything verifies, 1 otherwise.
  * @throws UsageError when nothing is named or a path does not exist.
@@ -40,6 +58,7 @@ export async function verifyCommand(o: VerifyCommandOptions, out: CliOutput): Pr
   if (o.sets.length === 0 && o.files.length === 0) throw new UsageError('verify needs a backup set (verify SET) or a file (verify --file PATH)');
   for (const p of o.sets) if (!fs.existsSync(p) || !fs.statSync(p).isDirectory()) throw new UsageError(`${p} is not a directory: a backup set is one (for a single file use --file)`);
   for (const p of o.files) if (!fs.existsSync(p) || !fs.statSync(p).isFile()) throw new UsageError(`${p} is not a file`);
+  const signKey = o.signKeyFile !== undefined ? await readSignKeyOption(o.signKeyFile) : undefined;
   const { c } = out;
   const status = (ok: boolean) => (ok ? c.green('ok    ') : c.red('FAILED'));
   const problemLines = (lines: string[]) => {
@@ -48,12 +67,12 @@ export async function verifyCommand(o: VerifyCommandOptions, out: CliOutput): Pr
   };
   const sets: BackupSetReport[] = [];
   for (const p of o.sets) {
-    const r = await verifyBackupSet(p);
+    const r = await verifyBackupSet(p, signKey ? { signKey } : {});
     sets.push(r);
     const m = r.manifest;
     const bytes = r.files.reduce((n, f) => n + f.bytes, 0);
     const summary = m ? `${m.mode}, ${r.files.length} files, ${formatBytes(bytes)}, log generations ${m.logGenerations ? `${m.logGenerations.low}-${m.logGenerations.high}` : 'none'}` : 'no usable manifest';
-    out.line(`${status(r.ok)} ${r.dir}: ${summary}${r.ok ? '' : `; ${r.problems.length} problem(s)`}`);
+    out.line(`${status(r.ok)} ${r.dir}: ${summary}${signatureNote(r)}${r.ok ? '' : `; ${r.problems.length} problem(s)`}`);
     problemLines(r.problems.map((p) => p.message));
   }
   const files: EseFileVerification[] = [];

@@ -229,8 +229,11 @@ export class DatabaseFile {
     fs.writeSync(this.fd, page, 0, this.pageSize, this.pageSize);
   }
 
-  /** The backup trailer page: the header with the oldest log generation a restore needs. */
-  trailerPage(genRequired: number): Uint8Array {
+  /**
+   * The backup trailer page: the header with the oldest log generation a restore needs and, at ESE's
+   * offsets, the instance's log signature and the generations a replay needs (`eseRecovery`).
+   */
+  trailerPage(genRequired: number, eseRecovery?: { logSignature: number; genMaxRequired: number }): Uint8Array {
     const page = new Uint8Array(this.pageSize);
     writeDatabaseHeader(page, {
       pageSize: this.pageSize,
@@ -240,6 +243,7 @@ export class DatabaseFile {
       flushedLsn: this.maxLsnSeen,
       genRequired,
       trailer: 1,
+      ...(eseRecovery ? { eseRecovery: { logSignature: eseRecovery.logSignature, genMinRequired: genRequired, genMaxRequired: eseRecovery.genMaxRequired } } : {}),
     });
     return page;
   }

@@ -15,6 +15,11 @@ export interface DatabaseHeader {
   genRequired: number;
   /** 0 for a header page, 1 for a backup trailer page. */
   trailer: number;
+  /**
+   * Trailer only: ESE's DBFILEHDR `signLog` (its `le_ulRandom`), `le_lGenMinRequired` and
+   * `le_lGenMaxRequired` at ESE's offsets, so a verifier reading ESE's layout can tie the copy to its logs.
+   */
+  eseRecovery?: { logSignature: number; genMinRequired: number; genMaxRequired: number };
 }
 
 const ext = {
@@ -40,6 +45,11 @@ export function writeDatabaseHeader(page: Uint8Array, h: DatabaseHeader): void {
   v.setFloat64(ext.flushedLsn, h.flushedLsn, true);
   v.setUint32(ext.genRequired, h.genRequired, true);
   v.setUint32(ext.trailer, h.trailer, true);
+  if (h.eseRecovery) {
+    v.setUint32(Layout.offDbSignLog, h.eseRecovery.logSignature, true);
+    v.setInt32(Layout.offDbGenMinRequired, h.eseRecovery.genMinRequired, true);
+    v.setInt32(Layout.offDbGenMaxRequired, h.eseRecovery.genMaxRequired, true);
+  }
   setHeaderChecksum(page);
 }
 

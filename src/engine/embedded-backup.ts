@@ -72,7 +72,7 @@ export function openFile(inst: EmbeddedInstance, file: string): JetOpenFileResul
     if (!db) fail(name, JET_err.DatabaseNotFound, 'not an attached database', resolved);
     const d = db as NonNullable<typeof db>;
     const lastPgno = d.pagesOnDisk;
-    b.open = { kind: 'database', path: resolved, size: (lastPgno + 3) * d.pageSize, offset: 0, db: d, lastPgno, trailer: d.trailerPage(b.genCopyMin) };
+    b.open = { kind: 'database', path: resolved, size: (lastPgno + 3) * d.pageSize, offset: 0, db: d, lastPgno, trailer: d.trailerPage(b.genCopyMin, { logSignature: inst.logSignature, genMaxRequired: inst.log?.generation ?? b.genCopyMin }) };
   }
   return { handle: 0n, size: BigInt((b.open as OpenBackupFile).size) };
 }

@@ -15,6 +15,8 @@ export interface InstanceOptions {
   recovery?: boolean;
   /** Three-character log base name (default 'edb'): logs are `edb.log`, `edb00001.log`, … */
   baseName?: string;
+  /** The instance's directory (default `<engine directory>/<name>`), e.g. a restored instance moved into place. */
+  directory?: string;
 }
 
 /** A key/value database inside an embedded instance. Writes are logged ahead and durable when they resolve. */

@@ -92,7 +92,9 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
       if (typeof name !== 'string') throw new TypeError(`${api}: name must be a string`);
       if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) throw new JetError(api, JET_err.InvalidPath, { detail: `instance name ${JSON.stringify(name)} cannot name a directory` });
       for (const i of instances.values()) if (i.name === name && i.state !== 'terminated') throw new JetError(api, JET_err.InstanceNameInUse, { detail: name });
-      return register(name, nodePath.join(directory, name), resolveInstanceOptions(opts)).handle as JetInstance;
+      if (opts?.directory !== undefined && (typeof opts.directory !== 'string' || opts.directory === '')) throw new TypeError(`${api}: options.directory must be a non-empty path`);
+      const dir = opts?.directory !== undefined ? nodePath.resolve(opts.directory) : nodePath.join(directory, name);
+      return register(name, dir, resolveInstanceOptions(opts)).handle as JetInstance;
     },
 
     async init(instArg) {

@@ -40,7 +40,8 @@ export class EmbeddedInstance {
   lock: InstanceLock | undefined;
   checkpointGeneration = 0;
   fullBackupBase = 0;
-  private logSignature = 0;
+  /** The log stream's random identity (ESE's signLog): in every log header and backup trailer. */
+  logSignature = 0;
   private lsn = 0;
   private nextDbid = 1;
 
@@ -137,7 +138,7 @@ export class EmbeddedInstance {
       if (parsed.header.logSignature !== this.logSignature) throw new JetError('JetInit', JET_err.BadLogSignature, { file });
       if (parsed.header.generation !== expected) throw new JetError('JetInit', JET_err.MissingLogFile, { file, detail: `expected generation ${expected}, found ${parsed.header.generation}` });
       if (parsed.corrupt && !isCurrent) throw new JetError('JetInit', JET_err.LogReadVerifyFailure, { file, detail: parsed.corrupt });
-      for (const a of parsed.header.attachments) this.attachForReplay(a.dbid, remap ? remap.get(a.dbSignature) : a.path);
+      for (const a of parsed.header.attachments) this.attachForReplay(a.dbid, remap ? remap.get(a.dbSignature) : a.path, remap ? undefined : a.dbSignature);
       for (const r of parsed.records) this.replay(r, remap);
       expected += 1;
       return parsed;
@@ -155,10 +156,21 @@ export class EmbeddedInstance {
     await this.checkpoint();
   }
 
-  /** During a restore (`remap`), databases that are not in the backup set are left alone. */
-  private attachForReplay(dbid: number, file: string | undefined): void {
+  /**
+   * During a restore (`remap`), databases that are not in the backup set are left alone. Otherwise a
+   * database missing at its logged path is looked for under its file name in the instance directory
+   * (the instance was moved, as an atomic restore moves it into place) and used only when its
+   * signature is the logged one.
+   */
+  private attachForReplay(dbid: number, file: string | undefined, dbSignature?: number): void {
     if (file === undefined || this.databases.has(dbid)) return;
-    const db = DatabaseFile.open(file, dbid, 'JetInit');
+    const moved = dbSignature !== undefined && !fs.existsSync(file) ? path.join(this.directory, path.basename(file)) : undefined;
+    const target = moved !== undefined && fs.existsSync(moved) ? moved : file;
+    const db = DatabaseFile.open(target, dbid, 'JetInit');
+    if (target !== file && db.dbSignature !== dbSignature) {
+      db.closeAbrupt();
+      throw new JetError('JetInit', JET_err.FileNotFound, { file, detail: `missing; ${target} is another database (signature differs)` });
+    }
     this.databases.set(dbid, db);
     this.nextDbid = Math.max(this.nextDbid, dbid + 1);
     this.lsn = Math.max(this.lsn, db.maxLsn);
@@ -168,7 +180,7 @@ export class EmbeddedInstance {
     this.lsn = Math.max(this.lsn, r.lsn);
     if (r.op === LogOp.attach) {
       const sig = new DataView(r.value.buffer, r.value.byteOffset, 4).getUint32(0, true);
-      this.attachForReplay(r.dbid, remap ? remap.get(sig) : r.key);
+      this.attachForReplay(r.dbid, remap ? remap.get(sig) : r.key, remap ? undefined : sig);
       return;
     }
     this.databases.get(r.dbid)?.apply(r.op, r.lsn, r.key, r.value);

@@ -21,6 +21,12 @@ export const Layout = {
   /** ESE's le_cbPageSize (real logs: offset 14). The reference names 16, so the engine writes both. */
   offLogPageSize: 14,
   offLogPageSizeReference: 16,
+  /** LGFILEHDR signLog.le_ulRandom (the rest of ESE's 28-byte SIGNATURE stays zero). */
+  offLogSignLog: 44,
+  /** DBFILEHDR signLog.le_ulRandom, le_lGenMinRequired, le_lGenMaxRequired (written in backup trailers). */
+  offDbSignLog: 108,
+  offDbGenMinRequired: 296,
+  offDbGenMaxRequired: 300,
   // Our block
   offMagic: 1024,
   magic: 0x42455345, // 'ESEB'

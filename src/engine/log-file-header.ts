@@ -36,6 +36,8 @@ export function encodeLogFileHeader(h: LogFileHeader): Uint8Array {
   v.setUint32(Layout.offFileType, Layout.fileType.log, true);
   v.setUint32(Layout.offMagic, Layout.magic, true);
   v.setUint32(ext.logSignature, h.logSignature, true);
+  // ESE's LGFILEHDR signLog.le_ulRandom too, so a reader of ESE's layout sees which stream the log belongs to.
+  v.setUint32(Layout.offLogSignLog, h.logSignature, true);
   v.setUint16(ext.count, h.attachments.length, true);
   let off: number = ext.entries;
   for (const a of h.attachments) {

@@ -128,7 +128,7 @@ describe('verifyBackupSet on committed sets', () => {
     const file = path.join(full, MANIFEST_NAME);
     const text = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, text.replace(/"source": "([^"]*)"/, '"source": "/elsewhere"'));
-    expect((await verifyBackupSet(full)).problems).toEqual([{ kind: 'manifest', file: MANIFEST_NAME, message: 'manifest: manifestSha256 does not match its content' }]);
+    expect((await verifyBackupSet(full)).problems).toEqual([{ kind: 'manifest', file: MANIFEST_NAME, message: 'manifest: manifestSha256 does not match its content (accidental change or a hand edit)' }]);
     fs.writeFileSync(file, text.replace('\n', '\n '));
     expect((await verifyBackupSet(full)).problems.map((p) => p.message)).toEqual(['manifest: the file is not the canonical text its checksum covers']);
   });

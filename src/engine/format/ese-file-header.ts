@@ -2,6 +2,7 @@ import {
   ESE_DEFAULT_PAGE_SIZE,
   ESE_FILE_HEADER_SIZE,
   ESE_PAGE_SIZES,
+  ESE_SIGNATURE_SIZE,
   EseDatabaseState,
   EseFileType,
   EseOffset,
@@ -34,6 +35,12 @@ export interface EseDatabaseHeader extends HeaderBase {
   stateName: keyof typeof EseDatabaseState | undefined;
   /** The page size: `le_cbPageSize`, 4096 when the header stores 0. */
   pageSize: number;
+  /** `signLog` (28 bytes) as lower-case hex: the log stream the database belongs to; all zeros when not recorded. */
+  logSignature: string;
+  /** `le_lGenMinRequired`: the oldest log generation a replay of the database needs (0: not recorded). */
+  genMinRequired: number;
+  /** `le_lGenMaxRequired`: the newest log generation a replay of the database needs (0: not recorded). */
+  genMaxRequired: number;
 }
 
 /** LGFILEHDR_FIXED, the first 4096 bytes of a log file. */
@@ -49,6 +56,8 @@ export interface EseLogHeader extends HeaderBase {
   pageSize: number;
   /** `le_ulMajor`.`le_ulMinor`.`le_ulUpdateMajor`, e.g. 8.4000.60. */
   version: { major: number; minor: number; update: number };
+  /** `signLog` (28 bytes) as lower-case hex: the identity of the log stream; its databases carry the same. */
+  logSignature: string;
 }
 
 /** CHECKPOINT_FIXED, the first 4096 bytes of a checkpoint file (a shadow copy follows). */
@@ -113,6 +122,9 @@ export function readEseFileHeader(bytes: Uint8Array): EseFileHeader {
       state,
       stateName: stateNames.get(state),
       pageSize,
+      logSignature: signatureHex(bytes, EseOffset.dbLogSignature),
+      genMinRequired: readU32(bytes, EseOffset.dbGenMinRequired) | 0,
+      genMaxRequired: readU32(bytes, EseOffset.dbGenMaxRequired) | 0,
     };
   }
   const computedChecksum = headerChecksum(bytes, ESE_FILE_HEADER_SIZE);
@@ -131,9 +143,20 @@ export function readEseFileHeader(bytes: Uint8Array): EseFileHeader {
         minor: readU32(bytes, EseOffset.logVersionMinor),
         update: readU32(bytes, EseOffset.logVersionUpdate),
       },
+      logSignature: signatureHex(bytes, EseOffset.logSignature),
     };
   }
   if (fileType === 'checkpoint') return { fileType, ...base, generation: i32(EseOffset.checkpointGeneration) };
   return { fileType: 'unknown', ...base };
 }
 
+
+/** A SIGNATURE field as lower-case hex (56 digits). */
+function signatureHex(bytes: Uint8Array, offset: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + offset, ESE_SIGNATURE_SIZE).toString('hex');
+}
+
+/** Whether a SIGNATURE read by {@link readEseFileHeader} was recorded at all (not all zeros). */
+export function isSignatureRecorded(hex: string): boolean {
+  return /[1-9a-f]/.test(hex);
+}

@@ -29,6 +29,9 @@ export const EseDatabaseState = {
   forceDetach: 5,
 } as const;
 
+/** Bytes of ESE's SIGNATURE (`le_ulRandom`, LOGTIME `logtimeCreate`, 16-byte computer name). */
+export const ESE_SIGNATURE_SIZE = 28;
+
 /** Bytes of a log or checkpoint header (`cbLogFileHeader`, `cbCheckpoint`): the span its XOR checksum covers. */
 export const ESE_FILE_HEADER_SIZE = 4096;
 
@@ -54,8 +57,14 @@ export const EseOffset = {
   dbFormatVersion: 8,
   /** DBFILEHDR `le_dbstate` (u32, {@link EseDatabaseState}). */
   dbState: 52,
+  /** DBFILEHDR `signLog` (SIGNATURE, 28 bytes): the log stream the database belongs to. */
+  dbLogSignature: 108,
   /** DBFILEHDR `le_cbPageSize` (u32, 0 means 4096). */
   dbPageSize: 236,
+  /** DBFILEHDR `le_lGenMinRequired` (i32): the oldest log generation a replay of this database needs. */
+  dbGenMinRequired: 296,
+  /** DBFILEHDR `le_lGenMaxRequired` (i32): the newest log generation a replay of this database needs. */
+  dbGenMaxRequired: 300,
   /** `le_filetype` (u32, {@link EseFileType}), at the same offset in every header type. */
   fileType: 667,
   /** LGFILEHDR_FIXED `le_lGeneration` (i32). */
@@ -72,6 +81,8 @@ export const EseOffset = {
   logVersionMajor: 32,
   logVersionMinor: 36,
   logVersionUpdate: 40,
+  /** LGFILEHDR_FIXED `signLog` (SIGNATURE, 28 bytes): the log stream's identity, shared by its databases. */
+  logSignature: 44,
   /** CHECKPOINT_FIXED `le_lgposCheckpoint` (LGPOS: u16 ib, u16 isec, i32 lGeneration). */
   checkpointLgpos: 12,
   /** CHECKPOINT_FIXED `le_lgposCheckpoint.lGeneration` (i32): the checkpoint generation. */

@@ -3,6 +3,9 @@ import { readEseFileHeader } from '../../../src/engine/format/ese-file-header.js
 import { EseOffset } from '../../../src/engine/format/ese-format.js';
 import { eseRealFiles, readEseReal } from './ese-fixtures.js';
 
+/** DBFILEHDR/LGFILEHDR signLog of the win10 SRU database and its logs (le_ulRandom, LOGTIME, no computer name). */
+const SRU_LOG_SIGNATURE = '4dfd2f142f111605027a630c00000000000000000000000000000000';
+
 // What the fixtures' README says a correct reader finds.
 const databases = {
   'museum_win10_rathbunvm_clean_SRUDB.dat': { pageSize: 4096, state: 3, stateName: 'cleanShutdown' },
@@ -44,7 +47,14 @@ describe('readEseFileHeader on real Windows files', () => {
       fileSectors: 16,
       pageSize: 4096,
       version: { major: 8, minor: 4000, update: 60 },
+      logSignature: SRU_LOG_SIGNATURE,
     });
+  });
+
+  it('signLog and the required generations: the clean SRUDB.dat carries its logs\' signature; dirty databases name the generations a replay needs', () => {
+    expect(readEseFileHeader(readEseReal('museum_win10_rathbunvm_clean_SRUDB.dat'))).toMatchObject({ logSignature: SRU_LOG_SIGNATURE, genMinRequired: 0, genMaxRequired: 0 });
+    expect(readEseFileHeader(readEseReal('museum_win11_rathbunvm_dirty_SRUDB.dat'))).toMatchObject({ genMinRequired: 92, genMaxRequired: 92 });
+    expect(readEseFileHeader(readEseReal('goese_qmgr.db'))).toMatchObject({ genMinRequired: 23, genMaxRequired: 23 });
   });
 
   it.each([

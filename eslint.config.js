@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Layers point one way: jet <- {engine, esent, machines} <- coordinator <- backup <- {cli, inspect}.
+// Layers point one way: jet <- {engine, esent, machines} <- coordinator <- backup <- {cli, inspect, fleet}.
 const layer = (files, forbidden) => ({
   files,
   rules: {
@@ -20,12 +20,15 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
-  layer(['src/jet/**'], ['**/engine/**', '**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**']),
-  layer(['src/engine/**'], ['**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**']),
-  layer(['src/esent/**'], ['**/engine/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**']),
-  layer(['machines/**'], ['**/engine/**', '**/esent/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', 'node:*', 'fs', 'koffi']),
-  layer(['src/coordinator/**'], ['**/engine/**', '**/esent/**', '**/backup/**', '**/cli/**', '**/inspect/**']),
-  layer(['src/backup/**'], ['**/cli/**', '**/inspect/**']),
+  layer(['src/jet/**'], ['**/engine/**', '**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
+  layer(['src/engine/**'], ['**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
+  layer(['src/esent/**'], ['**/engine/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
+  layer(['machines/**'], ['**/engine/**', '**/esent/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**', 'node:*', 'fs', 'koffi']),
+  layer(['src/coordinator/**'], ['**/engine/**', '**/esent/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
+  layer(['src/backup/**'], ['**/cli/**', '**/inspect/**', '**/fleet/**']),
+  // The fleet sits beside the faces (cli, inspect): only the CLI may import it.
+  layer(['src/inspect/**'], ['**/cli/**', '**/fleet/**']),
+  layer(['src/fleet/**'], ['**/cli/**', '**/inspect/**']),
   // diagrams/ draws machines/ (for the inspector and `npm run diagrams`): charts and xstate only.
-  layer(['diagrams/**'], ['**/engine/**', '**/esent/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**']),
+  layer(['diagrams/**'], ['**/engine/**', '**/esent/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
 );

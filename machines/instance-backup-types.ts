@@ -14,7 +14,7 @@ export type BackupOutcome =
 
 /** Where a stop came from; the first reason of a session is kept. `shutdown` arms the latch policy. */
 export interface StopReason {
-  source: 'signal' | 'abort' | 'deadline' | 'event' | 'manual' | 'shutdown';
+  source: 'signal' | 'abort' | 'deadline' | 'event' | 'manual' | 'shutdown' | 'fleet';
   /** The signal name, event name or message. */
   detail?: string;
   /** A process shutdown: with policy `'latch'` it refuses further Begin calls until a reset. */

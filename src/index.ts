@@ -108,3 +108,24 @@ export type {
 // Watching: the loopback live inspector and its timeline.
 export { createInspector, createTimeline, allowedCalls } from './inspect/index.js';
 export type { Inspector, InspectorOptions, Timeline, TimelineOptions, TimelineEntry, TimelineKind, InspectorData, InstanceView, CallVerdict } from './inspect/index.js';
+
+// The fleet: stop, hold and watch coordinators on many hosts through NATS JetStream KV.
+export { joinFleet, connectFleet, fromFleet, fleetStatus, fleetStop, fleetHold, fleetRelease, FleetConnectError, FleetConflictError } from './fleet/index.js';
+export type {
+  FleetMember,
+  JoinFleetOptions,
+  FleetConnectOptions,
+  FleetConnection,
+  FromFleetOptions,
+  FleetStatus,
+  FleetInstanceRow,
+  FleetStopOptions,
+  FleetStopResult,
+  FleetStopAck,
+  FleetHoldOptions,
+  FleetTarget,
+  InstanceStatus,
+  DesiredStop,
+  DesiredHold,
+  AppliedStop,
+} from './fleet/index.js';

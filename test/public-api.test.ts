@@ -14,6 +14,8 @@ const PUBLIC = [
   // backup sets
   'runBackup', 'verifyBackupSet', 'verifyEseFile', 'EseFileVerifier', 'listBackupSets', 'restoreBackupSet', 'BackupSetRestoreError',
   'cleanOrphans', 'BackupSetBusyError', 'MANIFEST_NAME', 'parseBackupManifest',
+  // fleet
+  'joinFleet', 'connectFleet', 'fromFleet', 'fleetStatus', 'fleetStop', 'fleetHold', 'fleetRelease', 'FleetConnectError', 'FleetConflictError',
   // inspector
   'createInspector', 'createTimeline', 'allowedCalls',
 ];

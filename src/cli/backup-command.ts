@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackupResult } from '../backup/index.js';
+import type { CliFleetOptions } from './cli-fleet.js';
 import type { CliOutput } from './cli-output.js';
 import { cliInspection, type CliInspectOptions } from './cli-inspection.js';
 import { parseEngineSpec, type OpenedInstance } from './engine-spec.js';
@@ -33,6 +34,8 @@ export interface BackupCommandOptions {
   progress: ProgressDisplayOptions | false;
   /** Serve the live inspector during the run, and after it until Ctrl-C. */
   inspect?: CliInspectOptions;
+  /** Join the fleet for this run (`--fleet`). */
+  fleet?: CliFleetOptions;
 }
 
 function lstatIfAny(file: string): fs.Stats | undefined {
@@ -97,6 +100,7 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       ...(o.readSize ? { readSize: o.readSize } : {}),
       ...(o.rate ? { rate: o.rate * 1024 * 1024 } : {}),
       ...(o.stopAfter !== undefined ? { stopAfter: o.stopAfter } : {}),
+      ...(o.fleet ? { fleet: o.fleet } : {}),
       ...(inspection ? { inspect: inspection.inspect, onCoordinator: async (coordinator) => out.note(`inspector: ${await inspection.start(coordinator)}`) } : {}),
     });
     const { result } = run;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { listBackupSets, restoreBackupSet, verifyBackupSet } from '../backup/index.js';
+import type { CliFleetOptions } from './cli-fleet.js';
 import type { CliOutput } from './cli-output.js';
 import { openDemoInstance, type DemoInstance } from './demo-instance.js';
 import { demoRowValue } from './demo-row-value.js';
@@ -27,6 +28,8 @@ export interface DemoCommandOptions {
   /** Serve the live inspector (and keep serving after the run until Ctrl-C). */
   inspect?: CliInspectOptions;
   progress: ProgressDisplayOptions | false;
+  /** Join the fleet for the backup (`--fleet`). */
+  fleet?: CliFleetOptions;
 }
 
 /**
@@ -73,6 +76,7 @@ export async function demoCommand(options: DemoCommandOptions, out: CliOutput): 
       ...(options.rate > 0 ? { rate: options.rate * 1024 * 1024 } : {}),
       ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
       ...(inspection ? { inspect: inspection.inspect } : {}),
+      ...(options.fleet ? { fleet: options.fleet } : {}),
       progress: options.progress,
       onProgress: (p) => {
         // Rows durable before GetLogInfo is called are in the logs the set copies.

@@ -2,6 +2,8 @@ import type { Subscription } from 'rxjs';
 import type { InspectionEvent } from 'xstate';
 import { runBackup, type BackupProgress, type BackupResult } from '../backup/index.js';
 import { createCoordinator, deadline, shutdownHook, type Coordinator } from '../coordinator/index.js';
+import type { FleetMember } from '../fleet/index.js';
+import type { CliFleetOptions } from './cli-fleet.js';
 import type { OpenedInstance } from './engine-spec.js';
 import { exitCodes } from './exit-codes.js';
 import { showProgress, type ProgressDisplayOptions } from './progress-display.js';
@@ -33,6 +35,8 @@ export interface CliBackupOptions {
   inspect?: (event: InspectionEvent) => void;
   /** Called with the coordinator before Begin, and awaited (the demo watches for the stop, the inspector starts serving). */
   onCoordinator?: (coordinator: Coordinator) => void | Promise<void>;
+  /** Join the fleet for the run (`--fleet`): stops and holds from it, state published to it. */
+  fleet?: CliFleetOptions;
 }
 
 /** What {@link runCliBackup} resolves with; `dispose` releases the coordinator once the caller is done with it. */
@@ -67,9 +71,18 @@ export async function runCliBackup(options: CliBackupOptions): Promise<CliBackup
       process.exit(exitCodes.interrupted);
     }
   });
+  let member: FleetMember | undefined;
   try {
+    // Joined before Begin: a fleet hold in force refuses this run's Begin with -523.
+    if (options.fleet) {
+      // The NATS client loads only for a run that joins a fleet.
+      const { joinCliFleet } = await import('./cli-fleet.js');
+      member = await joinCliFleet(coordinator, opened.instance, opened.name, options.fleet, process.env, (m) => process.stderr.write(`ese-backup: ${m}\n`));
+      process.stderr.write(`fleet: joined ${options.fleet.servers} as node ${member.node}, instance ${member.instanceName(opened.instance)}\n`);
+    }
     await options.onCoordinator?.(coordinator);
   } catch (e) {
+    await member?.close();
     hook.dispose();
     coordinator.dispose();
     throw e;
@@ -90,6 +103,7 @@ export async function runCliBackup(options: CliBackupOptions): Promise<CliBackup
   });
   const display = options.progress ? showProgress(run.progress$, options.progress) : undefined;
   const tap = options.onProgress ? run.progress$.subscribe(options.onProgress) : undefined;
+  const fleetTap = member ? run.progress$.subscribe((p) => member!.progress(opened.instance, p)) : undefined;
   try {
     const result = await run;
     return {
@@ -110,6 +124,9 @@ export async function runCliBackup(options: CliBackupOptions): Promise<CliBackup
     finished = true;
     display?.stop();
     tap?.unsubscribe();
+    fleetTap?.unsubscribe();
     for (const s of stops) s.unsubscribe();
+    // The last state (the outcome) is published, marked closed: the node left, it is not unreachable.
+    await member?.close();
   }
 }

@@ -6,6 +6,8 @@ import { CliOutput, type CliStreams } from './cli-output.js';
 import type { CliInspectOptions } from './cli-inspection.js';
 import { demoCommand } from './demo-command.js';
 import { exitCodeOfError, exitCodes, exitCodesHelp } from './exit-codes.js';
+import { parseDuration } from './parse-duration.js';
+import type { CliFleetOptions } from './cli-fleet.js';
 import { listCommand } from './list-command.js';
 import { optionParsers as p } from './option-parsers.js';
 import type { ProgressDisplayOptions } from './progress-display.js';
@@ -82,6 +84,17 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     .option('--page-size <bytes>', 'esent: JET_paramDatabasePageSize', p.pageSize)
     .option('--database <file>', 'esent: a database to attach (repeatable)', p.collect)
     .option('--esent-library <path>', 'esent: the esent.dll to load (default: the system one)');
+  // The fleet (docs/fleet.md): credentials from NATS_TOKEN / NATS_USER+NATS_PASSWORD or --nats-creds, never in plain text here.
+  const natsOptions = (cmd: Command, url: string) => (url === '--nats' ? cmd.requiredOption.bind(cmd) : cmd.option.bind(cmd))(`${url} <url>`, url === '--fleet' ? 'join the fleet at this NATS server (nats://HOST:PORT) for the run: stops and holds from it, state published to it' : 'the fleet\'s NATS server (nats://HOST:PORT)')
+    .option('--nats-creds <file>', 'NATS credentials file (token: NATS_TOKEN; user and password: NATS_USER, NATS_PASSWORD)')
+    .option('--bucket <name>', 'the fleet\'s KV bucket (default ese-backup-fleet)');
+  const fleetOf = (opts: Opts, servers: unknown): CliFleetOptions | undefined => (typeof servers !== 'string' ? undefined : {
+    servers,
+    ...(typeof opts.node === 'string' ? { node: opts.node } : {}),
+    ...(typeof opts.natsCreds === 'string' ? { credsFile: opts.natsCreds } : {}),
+    ...(typeof opts.bucket === 'string' ? { bucket: opts.bucket } : {}),
+  });
+  const joinOptions = (cmd: Command) => natsOptions(cmd, '--fleet').option('--node <name>', 'with --fleet: this node\'s name (default: the host name)');
   const backupOf = (opts: Opts, out: CliOutput, inspect?: CliInspectOptions): BackupCommandOptions => ({
     engine: opts.engine as string,
     instance: opts.instance as string,
@@ -103,29 +116,31 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     },
     progress: progressOf(opts, out),
     ...(inspect ? { inspect } : {}),
+    ...(opts.fleet !== undefined ? { fleet: fleetOf(opts, opts.fleet)! } : {}),
   });
   const inspectorOptions = (cmd: Command) => cmd
     .option('--host <addr>', 'inspector: address to bind (default 127.0.0.1)')
     .option('--allow-stop', 'inspector: serve a STOP button')
     .option('--allow-non-loopback', 'inspector: allow binding a non-loopback address (it has no authentication)');
 
-  common(inspectorOptions(program.command('demo')
+  common(joinOptions(inspectorOptions(program.command('demo')
     .description('the main job: an embedded instance with a live writer, one full backup with progress, stopped by Ctrl-C or --stop-after; then verify and restore, or show that nothing incomplete is visible')
     .option('--dir <dir>', 'keep the instance DIR/demo, the sets DIR/backups and the restores here (default: a temporary directory, removed)')
     .option('--size <MiB>', 'database size', p.positive, 256)
     .option('--stop-after <ms>', 'stop the backup after this many milliseconds', p.count)
     .option('--rate <MiB/s>', 'pace the backup so it can be watched and stopped (0: full speed)', p.nonNegative, 64)
-    .addOption(new Option('--inspect [port]', 'serve the live inspector on loopback (port 0 or none: any free port), and keep serving after the run until Ctrl-C').argParser(p.port))), true)
+    .addOption(new Option('--inspect [port]', 'serve the live inspector on loopback (port 0 or none: any free port), and keep serving after the run until Ctrl-C').argParser(p.port)))), true)
     .action(act(async (out, opts) => demoCommand({
       ...(opts.dir ? { dir: opts.dir as string } : {}),
       size: opts.size as number,
       rate: opts.rate as number,
       ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter as number } : {}),
       ...(opts.inspect !== undefined ? { inspect: inspectOf(opts, opts.inspect) } : {}),
+      ...(opts.fleet !== undefined ? { fleet: fleetOf(opts, opts.fleet)! } : {}),
       progress: progressOf(opts, out),
     }, out)));
 
-  common(backupOptions(program.command('backup').description('one full or incremental streaming backup of an instance into a new backup set')), true)
+  common(joinOptions(backupOptions(program.command('backup').description('one full or incremental streaming backup of an instance into a new backup set'))), true)
     .addHelpText('after', '\nExamples:\n  ese-backup demo --dir ./ese\n  ese-backup backup --engine embedded:./ese --instance demo --to ./ese/backups/full-2 --truncate-logs\n  ese-backup backup --engine embedded:./ese --instance demo --to ./ese/backups/incr-1 --incremental')
     .action(act(async (out, opts) => backupCommand(backupOf(opts, out), out)));
 
@@ -159,6 +174,39 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     .option('--no-verify', 'do not read the sets to verify them')
     .option('--sign-key <file>', 'the HMAC key the sets were signed with: each manifest.sig must be present and match'))
     .action(act(async (out, opts, [dir]) => listCommand(dir as string, { verify: opts.verify !== false, ...(opts.signKey !== undefined ? { signKeyFile: opts.signKey as string } : {}) }, out)));
+
+  const fleet = program.command('fleet').description('stop, hold and watch backups on many hosts through a NATS JetStream server (docs/fleet.md)');
+  // The NATS client loads only for the fleet commands.
+  const fleetCommands = () => import('./fleet-command.js');
+  const fleetOpts = (opts: Opts) => ({ ...fleetOf(opts, opts.nats)!, env: streams.env });
+  const fleetCommand = (name: string, description: string) => common(natsOptions(fleet.command(name).description(description), '--nats'))
+    .addHelpText('after', '\nCredentials: --nats-creds FILE, or NATS_TOKEN, or NATS_USER and NATS_PASSWORD in the environment.');
+  fleetCommand('status', 'every node and instance: phase, progress, last outcome, stop reason; unreachable nodes marked')
+    .option('--watch', 'redraw every second until Ctrl-C')
+    .action(act(async (out, opts) => (await fleetCommands()).fleetStatusCommand({ ...fleetOpts(opts), watch: opts.watch === true }, out)));
+  fleetCommand('stop', 'stop running backups (all, one --node, one --instance of a node); prints each acknowledgement; exit 0 all acknowledged, 1 some not within --wait')
+    .option('--node <name>', 'only this node')
+    .option('--instance <name>', 'only this instance of --node')
+    .option('--reason <text>', 'why (recorded as the stop reason)')
+    .option('--by <who>', 'who asks (default user@host)')
+    .option('--wait <duration>', 'how long to wait for acknowledgements (500ms, 10s, 2m)', parseDuration, 10_000)
+    .action(act(async (out, opts) => (await fleetCommands()).fleetStopCommand({
+      ...fleetOpts(opts), waitMs: opts.wait as number,
+      ...(typeof opts.instance === 'string' ? { instance: opts.instance } : {}),
+      ...(typeof opts.reason === 'string' ? { reason: opts.reason } : {}),
+      ...(typeof opts.by === 'string' ? { by: opts.by } : {}),
+    }, out)));
+  for (const release of [false, true]) {
+    fleetCommand(release ? 'release' : 'hold', release ? 'lift a hold (fleet-wide, or --node)' : 'refuse new backups (Begin answers -523) fleet-wide or on --node until release; running backups go on')
+      .option('--node <name>', 'only this node')
+      .option('--reason <text>', 'why')
+      .option('--by <who>', 'who asks (default user@host)')
+      .action(act(async (out, opts) => (await fleetCommands()).fleetHoldCommand({
+        ...fleetOpts(opts), release,
+        ...(typeof opts.reason === 'string' ? { reason: opts.reason } : {}),
+        ...(typeof opts.by === 'string' ? { by: opts.by } : {}),
+      }, out)));
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });

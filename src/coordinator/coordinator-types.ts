@@ -59,6 +59,16 @@ export interface Coordinator {
   stopAll(reason?: StopReasonLike): void;
   /** Stop the selected instances (all by default) on every emission of `source$`. */
   stopWhen(source$: Observable<unknown>, options?: StopWhenOptions): Subscription;
+  /**
+   * Hold `key`: every Begin is refused with JET_errBackupNotAllowedYet (-523) before the engine until
+   * every hold is released (the latch's refusal, driven from outside: the fleet's `hold.*` keys).
+   * Running sessions are not stopped. Holding a held key replaces its reason.
+   */
+  hold(key: string, reason?: StopReasonLike): void;
+  /** Release the hold `key` (no-op when not held). */
+  release(key: string): void;
+  /** The holds in force, by key. */
+  holds(): ReadonlyMap<string, StopReason>;
   /** Clear client-side refusals: the latch, and -523 after a refused Term2(Complete) once JetInit ran again. */
   reset(inst: JetInstance): void;
   /** What the engine would answer to `call` now (see `verdict`). */

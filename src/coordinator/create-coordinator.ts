@@ -1,7 +1,7 @@
 import { Observable, Subject, merge, defer, from, map, mergeMap, type Subscription } from 'rxjs';
 import { createActor, enqueueActions, setup, type ActorRefFrom } from 'xstate';
-import { instanceBackup, verdict } from '../../machines/index.js';
-import { JetError, type JetBackupApi, type JetInstance } from '../jet/index.js';
+import { instanceBackup, verdict, type StopReason, type Verdict } from '../../machines/index.js';
+import { JetError, JET_err, type JetBackupApi, type JetInstance } from '../jet/index.js';
 import type { Coordinator, CoordinatorOptions, InstanceState, SessionOptions, StopReasonLike } from './coordinator-types.js';
 import { guardedSession, instanceSlot, type InstanceSlot } from './guarded-session.js';
 import { snapshotStream } from './snapshot-stream.js';
@@ -65,6 +65,12 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     if (!entry) throw new RangeError(`${what}: instance ${inst} has no session in this coordinator`);
     return entry.slot;
   };
+  const holds = new Map<string, StopReason>();
+  const heldVerdict = (): Verdict | undefined => {
+    if (holds.size === 0) return undefined;
+    const [key, reason] = holds.entries().next().value as [string, StopReason];
+    return { kind: 'refused', err: JET_err.BackupNotAllowedYet, or: [], rule: `held (${key}: ${reason.source}${reason.detail ? ` ${reason.detail}` : ''}) until released` };
+  };
   const stopSlot = (slot: InstanceSlot, reason: StopReasonLike | undefined) =>
     slot.actor.send({ type: 'STOP_BACKUP', reason: toStopReason(reason, 'manual') });
 
@@ -78,7 +84,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       root.send({ type: 'ADD_INSTANCE', id, instance: inst.toString(), facts: sessionOptions.facts });
       const actor = root.system.get(id) as ActorRefFrom<typeof instanceBackup>;
       const slot = instanceSlot(inst, actor);
-      const session = guardedSession(slot, api, () => stopSlot(slot, 'JetStopBackupInstance'));
+      const session = guardedSession(slot, api, () => stopSlot(slot, 'JetStopBackupInstance'), heldVerdict);
       slots.set(inst, { slot, session });
       added.next(slot);
       return session;
@@ -103,8 +109,17 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
         error: () => {},
       });
     },
+    hold(key, reason) {
+      if (typeof key !== 'string' || key === '') throw new TypeError('hold: key must be a non-empty string');
+      holds.set(key, toStopReason(reason, 'manual'));
+    },
+    release: (key) => void holds.delete(key),
+    holds: () => new Map(holds),
     reset: (inst) => known(inst, 'reset').actor.send({ type: 'RESET' }),
-    verdict: (inst, call) => verdict(known(inst, 'verdict').actor.getSnapshot(), call),
+    verdict: (inst, call) => {
+      const snapshot = known(inst, 'verdict').actor.getSnapshot();
+      return (call.type === 'BEGIN_EXTERNAL_BACKUP' ? heldVerdict() : undefined) ?? verdict(snapshot, call);
+    },
     snapshot: (inst) => known(inst, 'snapshot').actor.getSnapshot(),
     instances: () => [...slots.keys()],
     state$: (inst) => defer(() => snapshotStream(known(inst, 'state$').actor)),

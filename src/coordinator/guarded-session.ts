@@ -1,5 +1,5 @@
 import type { ActorRefFrom } from 'xstate';
-import { verdict, type JetCall, type JetCallDone, type instanceBackup } from '../../machines/index.js';
+import { verdict, type JetCall, type JetCallDone, type Verdict, type instanceBackup } from '../../machines/index.js';
 import { JET_bit, JetApiName, JetError, jetErrDescription, type JetBackupApi, type JetBackupMethod, type JetInstance } from '../jet/index.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -33,7 +33,7 @@ function refusal(method: JetBackupMethod, err: number, rule: string, file?: stri
  *
  * @throws TypeError for arguments of the wrong JavaScript type, RangeError for another instance.
  */
-export function guardedSession(slot: InstanceSlot, api: JetBackupApi, stop: () => void): JetBackupApi {
+export function guardedSession(slot: InstanceSlot, api: JetBackupApi, stop: () => void, held: () => Verdict | undefined = () => undefined): JetBackupApi {
   const { actor, queue } = slot;
   const own = (method: JetBackupMethod, inst: unknown) => {
     if (typeof inst !== 'bigint') throw typeError(method, `instance must be a bigint, got ${typeof inst}`);
@@ -48,7 +48,8 @@ export function guardedSession(slot: InstanceSlot, api: JetBackupApi, stop: () =
   /** Check, forward, report: the path of every call but Read and Stop. */
   function guarded<T>(method: JetBackupMethod, call: JetCall, invoke: () => Promise<T>, done: (out: T) => JetCallDone, file?: string): Promise<T> {
     return queue.run(async () => {
-      const v = verdict(actor.getSnapshot(), call);
+      // A hold (coordinator.hold) refuses Begin before the chart is asked.
+      const v = (call.type === 'BEGIN_EXTERNAL_BACKUP' ? held() : undefined) ?? verdict(actor.getSnapshot(), call);
       if (v.kind === 'refused') throw refusal(method, v.err, v.rule, file);
       actor.send(call);
       let out: T;

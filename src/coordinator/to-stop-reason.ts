@@ -1,6 +1,6 @@
 import type { StopReason } from '../../machines/index.js';
 
-const sources = new Set<StopReason['source']>(['signal', 'abort', 'deadline', 'event', 'manual', 'shutdown']);
+const sources = new Set<StopReason['source']>(['signal', 'abort', 'deadline', 'event', 'manual', 'shutdown', 'fleet']);
 
 /**
  * The stop reason an emission or an argument stands for: a `StopReason` as is, a string as a manual

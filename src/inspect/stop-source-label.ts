@@ -7,6 +7,7 @@ const names: Record<StopReason['source'], string> = {
   event: 'app event',
   manual: 'app',
   shutdown: 'shutdown',
+  fleet: 'fleet',
 };
 
 /**

@@ -1,0 +1,16 @@
+export { joinFleet, FleetConflictError } from './join-fleet.js';
+export type { FleetMember, JoinFleetOptions } from './join-fleet.js';
+export { connectFleet, FleetConnectError } from './connect-fleet.js';
+export type { FleetConnectOptions, FleetConnection } from './connect-fleet.js';
+export { fromFleet } from './from-fleet.js';
+export type { FromFleetOptions } from './from-fleet.js';
+export { fleetStatus } from './fleet-status.js';
+export type { FleetInstanceRow, FleetStatus } from './fleet-status.js';
+export { fleetStop } from './fleet-stop.js';
+export type { FleetStopAck, FleetStopOptions, FleetStopResult } from './fleet-stop.js';
+export { fleetHold, fleetRelease } from './fleet-hold.js';
+export type { FleetHoldOptions } from './fleet-hold.js';
+export { fleetKeys, defaultFleetBucket, stateBucketOf } from './fleet-keys.js';
+export { fleetSchema } from './fleet-values.js';
+export type { AppliedStop, DesiredHold, DesiredStop, InstanceStatus } from './fleet-values.js';
+export type { FleetTarget } from './with-fleet.js';

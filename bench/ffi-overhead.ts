@@ -5,8 +5,13 @@
  *    engine → shim_complete), sync (JetStopBackupInstance) and async (JetTruncateLogInstance, answering -520);
  * 2. full-backup throughput (read only, nothing written) through the koffi backend vs the embedded
  *    engine's API directly, in the same run, as a ratio.
- * Env: BENCH_MIB (database size, default 64), BENCH_READ_KIB (read size, default 1024).
+ * 3. several backups at once through one koffi backend (issue 12 "Threads"): each one's throughput, the
+ *    slowest / fastest ratio (1.00 = no backup starves another), and a control call (Begin + End(Abort) on
+ *    another instance) while they read vs idle — reads queue in the binding's AsyncGate, control calls don't.
+ * Env: BENCH_MIB (database size, default 64), BENCH_READ_KIB (read size, default 1024),
+ *   BENCH_CONCURRENT (backups at once, default 4).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +22,13 @@ import { JET_bit, type JetBackupApi, type JetInstance } from '../src/jet/index.j
 import { buildEsentShim } from '../test/native/build-esent-shim.js';
 import { startEsentShimHost } from '../test/native/esent-shim-host.js';
 
+// Over the shim every call in flight parks a libuv pool thread while the engine behind it, on the main
+// thread, needs pool threads for its own file I/O: with libuv's default 4, a few backups at once would
+// deadlock the shim (esent.dll does its I/O itself and has no such cycle). So the bench runs with 16.
+if (!process.env.UV_THREADPOOL_SIZE) {
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, UV_THREADPOOL_SIZE: '16' } });
+  process.exit(r.status ?? 1);
+}
 const sizeMiB = Number(process.env.BENCH_MIB ?? 64);
 const readSize = Number(process.env.BENCH_READ_KIB ?? 1024) * 1024;
 const library = buildEsentShim();
@@ -85,6 +97,48 @@ try {
   console.log(`  embedded engine API directly  ${mibs(e).toFixed(0).padStart(6)} MiB/s  (${(bytes / 2 ** 20).toFixed(0)} MiB in ${e.toFixed(3)} s)`);
   console.log(`  koffi backend over the shim   ${mibs(k).toFixed(0).padStart(6)} MiB/s  (${k.toFixed(3)} s)`);
   console.log(`  koffi backend / embedded: ${(mibs(k) / mibs(e)).toFixed(2)} of the throughput`);
+
+  const concurrent = Number(process.env.BENCH_CONCURRENT ?? 4);
+  const eachMiB = Math.max(4, Math.round(sizeMiB / concurrent));
+  const insts: JetInstance[] = [];
+  for (let n = 0; n < concurrent; n++) {
+    const i = await engine.createInstance(`bench-c${n}`, { logFileSize: 8 * 1024 * 1024 });
+    await engine.init(i);
+    const d = await engine.createDatabase(i, `c${n}.edb`);
+    for (let m = 0; m < eachMiB; m++) await d.put(`key-${m}`, value);
+    await backup(engine, i);
+    insts.push(i);
+  }
+  const idle = await engine.createInstance('bench-control', { logFileSize: 1024 * 1024 });
+  await engine.init(idle);
+  await engine.createDatabase(idle, 'control.edb');
+  const controlCall = async () => {
+    const t0 = now();
+    await esent.beginExternalBackup(idle);
+    await esent.endExternalBackup(idle, JET_bit.BackupEndAbort);
+    return (now() - t0) * 1e3;
+  };
+  const idleMs: number[] = [];
+  for (let n = 0; n < 5; n++) idleMs.push(await controlCall());
+  console.log(`${concurrent} backups at once through one koffi backend (${eachMiB} MiB each, bulk lane ${esent.library.gate.maxBulk} reads at once, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE}):`);
+  const busyMs: number[] = [];
+  let running = true;
+  const probing = (async () => {
+    while (running) busyMs.push(await controlCall());
+  })();
+  const t0 = now();
+  const each = await Promise.all(insts.map(async (i) => {
+    const start = now();
+    const b = await backup(esent, i);
+    return { bytes: b, seconds: now() - start };
+  }));
+  const wall = now() - t0;
+  running = false;
+  await probing;
+  const rates = each.map((r) => r.bytes / 2 ** 20 / r.seconds);
+  each.forEach((r, n) => console.log(`  backup ${n + 1}  ${rates[n]!.toFixed(0).padStart(6)} MiB/s  (${(r.bytes / 2 ** 20).toFixed(0)} MiB in ${r.seconds.toFixed(3)} s)`));
+  console.log(`  together ${(each.reduce((a, r) => a + r.bytes, 0) / 2 ** 20 / wall).toFixed(0)} MiB/s; slowest / fastest backup: ${(Math.min(...rates) / Math.max(...rates)).toFixed(2)}; peak reads inside the library: ${esent.library.gate.stats.bulkPeak}`);
+  console.log(`  control call (Begin + End(Abort), another instance): median ${median(busyMs).toFixed(2)} ms during the backups (${busyMs.length} calls) vs ${median(idleMs).toFixed(2)} ms idle`);
 } finally {
   host.close();
   await engine.close();

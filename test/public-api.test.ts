@@ -12,7 +12,7 @@ const PUBLIC = [
   // coordinator
   'createCoordinator', 'fromSignals', 'platformSignals', 'fromAbortSignal', 'deadline', 'fromEmitter', 'shutdownHook', 'shutdownExitCode',
   // backup sets
-  'runBackup', 'verifyBackupSet', 'verifyEseFile', 'EseFileVerifier', 'listBackupSets', 'restoreBackupSet', 'BackupSetRestoreError',
+  'runBackup', 'verifyBackupSet', 'verifyEseFile', 'EseFileVerifier', 'listBackupSets', 'restoreBackupSet', 'restoreEsentBackupSet', 'BackupSetRestoreError',
   'cleanOrphans', 'BackupSetBusyError', 'MANIFEST_NAME', 'parseBackupManifest',
   // fleet
   'joinFleet', 'connectFleet', 'fromFleet', 'fleetStatus', 'fleetStop', 'fleetHold', 'fleetRelease', 'FleetConnectError', 'FleetConflictError',

@@ -17,6 +17,8 @@ export type { BackupSetListing, ListBackupSetsOptions } from './list-backup-sets
 export { restoreBackupSet, BackupSetRestoreError } from './restore-backup-set.js';
 export type { RestoreBackupSetOptions, RestoreReport } from './restore-backup-set.js';
 export type { RestoreFs } from './restore-fs.js';
+export { restoreEsentBackupSet } from './restore-esent-backup-set.js';
+export type { EsentRestoreReport, RestoreEsentBackupSetOptions } from './restore-esent-backup-set.js';
 export { cleanOrphans } from './clean-orphans.js';
 export type { OrphanReport, OrphanSession } from './clean-orphans.js';
 export { BackupSetWriter, BackupSetBusyError } from './backup-set-writer.js';

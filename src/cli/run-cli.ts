@@ -12,6 +12,9 @@ import { listCommand } from './list-command.js';
 import { optionParsers as p } from './option-parsers.js';
 import type { ProgressDisplayOptions } from './progress-display.js';
 import { restoreCommand } from './restore-command.js';
+import { restoreEsentCommand } from './restore-esent-command.js';
+import { demoEsentCommand } from './demo-esent-command.js';
+import { UsageError } from './usage-error.js';
 import { verifyCommand } from './verify-command.js';
 
 type Opts = Record<string, unknown> & { json?: boolean; progress?: boolean };
@@ -129,8 +132,23 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     .option('--size <MiB>', 'database size', p.positive, 256)
     .option('--stop-after <ms>', 'stop the backup after this many milliseconds', p.count)
     .option('--rate <MiB/s>', 'pace the backup so it can be watched and stopped (0: full speed)', p.nonNegative, 64)
-    .addOption(new Option('--inspect [port]', 'serve the live inspector on loopback (port 0 or none: any free port), and keep serving after the run until Ctrl-C').argParser(p.port)))), true)
-    .action(act(async (out, opts) => demoCommand({
+    .addOption(new Option('--inspect [port]', 'serve the live inspector on loopback (port 0 or none: any free port), and keep serving after the run until Ctrl-C').argParser(p.port))
+    .option('--engine <engine>', 'embedded (default) or esent: the same job on a real ESE database through esent.dll')
+    .option('--esent-library <path>', 'esent: the esent.dll to load (default: the system one)'))), true)
+    .action(act(async (out, opts) => {
+      if (opts.engine === 'esent') {
+        if (opts.inspect !== undefined || opts.fleet !== undefined) throw new UsageError('demo --engine esent takes neither --inspect nor --fleet (yet)');
+        return demoEsentCommand({
+          ...(opts.dir ? { dir: opts.dir as string } : {}),
+          size: opts.size as number,
+          rate: opts.rate as number,
+          ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter as number } : {}),
+          ...(opts.esentLibrary ? { library: opts.esentLibrary as string } : {}),
+          progress: progressOf(opts, out),
+        }, out);
+      }
+      if (opts.engine !== undefined && opts.engine !== 'embedded') throw new UsageError(`demo --engine must be embedded or esent, got ${JSON.stringify(opts.engine)}`);
+      return demoCommand({
       ...(opts.dir ? { dir: opts.dir as string } : {}),
       size: opts.size as number,
       rate: opts.rate as number,
@@ -138,7 +156,8 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
       ...(opts.inspect !== undefined ? { inspect: inspectOf(opts, opts.inspect) } : {}),
       ...(opts.fleet !== undefined ? { fleet: fleetOf(opts, opts.fleet)! } : {}),
       progress: progressOf(opts, out),
-    }, out)));
+    }, out);
+    }));
 
   common(joinOptions(backupOptions(program.command('backup').description('one full or incremental streaming backup of an instance into a new backup set'))), true)
     .addHelpText('after', '\nExamples:\n  ese-backup demo --dir ./ese\n  ese-backup backup --engine embedded:./ese --instance demo --to ./ese/backups/full-2 --truncate-logs\n  ese-backup backup --engine embedded:./ese --instance demo --to ./ese/backups/incr-1 --incremental')
@@ -160,8 +179,15 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     .description('verify a full set (and the incrementals after it, in order), then restore it with the embedded engine into DIR and replay the logs')
     .argument('<sets...>', 'the full set, then incremental sets')
     .requiredOption('--to <dir>', 'an empty or absent directory for the restored instance')
-    .option('--sign-key <file>', 'the HMAC key the sets were signed with: each manifest.sig must be present and match'))
-    .action(act(async (out, opts, [sets]) => restoreCommand({ sets: (sets as string[] | undefined) ?? [], to: opts.to as string, ...(opts.signKey !== undefined ? { signKeyFile: opts.signKey as string } : {}) }, out)));
+    .option('--sign-key <file>', 'the HMAC key the sets were signed with: each manifest.sig must be present and match')
+    .option('--engine <engine>', 'embedded (default) or esent: JetExternalRestore2W, then JetInit and attach every database (one full set)')
+    .option('--esent-library <path>', 'esent: the esent.dll to load (default: the system one)'))
+    .action(act(async (out, opts, [sets]) => {
+      const o = { sets: (sets as string[] | undefined) ?? [], to: opts.to as string, ...(opts.signKey !== undefined ? { signKeyFile: opts.signKey as string } : {}) };
+      if (opts.engine === undefined || opts.engine === 'embedded') return restoreCommand(o, out);
+      if (opts.engine !== 'esent') throw new UsageError(`restore --engine must be embedded or esent, got ${JSON.stringify(opts.engine)}`);
+      return restoreEsentCommand({ ...o, ...(opts.esentLibrary ? { library: opts.esentLibrary as string } : {}) }, out);
+    }));
 
   common(program.command('clean')
     .description('remove what killed runs left in a backup directory (temporary directories, stale locks); committed sets are never touched')

@@ -30,6 +30,12 @@ export interface EsentBackend extends JetBackupApi {
  *   then -1003, without touching its handle table.
  * - Lists: a NULL buffer first for the size, then the list; a truncated list is asked for again.
  * - Sizes: the two 32-bit halves joined into a bigint.
+ * - Stop never reaches ESE for an instance with a Term in flight or done (it answers -1003 as for a dead
+ *   instance): ESE's Stop finds the instance without the lock under which Term frees it.
+ * - StopService: JetStopServiceInstance2 where it exists, else JetStopServiceInstance (before Windows 8),
+ *   which only knows JET_bitStopServiceAll: other grbits answer -900 there without a call.
+ * - Threads: reads and JetInit queue in the library's AsyncGate (`bulkConcurrency`, default 2 at once
+ *   across every instance); control calls (End, Term, …) never queue behind them.
  *
  * @param options `library`: the path of esent.dll or a library with its exports (default: the system
  *   esent.dll on Windows; required elsewhere)
@@ -41,8 +47,10 @@ export interface EsentBackend extends JetBackupApi {
  * const [db] = await api.getAttachInfo(inst);
  */
 export function createEsentBackend(options: EsentLibraryOptions = {}): EsentBackend {
-  const lib = loadEsentLibrary(resolveEsentLibrary(options));
+  const lib = loadEsentLibrary(resolveEsentLibrary(options), options.bulkConcurrency === undefined ? {} : { bulkConcurrency: options.bulkConcurrency });
   lib.requireExports(esentBackupExports);
+  // Windows 8 brought JetStopServiceInstance2; before it only JetStopServiceInstance (stop everything).
+  const hasStopService2 = lib.hasExport('JetStopServiceInstance2');
   const files = new OpenFileTable();
   const inst = (api: string, i: unknown) => instanceArg(api, i, lib.pointerBits);
   const fail = (api: string, i: bigint, err: number, detail?: string): never => {
@@ -155,9 +163,20 @@ export function createEsentBackend(options: EsentLibraryOptions = {}): EsentBack
       if (err < 0) fail(api, i, err);
     },
     async stopService(instArg, grbit) {
-      const api = 'JetStopServiceInstance2';
+      if (hasStopService2) {
+        const api = 'JetStopServiceInstance2';
+        const i = inst(api, instArg);
+        return call(api, i, lib.JetStopServiceInstance2(i, grbitArg(api, grbit, JET_bit.StopServiceAll)));
+      }
+      const api = 'JetStopServiceInstance';
       const i = inst(api, instArg);
-      await call(api, i, lib.JetStopServiceInstance2(i, grbitArg(api, grbit, JET_bit.StopServiceAll)));
+      const bits = grbitArg(api, grbit, JET_bit.StopServiceAll);
+      // The old call has one meaning, JET_bitStopServiceAll (it also quiesces the caches); any other
+      // grbit asks for what this esent.dll cannot do, so it is refused before the call.
+      if (bits !== JET_bit.StopServiceAll) {
+        throw new JetError(api, JET_err.InvalidGrbit, { detail: `grbit 0x${bits.toString(16)}: this esent.dll has no JetStopServiceInstance2 (Windows 8), and JetStopServiceInstance only stops every service (JET_bitStopServiceAll)` });
+      }
+      return call(api, i, lib.JetStopServiceInstance(i));
     },
     async term(instArg, grbit) {
       const api = 'JetTerm2';
@@ -168,8 +187,9 @@ export function createEsentBackend(options: EsentLibraryOptions = {}): EsentBack
     stopBackup(instArg: JetInstance) {
       const api = 'JetStopBackupInstance';
       const i = inst(api, instArg);
-      const err = lib.JetStopBackupInstance(i);
-      if (err < 0) throw new JetError(api, err);
+      const dead = lib.isTerminated(i);
+      const err = lib.JetStopBackupInstance(i); // the library answers -1003 for `dead` without calling ESE
+      if (err < 0) throw new JetError(api, err, dead ? { detail: 'JetTerm2 was called on this instance: Stop is not sent to ESE' } : {});
     },
   };
 }

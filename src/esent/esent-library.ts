@@ -1,10 +1,25 @@
-import { createRequire } from 'node:module';
 import type { LibraryHandle } from 'koffi';
+import { AsyncGate, type AsyncLane } from './async-gate.js';
 import { EsentLoadError } from './esent-load-error.js';
 import { esentMinimumWindows, esentPrototypes, type EsentExport } from './esent-prototypes.js';
+import { bindEsentTableCalls, type EsentTableCalls } from './esent-table-calls.js';
+import { declareEsentTypes } from './esent-types.js';
+import { loadKoffi } from './load-koffi.js';
 
-// The only file that imports koffi: it declares esent.h's types, loads the library, re-types each
-// prototype of esent-prototypes.ts and wraps `.async` in promises. Out-parameters come back as fields.
+// Declares esent.h's types, loads the library, re-types each prototype of esent-prototypes.ts and wraps
+// `.async` in promises (koffi itself comes configured from load-koffi.ts). Out-parameters come back as fields.
+
+/** Calls that hold a pool thread for long: they queue in the gate's bulk lane (see AsyncGate). */
+const BULK_CALLS: ReadonlySet<EsentExport> = new Set<EsentExport>(['JetReadFileInstance', 'JetInit', 'JetExternalRestore2W']);
+
+/** How many bulk calls (reads, JetInit) run at once by default: half of libuv's default pool of 4. */
+export const DEFAULT_BULK_CONCURRENCY = 2;
+
+/** Options of `loadEsentLibrary`. */
+export interface EsentLibraryLoadOptions {
+  /** Bulk calls (reads, JetInit) running at once across every instance (default 2; see AsyncGate). */
+  bulkConcurrency?: number;
+}
 
 /** What ESE answers through `JET_LOGINFO_W` (generations inclusive; cbSize must be 20 on the way in). */
 export interface JetLogInfoW {
@@ -12,6 +27,24 @@ export interface JetLogInfoW {
   ulGenLow: number;
   ulGenHigh: number;
   szBaseName: string;
+}
+
+/** The arguments of `JetExternalRestore2W` (esent.h), by name. */
+export interface EsentExternalRestore {
+  /** Where the restore writes its checkpoint file. */
+  checkpointPath: string;
+  /** Where the replayed logs go (the restored instance's log path). */
+  logPath: string;
+  /** Each database as it was backed up (`szDatabaseName`) and where its copy now lies (`szNewDatabaseName`). */
+  rstmap: Array<{ szDatabaseName: string; szNewDatabaseName: string }>;
+  /** The directory holding the set's logs. */
+  backupLogPath: string;
+  /** The set's log range and base name (`cbSize` is set by the binding). */
+  logInfo: { ulGenLow: number; ulGenHigh: number; szBaseName: string };
+  /** A running instance to replay into, or null (ESE then runs a temporary one). */
+  targetInstanceName: string | null;
+  targetInstanceLogPath: string | null;
+  targetInstanceCheckpointPath: string | null;
 }
 
 /** One entry of `JetGetInstanceInfoW`: an instance of this process and its attached databases. */
@@ -31,13 +64,23 @@ type Ptr = bigint | number;
  * the `JET_ERR` and the out-parameters; `JetStopBackupInstance` is synchronous so that it can interrupt
  * a session while a read is in flight (reference §1).
  */
-export interface EsentLibrary {
+export interface EsentLibrary extends EsentTableCalls {
   /** The path given to `koffi.load`. */
   readonly path: string;
   /** Bits of a pointer (`JET_INSTANCE`, `JET_HANDLE`): 64, or 32 on a 32-bit Node. */
   readonly pointerBits: number;
   /** Resolve the named exports now; throws EsentLoadError('ESENT_EXPORT_MISSING') for the first missing one. */
   requireExports(names: readonly EsentExport[]): void;
+  /** Whether the library has the export (an older esent.dll lacks the newer ones). */
+  hasExport(name: EsentExport): boolean;
+  /** The queue every `.async` call goes through (its `stats` say how many bulk calls ran at once). */
+  readonly gate: AsyncGate;
+  /**
+   * Whether `JetTerm2` was called on `instance` (in flight or done) and no JetCreateInstance2W/JetInit of
+   * this library has handed the handle out again since. `JetStopBackupInstance` is never called for such
+   * an instance: ESE's Stop finds the instance without the lock under which Term frees it.
+   */
+  isTerminated(instance: Ptr): boolean;
   /** A zero-filled buffer of `size` bytes whose first byte sits on a 4096-byte boundary (ESE checks it). */
   alignedBuffer(size: number): Uint8Array;
   JetBeginExternalBackupInstance(instance: Ptr, grbit: number): Promise<Err>;
@@ -51,8 +94,11 @@ export interface EsentLibrary {
   JetTruncateLogInstance(instance: Ptr): Promise<Err>;
   JetEndExternalBackupInstance(instance: Ptr): Promise<Err>;
   JetEndExternalBackupInstance2(instance: Ptr, grbit: number): Promise<Err>;
+  /** Synchronous; answers -1003 without calling ESE for an instance with a Term in flight or done. */
   JetStopBackupInstance(instance: Ptr): Err;
   JetStopServiceInstance2(instance: Ptr, grbit: number): Promise<Err>;
+  /** The pre-Windows 8 call: stops every service (`JET_bitStopServiceAll`) and quiesces the caches. */
+  JetStopServiceInstance(instance: Ptr): Promise<Err>;
   JetTerm2(instance: Ptr, grbit: number): Promise<Err>;
   JetCreateInstance2W(name: string, displayName: string | null, grbit: number): Promise<{ err: Err; instance: bigint }>;
   /** `instance` null sets a global parameter (`pinstance` = NULL). */
@@ -62,54 +108,18 @@ export interface EsentLibrary {
   JetAttachDatabaseW(sesid: Ptr, file: string, grbit: number): Promise<Err>;
   JetCreateDatabaseW(sesid: Ptr, file: string, grbit: number): Promise<{ err: Err; dbid: number }>;
   JetEndSession(sesid: Ptr, grbit: number): Promise<Err>;
+  JetOpenDatabaseW(sesid: Ptr, file: string, grbit: number): Promise<{ err: Err; dbid: number }>;
+  JetCloseDatabase(sesid: Ptr, dbid: number, grbit: number): Promise<Err>;
+  /** Restore of a streamed set: the databases already copied to their new paths, the logs read from `backupLogPath`. */
+  JetExternalRestore2W(args: EsentExternalRestore): Promise<Err>;
   /** Decodes the `JET_INSTANCE_INFO_W` array and frees it with `JetFreeBuffer`. */
   JetGetInstanceInfoW(): Promise<{ err: Err; instances: EsentInstanceInfo[] }>;
 }
 
-let typesDeclared = false;
-let koffiModule: typeof import('koffi') | undefined;
-
-/** koffi loads its native addon when imported: load it on first use, so the package root imports on any platform. */
-function loadKoffi(): typeof import('koffi') {
-  return (koffiModule ??= createRequire(import.meta.url)('koffi') as typeof import('koffi'));
-}
-
-/** esent.h's named types, declared once per process (koffi's type names are global). */
-function declareTypes(): void {
-  if (typesDeclared) return;
-  const koffi = loadKoffi();
-  const alias = (name: string, type: string) => {
-    try {
-      koffi.type(name);
-    } catch {
-      koffi.alias(name, type);
-    }
-  };
-  alias('JET_ERR', 'int32_t');
-  alias('JET_GRBIT', 'uint32_t');
-  alias('JET_ULONG', 'uint32_t'); // esent.h's `unsigned long`: 32 bits on every Windows ABI
-  alias('JET_API_PTR', 'uintptr_t');
-  alias('JET_INSTANCE', 'uintptr_t');
-  alias('JET_HANDLE', 'uintptr_t');
-  alias('JET_SESID', 'uintptr_t');
-  alias('JET_DBID', 'uint32_t');
-  try {
-    koffi.type('JET_LOGINFO_W');
-  } catch {
-    koffi.struct('JET_LOGINFO_W', { cbSize: 'JET_ULONG', ulGenLow: 'JET_ULONG', ulGenHigh: 'JET_ULONG', szBaseName: koffi.array('char16_t', 4, 'String') });
-    koffi.struct('JET_INSTANCE_INFO_W', {
-      hInstanceId: 'JET_INSTANCE',
-      szInstanceName: 'char16_t *',
-      cDatabases: 'JET_API_PTR',
-      szDatabaseFileName: 'void *',
-      szDatabaseDisplayName: 'void *',
-      szDatabaseSLVFileName_Obsolete: 'void *',
-    });
-  }
-  typesDeclared = true;
-}
 
 const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
+/** JET_errInvalidParameter: what ESE answers for an instance that is no longer one. */
+const JET_errInvalidParameter = -1003;
 
 /**
  * Load esent.dll (or a library with its exports) from `path` and type its functions.
@@ -120,8 +130,9 @@ const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as num
  * const lib = loadEsentLibrary('esent.dll');
  * const err = lib.JetStopBackupInstance(inst);
  */
-export function loadEsentLibrary(path: string): EsentLibrary {
-  declareTypes();
+export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions = {}): EsentLibrary {
+  const gate = new AsyncGate(options.bulkConcurrency ?? DEFAULT_BULK_CONCURRENCY);
+  declareEsentTypes(loadKoffi());
   const koffi = loadKoffi();
   let lib: LibraryHandle;
   try {
@@ -143,11 +154,31 @@ export function loadEsentLibrary(path: string): EsentLibrary {
     }
     return f;
   };
-  // One call on a koffi worker thread; out-parameters are filled in the arrays/objects passed.
-  const run = (name: EsentExport, ...args: unknown[]): Promise<number> =>
-    new Promise((resolve, reject) => {
-      fn(name).async(...args, (e: unknown, r: number) => (e ? reject(e) : resolve(r)));
-    });
+  // One call on a koffi worker thread, through the gate; out-parameters are filled in the arrays/objects passed.
+  const run = (name: EsentExport, ...args: unknown[]): Promise<number> => {
+    let f: KoffiFunction;
+    try {
+      f = fn(name); // a missing export rejects here, before the gate
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const lane: AsyncLane = BULK_CALLS.has(name) ? 'bulk' : 'control';
+    return gate.run(lane, () => new Promise((resolve, reject) => {
+      f.async(...args, (e: unknown, r: number) => (e ? reject(e) : resolve(r)));
+    }));
+  };
+  const hasExport = (name: EsentExport): boolean => {
+    try {
+      fn(name);
+      return true;
+    } catch (e) {
+      if (e instanceof EsentLoadError) return false;
+      throw e;
+    }
+  };
+  // Instances with a Term in flight or done (see isTerminated); a handle ESE hands out again leaves the set.
+  const terminated = new Set<bigint>();
+  const reborn = (instance: bigint) => void terminated.delete(instance);
   const list = (name: EsentExport) => async (instance: Ptr, szz: Uint8Array | null, cbMax: number) => {
     const pcb = [0];
     const err = await run(name, instance, szz, cbMax, pcb);
@@ -158,6 +189,9 @@ export function loadEsentLibrary(path: string): EsentLibrary {
     path,
     pointerBits: koffi.sizeof('uintptr_t') * 8,
     requireExports: (names) => names.forEach((n) => fn(n)),
+    hasExport,
+    gate,
+    isTerminated: (i) => terminated.has(big(i)),
     alignedBuffer(size) {
       const backing = new Uint8Array(size + 4096);
       const skew = Number(koffi.address(backing) % 4096n);
@@ -187,18 +221,30 @@ export function loadEsentLibrary(path: string): EsentLibrary {
     JetTruncateLogInstance: (i) => run('JetTruncateLogInstance', i),
     JetEndExternalBackupInstance: (i) => run('JetEndExternalBackupInstance', i),
     JetEndExternalBackupInstance2: (i, g) => run('JetEndExternalBackupInstance2', i, g),
-    JetStopBackupInstance: (i) => fn('JetStopBackupInstance')(i) as number,
+    JetStopBackupInstance(i) {
+      const f = fn('JetStopBackupInstance');
+      // ESE's Stop reads the instance without the lock under which Term frees it: answer as for a dead instance.
+      if (terminated.has(big(i))) return JET_errInvalidParameter;
+      return f(i) as number;
+    },
     JetStopServiceInstance2: (i, g) => run('JetStopServiceInstance2', i, g),
-    JetTerm2: (i, g) => run('JetTerm2', i, g),
+    JetStopServiceInstance: (i) => run('JetStopServiceInstance', i),
+    JetTerm2(i, g) {
+      if (!hasExport('JetTerm2')) return run('JetTerm2', i, g); // rejects: ESENT_EXPORT_MISSING
+      terminated.add(big(i)); // before the call: from now on Stop never reaches ESE for it
+      return run('JetTerm2', i, g);
+    },
     async JetCreateInstance2W(name, displayName, grbit) {
       const out = [0];
       const err = await run('JetCreateInstance2W', out, name, displayName, grbit);
+      if (err >= 0) reborn(big(out[0]));
       return { err, instance: big(out[0]) };
     },
     JetSetSystemParameterW: (i, sesid, paramid, lParam, sz) => run('JetSetSystemParameterW', i === null ? null : [i], sesid, paramid, lParam, sz),
     async JetInit(i) {
       const inout = [i];
       const err = await run('JetInit', inout);
+      if (err >= 0) reborn(big(inout[0]));
       return { err, instance: big(inout[0]) };
     },
     async JetBeginSession(i) {
@@ -213,6 +259,16 @@ export function loadEsentLibrary(path: string): EsentLibrary {
       return { err, dbid: dbid[0] as number };
     },
     JetEndSession: (sesid, grbit) => run('JetEndSession', sesid, grbit),
+    ...bindEsentTableCalls((name, ...args) => run(name as EsentExport, ...args)),
+    async JetOpenDatabaseW(sesid, file, grbit) {
+      const dbid = [0];
+      const err = await run('JetOpenDatabaseW', sesid, file, null, dbid, grbit);
+      return { err, dbid: dbid[0] as number };
+    },
+    JetCloseDatabase: (sesid, dbid, grbit) => run('JetCloseDatabase', sesid, dbid, grbit),
+    JetExternalRestore2W: (a) =>
+      run('JetExternalRestore2W', a.checkpointPath, a.logPath, a.rstmap.length ? a.rstmap : null, a.rstmap.length, a.backupLogPath,
+        { cbSize: 20, ...a.logInfo }, a.targetInstanceName, a.targetInstanceLogPath, a.targetInstanceCheckpointPath, null),
     async JetGetInstanceInfoW() {
       const count = [0];
       const array: unknown[] = [null];

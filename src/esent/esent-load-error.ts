@@ -5,7 +5,9 @@ export type EsentLoadErrorCode =
   /** The library could not be loaded from the path tried. */
   | 'ESENT_LIBRARY_NOT_FOUND'
   /** The library loaded but lacks an export this package needs (an older Windows, or a wrong library). */
-  | 'ESENT_EXPORT_MISSING';
+  | 'ESENT_EXPORT_MISSING'
+  /** koffi loaded a library with a smaller async stack before this package could raise it (see load-koffi.ts). */
+  | 'ESENT_KOFFI_CONFIG';
 
 /**
  * Raised before any ESE call when the library cannot be used: clear, never a crash. `code` tells which case;

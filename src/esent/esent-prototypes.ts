@@ -32,6 +32,7 @@ export const esentPrototypes = {
   JetEndExternalBackupInstance2: 'JET_ERR __stdcall JetEndExternalBackupInstance2(JET_INSTANCE instance, JET_GRBIT grbit)',
   JetStopBackupInstance: 'JET_ERR __stdcall JetStopBackupInstance(JET_INSTANCE instance)',
   JetStopServiceInstance2: 'JET_ERR __stdcall JetStopServiceInstance2(JET_INSTANCE instance, JET_GRBIT grbit)',
+  JetStopServiceInstance: 'JET_ERR __stdcall JetStopServiceInstance(JET_INSTANCE instance)',
   JetTerm2: 'JET_ERR __stdcall JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit)',
   // A private instance over a database no other process holds (for the CLI).
   JetCreateInstance2W:
@@ -44,6 +45,36 @@ export const esentPrototypes = {
   JetCreateDatabaseW:
     'JET_ERR __stdcall JetCreateDatabaseW(JET_SESID sesid, const char16_t *szFilename, const char16_t *szConnect, _Out_ JET_DBID *pdbid, JET_GRBIT grbit)',
   JetEndSession: 'JET_ERR __stdcall JetEndSession(JET_SESID sesid, JET_GRBIT grbit)',
+  JetOpenDatabaseW:
+    'JET_ERR __stdcall JetOpenDatabaseW(JET_SESID sesid, const char16_t *szFilename, const char16_t *szConnect, _Out_ JET_DBID *pdbid, JET_GRBIT grbit)',
+  JetCloseDatabase: 'JET_ERR __stdcall JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit)',
+  // Tables, for the demo and the restore's read-back (esent.h; JET_TABLEID is pointer-sized, JET_COLUMNID 32 bits).
+  JetCreateDatabase2W:
+    'JET_ERR __stdcall JetCreateDatabase2W(JET_SESID sesid, const char16_t *szFilename, JET_ULONG cpgDatabaseSizeMax, _Out_ JET_DBID *pdbid, JET_GRBIT grbit)',
+  JetCreateTableW:
+    'JET_ERR __stdcall JetCreateTableW(JET_SESID sesid, JET_DBID dbid, const char16_t *szTableName, JET_ULONG lPages, JET_ULONG lDensity, _Out_ JET_TABLEID *ptableid)',
+  JetAddColumnW:
+    'JET_ERR __stdcall JetAddColumnW(JET_SESID sesid, JET_TABLEID tableid, const char16_t *szColumnName, const JET_COLUMNDEF *pcolumndef, const void *pvDefault, JET_ULONG cbDefault, _Out_ JET_COLUMNID *pcolumnid)',
+  JetCreateIndexW:
+    'JET_ERR __stdcall JetCreateIndexW(JET_SESID sesid, JET_TABLEID tableid, const char16_t *szIndexName, JET_GRBIT grbit, const void *szKey, JET_ULONG cbKey, JET_ULONG lDensity)',
+  JetBeginTransaction: 'JET_ERR __stdcall JetBeginTransaction(JET_SESID sesid)',
+  JetCommitTransaction2: 'JET_ERR __stdcall JetCommitTransaction2(JET_SESID sesid, JET_GRBIT grbit, JET_ULONG cmsecDurableCommit, void *pCommitId)',
+  JetRollback: 'JET_ERR __stdcall JetRollback(JET_SESID sesid, JET_GRBIT grbit)',
+  JetOpenTableW:
+    'JET_ERR __stdcall JetOpenTableW(JET_SESID sesid, JET_DBID dbid, const char16_t *szTableName, const void *pvParameters, JET_ULONG cbParameters, JET_GRBIT grbit, _Out_ JET_TABLEID *ptableid)',
+  JetCloseTable: 'JET_ERR __stdcall JetCloseTable(JET_SESID sesid, JET_TABLEID tableid)',
+  JetPrepareUpdate: 'JET_ERR __stdcall JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_ULONG prep)',
+  JetSetColumn:
+    'JET_ERR __stdcall JetSetColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, const void *pvData, JET_ULONG cbData, JET_GRBIT grbit, void *psetinfo)',
+  JetUpdate: 'JET_ERR __stdcall JetUpdate(JET_SESID sesid, JET_TABLEID tableid, _Out_ void *pvBookmark, JET_ULONG cbBookmark, _Out_ JET_ULONG *pcbActual)',
+  JetMove: 'JET_ERR __stdcall JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit)',
+  JetRetrieveColumn:
+    'JET_ERR __stdcall JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, _Out_ void *pvData, JET_ULONG cbData, _Out_ JET_ULONG *pcbActual, JET_GRBIT grbit, void *pretinfo)',
+  JetGetTableColumnInfoW:
+    'JET_ERR __stdcall JetGetTableColumnInfoW(JET_SESID sesid, JET_TABLEID tableid, const char16_t *szColumnName, _Out_ JET_COLUMNDEF *pvResult, JET_ULONG cbMax, JET_ULONG InfoLevel)',
+  // Restore of a streamed set (esent.h: `long crstfilemap` is 32 bits on every Windows ABI; pfn may be NULL).
+  JetExternalRestore2W:
+    'JET_ERR __stdcall JetExternalRestore2W(const char16_t *szCheckpointFilePath, const char16_t *szLogPath, const JET_RSTMAP_W *rgrstmap, int32_t crstfilemap, const char16_t *szBackupLogPath, const JET_LOGINFO_W *pLogInfo, const char16_t *szTargetInstanceName, const char16_t *szTargetInstanceLogPath, const char16_t *szTargetInstanceCheckpointPath, void *pfn)',
   JetGetInstanceInfoW: 'JET_ERR __stdcall JetGetInstanceInfoW(_Out_ JET_ULONG *pcInstanceInfo, _Out_ void **paInstanceInfo)',
   JetFreeBuffer: 'JET_ERR __stdcall JetFreeBuffer(void *pbBuf)',
 } as const;
@@ -66,6 +97,7 @@ export const esentMinimumWindows: Readonly<Record<EsentExport, string>> = {
   JetEndExternalBackupInstance2: 'Windows XP',
   JetStopBackupInstance: 'Windows XP',
   JetStopServiceInstance2: 'Windows 8',
+  JetStopServiceInstance: 'Windows XP',
   JetTerm2: 'Windows XP',
   JetCreateInstance2W: 'Windows Vista',
   JetSetSystemParameterW: 'Windows Vista',
@@ -74,15 +106,36 @@ export const esentMinimumWindows: Readonly<Record<EsentExport, string>> = {
   JetAttachDatabaseW: 'Windows Vista',
   JetCreateDatabaseW: 'Windows Vista',
   JetEndSession: 'Windows 2000',
+  JetOpenDatabaseW: 'Windows Vista',
+  JetCloseDatabase: 'Windows 2000',
+  JetExternalRestore2W: 'Windows Vista',
+  JetCreateDatabase2W: 'Windows Vista',
+  JetCreateTableW: 'Windows Vista',
+  JetAddColumnW: 'Windows Vista',
+  JetCreateIndexW: 'Windows Vista',
+  JetBeginTransaction: 'Windows 2000',
+  JetCommitTransaction2: 'Windows 8',
+  JetRollback: 'Windows 2000',
+  JetOpenTableW: 'Windows Vista',
+  JetCloseTable: 'Windows 2000',
+  JetPrepareUpdate: 'Windows 2000',
+  JetSetColumn: 'Windows 2000',
+  JetUpdate: 'Windows 2000',
+  JetMove: 'Windows 2000',
+  JetRetrieveColumn: 'Windows 2000',
+  JetGetTableColumnInfoW: 'Windows Vista',
   JetGetInstanceInfoW: 'Windows Vista',
   JetFreeBuffer: 'Windows XP',
 };
 
-/** The exports a backup backend needs: checked when the backend is created, so a missing one fails early. */
+/**
+ * The exports a backup backend needs: checked when the backend is created, so a missing one fails early.
+ * JetStopServiceInstance2 is not among them: before Windows 8 the backend falls back to JetStopServiceInstance.
+ */
 export const esentBackupExports: readonly EsentExport[] = [
   'JetBeginExternalBackupInstance', 'JetGetAttachInfoInstanceW', 'JetOpenFileInstanceW', 'JetReadFileInstance',
   'JetCloseFileInstance', 'JetGetLogInfoInstanceW', 'JetGetLogInfoInstance2W', 'JetGetTruncateLogInfoInstanceW',
-  'JetTruncateLogInstance', 'JetEndExternalBackupInstance2', 'JetStopBackupInstance', 'JetStopServiceInstance2', 'JetTerm2',
+  'JetTruncateLogInstance', 'JetEndExternalBackupInstance2', 'JetStopBackupInstance', 'JetStopServiceInstance', 'JetTerm2',
 ];
 
 /** `JetSetSystemParameterW` parameter ids a private instance needs (`esent.h` values). */

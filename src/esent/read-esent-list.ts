@@ -10,8 +10,9 @@ const MAX_TRIES = 8;
 /**
  * Read a multi-string list from a W list API (GetAttachInfo, GetLogInfo, GetTruncateLogInfo) the way
  * ESE needs it: first with a NULL buffer for the size, then into a buffer of that size. The W variants
- * truncate silently instead of answering -1038, so `pcbActual > cbMax` (or a list without its final
- * NUL) means the list grew in between: ask again with a larger buffer.
+ * truncate silently instead of answering -1038. GetAttachInfo then reports `pcbActual > cbMax`; the log
+ * lists clamp `pcbActual` to `cbMax` when given a buffer (backup.cxx), so for them a list without its
+ * final NUL is the only sign that it grew in between. Either way: ask again with a larger buffer.
  *
  * @param api the ESE function, for JetError.api
  * @param call one call of that function

@@ -10,6 +10,8 @@ export interface EsentLibraryOptions {
   library?: string;
   /** The platform to decide for (default `process.platform`); tests use it to take the Windows path. */
   platform?: NodeJS.Platform;
+  /** Reads and JetInit calls running at once on pool threads, across every instance (default 2; see AsyncGate). */
+  bulkConcurrency?: number;
 }
 
 /**

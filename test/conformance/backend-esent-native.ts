@@ -30,7 +30,11 @@ const esentNative: Backend = {
 };
 
 const missing = compilerMissing();
-if (missing) console.warn(`conformance: skipping the esent-native backend: ${missing}`);
+if (missing) {
+  // In CI a missing prerequisite fails the run: the backend stays unskipped, so opening it throws.
+  if (process.env.CI === 'true') console.error(`conformance: the esent-native backend cannot run and CI=true: ${missing}`);
+  else console.warn(`conformance: the esent-native backend is listed as skipped: ${missing}`);
+}
 
-/** The native backends the conformance suite also runs against. */
-export const esentNativeBackends: readonly Backend[] = missing ? [] : [esentNative];
+/** The native backends the conformance suite also runs against (listed as skipped without a C compiler, outside CI). */
+export const esentNativeBackends: readonly Backend[] = [missing && process.env.CI !== 'true' ? { ...esentNative, skip: missing } : esentNative];

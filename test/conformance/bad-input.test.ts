@@ -2,10 +2,10 @@
 // The one exception: an argument of the wrong JavaScript type is a TypeError (or RangeError), raised before the engine.
 import path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JET_bit, JET_err, JET_instanceNil } from '../../src/jet/index.js';
 import type { JetBackupApi, JetBackupMethod, JetInstance } from '../../src/jet/index.js';
-import { backends } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import type { Backend } from './backends.js';
 import { INVALID_INSTANCE, expectJet, expectMisuse, readToEnd, setup, streamFile } from './helpers.js';
 
@@ -54,7 +54,7 @@ async function liveSession(backend: Backend) {
   return { ...s, live, dead, db: db!, handle, size, P, clean, finish };
 }
 
-describe.each(backends)('$name: bad input (issue 2 §4)', (backend) => {
+describeEachBackend('$name: bad input (issue 2 §4)', (backend) => {
   it('instances that are not live (0, Nil, terminated, random bigints): -1003 or -1115 on every call', async () => {
     const t = await liveSession(backend);
     const special = fc.constantFrom<bigint>(0n, JET_instanceNil, t.dead.inst, -1n, 1n << 64n, (1n << 64n) - 2n, t.live.inst + 1000n);

@@ -1,13 +1,13 @@
 // Reference §3, Begin and End2 rows; docs/engine-rules.md "Begin" and "End2"; how lastBackup classifies a session.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JET_bit, JET_err } from '../../src/jet/index.js';
-import { backends } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { INVALID_INSTANCE, expectJet, fullBackup, readToEnd, setupOne, streamFile, tempDir } from './helpers.js';
 
 const BAD_BEGIN_GRBITS = [0x2, JET_bit.BackupAtomic, JET_bit.BackupSnapshot, 0x5, 0x8, 0x11, 0x100, 0x8000_0000, 0xffff_ffff];
 const BAD_END_GRBITS = [0, 0x3, 0x4, 0x8, 0x100, 0x103, 0x201, 0x8000_0001, 0xffff_ffff];
 
-describe.each(backends)('$name: JetBeginExternalBackupInstance (§3)', (backend) => {
+describeEachBackend('$name: JetBeginExternalBackupInstance (§3)', (backend) => {
   it('rejects every grbit but 0 and Incremental with -900 and opens no session', async () => {
     const s = await setupOne(backend);
     for (const grbit of BAD_BEGIN_GRBITS) {
@@ -51,7 +51,7 @@ describe.each(backends)('$name: JetBeginExternalBackupInstance (§3)', (backend)
   });
 });
 
-describe.each(backends)('$name: JetEndExternalBackupInstance2 (§3)', (backend) => {
+describeEachBackend('$name: JetEndExternalBackupInstance2 (§3)', (backend) => {
   it('without a session answers -520, for Normal, Abort and the default grbit', async () => {
     const s = await setupOne(backend);
     await expectJet(() => s.api.endExternalBackup(s.inst), 'endExternalBackup', JET_err.NoBackup);
@@ -108,7 +108,7 @@ describe.each(backends)('$name: JetEndExternalBackupInstance2 (§3)', (backend) 
   });
 });
 
-describe.each(backends)('$name: lastBackup(inst).end (docs/engine-rules.md "End2")', (backend) => {
+describeEachBackend('$name: lastBackup(inst).end (docs/engine-rules.md "End2")', (backend) => {
   it('normal: End(Normal) after the log phase; End with the default grbit is Normal', async () => {
     const s = await setupOne(backend);
     const ckpt = s.engine.instanceInfo(s.inst).checkpointGeneration;

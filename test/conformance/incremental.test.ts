@@ -1,14 +1,14 @@
 // Reference §3 incremental rules (-526, -521, -560) and logging disabled (-516); docs/engine-rules.md "Begin".
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JET_bit, JET_err } from '../../src/jet/index.js';
-import { backends } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { backup, expectJet, fill, fullBackup, setupOne, streamFile, tempDir } from './helpers.js';
 
 const { InvalidBackup, InvalidBackupSequence, LoggingDisabled, InvalidGrbit, NoBackup, BackupInProgress } = JET_err;
 const INCREMENTAL = JET_bit.BackupIncremental;
 
-describe.each(backends)('$name: incremental backups (§3)', (backend) => {
+describeEachBackend('$name: incremental backups (§3)', (backend) => {
   it('circular logging: Incremental answers -526 (after the grbit check, before -505); a full backup works', async () => {
     const s = await setupOne(backend, { options: { circularLogging: true } });
     await expectJet(() => s.api.beginExternalBackup(s.inst, INCREMENTAL), 'beginExternalBackup', InvalidBackup);

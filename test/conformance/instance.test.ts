@@ -1,8 +1,8 @@
 // Reference §3 instance checks, StopService and Term2; docs/engine-rules.md "Instance checks", "stopService", "term".
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JET_bit, JET_err } from '../../src/jet/index.js';
 import type { JetBackupApi, JetInstance } from '../../src/jet/index.js';
-import { backends } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { INVALID_INSTANCE, expectJet, fullBackup, setup, setupOne, streamFile, tempDir } from './helpers.js';
 
 /** Every backup call but Stop and Term, each answering `err`. */
@@ -23,7 +23,7 @@ async function expectEveryCall(api: JetBackupApi, inst: JetInstance, path: strin
   await expectJet(() => api.endExternalBackup(inst, 0), 'endExternalBackup', err); // instance checks come before the grbit
 }
 
-describe.each(backends)('$name: instance checks (§3, docs/engine-rules.md)', (backend) => {
+describeEachBackend('$name: instance checks (§3, docs/engine-rules.md)', (backend) => {
   it('created but not initialized: -1029 on every call but Stop', async () => {
     const s = await setup(backend);
     const created = await s.instance('created', { noInit: true });
@@ -63,7 +63,7 @@ describe.each(backends)('$name: instance checks (§3, docs/engine-rules.md)', (b
   });
 });
 
-describe.each(backends)('$name: JetStopServiceInstance2 (§3, docs/engine-rules.md "stopService")', (backend) => {
+describeEachBackend('$name: JetStopServiceInstance2 (§3, docs/engine-rules.md "stopService")', (backend) => {
   it('StopService(All) during a backup: -1329 on every call, End included; Stop works; Term2(StopBackup) ends it', async () => {
     const s = await setupOne(backend);
     await s.api.beginExternalBackup(s.inst, 0);
@@ -112,7 +112,7 @@ describe.each(backends)('$name: JetStopServiceInstance2 (§3, docs/engine-rules.
   });
 });
 
-describe.each(backends)('$name: JetTerm2 (§3, docs/engine-rules.md "term")', (backend) => {
+describeEachBackend('$name: JetTerm2 (§3, docs/engine-rules.md "term")', (backend) => {
   it('Term2(Complete) during a backup: -505, the backup keeps running, Begin answers -523 until init re-arms', async () => {
     const s = await setupOne(backend);
     await s.api.beginExternalBackup(s.inst, 0);

@@ -1,9 +1,9 @@
 // Reference §3, GetLogInfo / GetTruncateLogInfo / Open and Read of logs / sessions killed by the engine.
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JET_bit, JET_err } from '../../src/jet/index.js';
 import type { JetBackupApi, JetInstance } from '../../src/jet/index.js';
-import { backends } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { expectJet, fullBackup, readToEnd, setupOne, streamFile, tempDir } from './helpers.js';
 
 const { NoBackup, InvalidBackupSequence, InvalidParameter, MissingFileToBackup, LogReadVerifyFailure, DatabaseNotFound, OutOfMemory } = JET_err;
@@ -22,7 +22,7 @@ async function expectKilled(api: JetBackupApi, inst: JetInstance, by: number, ki
   await api.endExternalBackup(inst, JET_bit.BackupEndAbort);
 }
 
-describe.each(backends)('$name: GetLogInfo and GetTruncateLogInfo (§3)', (backend) => {
+describeEachBackend('$name: GetLogInfo and GetTruncateLogInfo (§3)', (backend) => {
   it('without a session: -520', async () => {
     const s = await setupOne(backend);
     await expectJet(() => s.api.getLogInfo(s.inst), 'getLogInfo', NoBackup);
@@ -103,7 +103,7 @@ describe.each(backends)('$name: GetLogInfo and GetTruncateLogInfo (§3)', (backe
   });
 });
 
-describe.each(backends)('$name: Open and Read of logs (§3)', (backend) => {
+describeEachBackend('$name: Open and Read of logs (§3)', (backend) => {
   it('a log is -1203 in the database phase and opens in the log phase', async () => {
     const s = await setupOne(backend);
     const first = await fullBackup(s.api, s.inst, await tempDir(), { readSize: s.readSize });

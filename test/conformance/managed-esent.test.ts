@@ -1,8 +1,8 @@
 // Reference §7: the flows ManagedEsent's own tests drive (microsoft/ManagedEsent).
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JET_bit } from '../../src/jet/index.js';
-import { backends } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { fullBackup, setupOne, tempDir } from './helpers.js';
 
 /** Entries as [key, hex] pairs: compares bytes whatever the Uint8Array subclass, with a readable diff. */
@@ -10,7 +10,7 @@ function hexEntries(entries: Array<[string, Uint8Array]>): Array<[string, string
   return entries.map(([key, value]) => [key, Buffer.from(value).toString('hex')]);
 }
 
-describe.each(backends)('$name: ManagedEsent flows (§7)', (backend) => {
+describeEachBackend('$name: ManagedEsent flows (§7)', (backend) => {
   it('a full streaming backup, then the backed-up data checks out', async () => {
     const s = await setupOne(backend);
     await s.db.delete('k0003');

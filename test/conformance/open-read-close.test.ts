@@ -1,14 +1,14 @@
 // Reference §3, Open / Read / Close rows in the database phase; docs/engine-rules.md "Open", "Read", "Handles".
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JET_bit, JET_err } from '../../src/jet/index.js';
-import { backends } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { checkpoint, expectJet, readToEnd, setupOne, streamFile } from './helpers.js';
 
 const { NoBackup, InvalidParameter, OutOfMemory, DatabaseNotFound, ReadVerifyFailure, DiskIO } = JET_err;
 
-describe.each(backends)('$name: JetOpenFileInstance, database phase (§3)', (backend) => {
+describeEachBackend('$name: JetOpenFileInstance, database phase (§3)', (backend) => {
   it('without a session answers -520, whatever the name', async () => {
     const s = await setupOne(backend);
     await expectJet(() => s.api.openFile(s.inst, s.db.path), 'openFile', NoBackup);
@@ -87,7 +87,7 @@ describe.each(backends)('$name: JetOpenFileInstance, database phase (§3)', (bac
   });
 });
 
-describe.each(backends)('$name: JetReadFileInstance and JetCloseFileInstance (§3)', (backend) => {
+describeEachBackend('$name: JetReadFileInstance and JetCloseFileInstance (§3)', (backend) => {
   it('without a session: -520 for Read and Close, before any handle or buffer check', async () => {
     const s = await setupOne(backend);
     await expectJet(() => s.api.readFile(s.inst, 0n, new Uint8Array(s.readSize)), 'readFile', NoBackup);

@@ -1,14 +1,14 @@
 // Reference §3 "Sizes and reads" and §6: page sizes, read sizes, and what a streamed database looks like.
 import { readFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { PageSize } from '../../src/engine/embedded-engine-api.js';
 import { JET_bit, JET_err } from '../../src/jet/index.js';
-import { backends } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { checkpoint, expectJet, headerChecksum, readToEnd, setupOne, streamFile } from './helpers.js';
 
 const PAGE_SIZES: PageSize[] = [4096, 8192, 16384, 32768];
 
-describe.each(backends)('$name: page sizes (§3, §6)', (backend) => {
+describeEachBackend('$name: page sizes (§3, §6)', (backend) => {
   it.each(PAGE_SIZES)('page size %i: read sizes, streamed size = (last page + 3) x page size, header and trailer', async (P) => {
     const s = await setupOne(backend, { options: { pageSize: P } });
     expect(s.engine.instanceInfo(s.inst).pageSize).toBe(P);

@@ -1,9 +1,9 @@
 // Reference §1 and §2: JetStopBackupInstance, and every backup call after a stop.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JET_bit, JET_err, JET_instanceNil } from '../../src/jet/index.js';
 import type { JetBackupApi, JetInstance } from '../../src/jet/index.js';
-import { backends } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { INVALID_INSTANCE, expectJet, fullBackup, listDir, readToEnd, setup, setupOne, streamFile, tempDir } from './helpers.js';
 
 const ABORT = JET_err.BackupAbortByServer;
@@ -36,7 +36,7 @@ async function expectStoppedRows(api: JetBackupApi, inst: JetInstance, db: strin
   expect(api.stopBackup(inst)).toBeUndefined(); // idempotent
 }
 
-describe.each(backends)('$name: JetStopBackupInstance (§1, §2)', (backend) => {
+describeEachBackend('$name: JetStopBackupInstance (§1, §2)', (backend) => {
   it('with no session: returns, the streaming calls answer -520 (not -801), and the next Begin runs a whole backup', async () => {
     const s = await setupOne(backend);
     expect(s.api.stopBackup(s.inst)).toBeUndefined();

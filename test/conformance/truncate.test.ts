@@ -1,16 +1,16 @@
 // Reference §3, the TruncateLog row; docs/engine-rules.md "TruncateLog".
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JET_bit, JET_err } from '../../src/jet/index.js';
-import { backends } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { expectJet, fill, fullBackup, listDir, setupOne, streamFile, tempDir } from './helpers.js';
 
 const { InvalidBackupSequence, LogFileNotCopied } = JET_err;
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
-describe.each(backends)('$name: JetTruncateLogInstance (§3)', (backend) => {
+describeEachBackend('$name: JetTruncateLogInstance (§3)', (backend) => {
   it('before GetLogInfo answers -521 and the session continues', async () => {
     const s = await setupOne(backend);
     await s.api.beginExternalBackup(s.inst, 0);

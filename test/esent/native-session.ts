@@ -29,10 +29,10 @@ export async function tempDirectory(prefix = 'ese-ffi-'): Promise<string> {
 }
 
 /** Open the engine, the shim host (with `hooks`) and the backend; all closed when the test finishes. */
-export async function openNative(hooks?: ShimHooks): Promise<NativeSession> {
+export async function openNative(hooks?: ShimHooks, library = buildEsentShim()): Promise<NativeSession> {
   const directory = await tempDirectory();
   const engine = await createEmbeddedEngine({ directory });
-  const host = startEsentShimHost(engine, { library: buildEsentShim(), ...(hooks ? { hooks } : {}) });
+  const host = startEsentShimHost(engine, { library, ...(hooks ? { hooks } : {}) });
   onTestFinished(async () => {
     host.close();
     await engine.close();

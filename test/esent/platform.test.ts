@@ -2,8 +2,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEsentBackend, EsentLoadError, loadEsentLibrary } from '../../src/esent/index.js';
+import { JET_bit, JET_err } from '../../src/jet/index.js';
 import { buildEsentShim } from '../native/build-esent-shim.js';
-import { noCompiler } from './native-session.js';
+import { filledInstance, noCompiler, openNative } from './native-session.js';
 
 /** The EsentLoadError `run` throws. */
 function loadError(run: () => unknown): EsentLoadError {
@@ -48,14 +49,31 @@ describe('esent: platform checks', () => {
     }
   });
 
-  it.skipIf(noCompiler)('a library without JetStopServiceInstance2 (an esent.dll older than Windows 8): ESENT_EXPORT_MISSING at creation', async () => {
+  it.skipIf(noCompiler)('a library without JetStopServiceInstance2 (an esent.dll older than Windows 8): JetStopServiceInstance with its one meaning, stop all', async () => {
     const library = buildEsentShim('SHIM_OMIT_STOP_SERVICE');
-    const e = loadError(() => createEsentBackend({ library }));
-    expect(e).toMatchObject({ code: 'ESENT_EXPORT_MISSING', exportName: 'JetStopServiceInstance2', minimumWindows: 'Windows 8', library });
-    expect(e.message).toContain('JetStopServiceInstance2');
-    expect(e.message).toContain('Windows 8');
-    // The library itself loads; only a call to the missing export fails, and clearly.
     const lib = loadEsentLibrary(library);
-    await expect(lib.JetStopServiceInstance2(1n, 0)).rejects.toBeInstanceOf(EsentLoadError);
+    expect(lib.hasExport('JetStopServiceInstance2')).toBe(false);
+    expect(lib.hasExport('JetStopServiceInstance')).toBe(true);
+    await expect(lib.JetStopServiceInstance2(1n, 0)).rejects.toMatchObject({ code: 'ESENT_EXPORT_MISSING', exportName: 'JetStopServiceInstance2', minimumWindows: 'Windows 8' });
+
+    const { api, engine, host } = await openNative(undefined, library);
+    const inst = await filledInstance(engine, 'old-windows');
+    // A grbit the old call cannot express is refused before any call, with ESE's code for a bad grbit.
+    for (const grbit of [JET_bit.StopServiceQuiesceCaches, JET_bit.StopServiceBackgroundUserTasks, JET_bit.StopServiceResume]) {
+      await expect(api.stopService(inst, grbit)).rejects.toMatchObject({ err: JET_err.InvalidGrbit, api: 'JetStopServiceInstance' });
+    }
+    expect(host.calls.filter((c) => c.api.startsWith('stopService'))).toEqual([]);
+    await api.beginExternalBackup(inst, 0); // still running
+    await api.endExternalBackup(inst, JET_bit.BackupEndAbort);
+    await api.stopService(inst); // JET_bitStopServiceAll, through JetStopServiceInstance
+    expect(host.calls.filter((c) => c.api.startsWith('stopService')).map((c) => [c.api, c.err])).toEqual([['stopServiceOld', 0]]);
+    await expect(api.beginExternalBackup(inst, 0)).rejects.toMatchObject({ err: JET_err.ClientRequestToStopJetService });
+  });
+
+  it.skipIf(noCompiler)('a library with JetStopServiceInstance2 uses it, grbits and all', async () => {
+    const { api, engine, host } = await openNative();
+    const inst = await filledInstance(engine, 'new-windows');
+    await api.stopService(inst, JET_bit.StopServiceQuiesceCaches);
+    expect(host.calls.filter((c) => c.api.startsWith('stopService')).map((c) => [c.api, c.grbit])).toEqual([['stopService', JET_bit.StopServiceQuiesceCaches]]);
   });
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { prerequisite } from '../support/prerequisite.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const sources = ['esent-shim.c', 'esent-shim-instance.c'].map((f) => path.join(here, f));
+const sources = ['esent-shim.c', 'esent-shim-instance.c', 'esent-shim-table.c'].map((f) => path.join(here, f));
 /** Where the shim is built (git-ignored). */
 export const shimBuildDirectory = path.join(here, 'build');
 
@@ -26,12 +26,13 @@ export function compilerMissing(): string | undefined {
 /**
  * Compile the esent shim (test/native/esent-shim.c) into `test/native/build/` unless it is up to date,
  * and return its path. Safe to call from several test processes at once: each compiles to its own file
- * and renames it into place. `variant` adds `-D<variant>` (e.g. `SHIM_OMIT_STOP_SERVICE` drops an export).
+ * and renames it into place. `variant` adds `-D<variant>` (e.g. `SHIM_OMIT_STOP_SERVICE` drops an export,
+ * `SHIM_CALL_STACK_KIB=512` makes every Jet* call use 512 KiB of stack).
  *
  * @throws Error with the compiler's output when the build fails
  */
 export function buildEsentShim(variant?: string): string {
-  const name = `libesent-shim${variant ? `-${variant.toLowerCase()}` : ''}.so`;
+  const name = `libesent-shim${variant ? `-${variant.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` : ''}.so`;
   const out = path.join(shimBuildDirectory, name);
   const newest = Math.max(...sources.map((s) => fs.statSync(s).mtimeMs));
   if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= newest) return out;

@@ -110,3 +110,60 @@ SHIM_EXPORT JET_ERR JET_API JetFreeBuffer(char *pbBuf) {
   free(pbBuf);
   return 0;
 }
+
+SHIM_EXPORT JET_ERR JET_API JetOpenDatabaseW(JET_SESID sesid, const WCHAR *szFilename, const WCHAR *szConnect, JET_DBID *pdbid, JET_GRBIT grbit) {
+  (void)szConnect;
+  if (!pdbid) return JET_errInvalidParameter;
+  call c = {0};
+  JET_ERR err = run(&c, API_OPEN_DATABASE, sesid, 0, grbit, 0, 0, szFilename, NULL);
+  if (err >= 0) *pdbid = (JET_DBID)value(&c, 0);
+  release(&c);
+  return err;
+}
+
+SHIM_EXPORT JET_ERR JET_API JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit) {
+  return simple(API_CLOSE_DATABASE, sesid, dbid, grbit);
+}
+
+/* Appends `s` (NULL as empty) and the separator U+0001 to the packed argument string. */
+static WCHAR *pack(WCHAR *out, const WCHAR *s) {
+  if (s) while (*s) *out++ = *s++;
+  *out++ = 1;
+  return out;
+}
+
+static size_t wlen0(const WCHAR *s) {
+  size_t n = 0;
+  if (s) while (s[n]) n++;
+  return n;
+}
+
+/*
+ * The host receives the string arguments packed into one string, each followed by U+0001: checkpoint path,
+ * log path, backup log path, target instance name, target log path, target checkpoint path, base name, then
+ * each JET_RSTMAP_W pair; genLow and genHigh travel as grbit and cb.
+ */
+SHIM_EXPORT JET_ERR JET_API JetExternalRestore2W(const WCHAR *szCheckpointFilePath, const WCHAR *szLogPath, const JET_RSTMAP_W *rgrstmap,
+                                                 int32_t crstfilemap, const WCHAR *szBackupLogPath, const JET_LOGINFO_W *pLogInfo,
+                                                 const WCHAR *szTargetInstanceName, const WCHAR *szTargetInstanceLogPath,
+                                                 const WCHAR *szTargetInstanceCheckpointPath, void *pfn) {
+  (void)pfn;
+  if (!pLogInfo || pLogInfo->cbSize != sizeof(JET_LOGINFO_W) || crstfilemap < 0 || (crstfilemap > 0 && !rgrstmap)) return JET_errInvalidParameter;
+  WCHAR base[4] = {0};
+  memcpy(base, pLogInfo->szBaseName, 3 * sizeof(WCHAR));
+  const WCHAR *fields[] = { szCheckpointFilePath, szLogPath, szBackupLogPath, szTargetInstanceName, szTargetInstanceLogPath, szTargetInstanceCheckpointPath, base };
+  size_t n = 1;
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) n += wlen0(fields[i]) + 1;
+  for (int32_t i = 0; i < crstfilemap; i++) n += wlen0(rgrstmap[i].szDatabaseName) + wlen0(rgrstmap[i].szNewDatabaseName) + 2;
+  WCHAR *packed = calloc(n, sizeof(WCHAR));
+  if (!packed) return JET_errOutOfMemory;
+  WCHAR *p = packed;
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) p = pack(p, fields[i]);
+  for (int32_t i = 0; i < crstfilemap; i++) p = pack(pack(p, rgrstmap[i].szDatabaseName), rgrstmap[i].szNewDatabaseName);
+  *p = 0;
+  call c = {0};
+  JET_ERR err = run(&c, API_EXTERNAL_RESTORE, 0, 0, pLogInfo->ulGenLow, pLogInfo->ulGenHigh, 0, packed, NULL);
+  release(&c);
+  free(packed);
+  return err;
+}

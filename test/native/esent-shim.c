@@ -37,6 +37,17 @@ typedef uint32_t JET_DBID;
 typedef uint16_t WCHAR; /* UTF-16 code unit */
 
 typedef struct { JET_ULONG cbSize, ulGenLow, ulGenHigh; WCHAR szBaseName[4]; } JET_LOGINFO_W;
+typedef struct { WCHAR *szDatabaseName; WCHAR *szNewDatabaseName; } JET_RSTMAP_W;
+typedef JET_API_PTR JET_TABLEID;
+typedef uint32_t JET_COLUMNID;
+typedef struct {
+  JET_ULONG cbStruct;
+  JET_COLUMNID columnid;
+  JET_ULONG coltyp;
+  uint16_t wCountry, langid, cp, wCollate;
+  JET_ULONG cbMax;
+  JET_GRBIT grbit;
+} JET_COLUMNDEF;
 typedef struct {
   JET_INSTANCE hInstanceId;
   WCHAR *szInstanceName;
@@ -58,14 +69,17 @@ enum {
 enum {
   API_BEGIN = 1, API_ATTACH_INFO, API_OPEN, API_READ, API_CLOSE, API_LOG_INFO, API_LOG_INFO2, API_TRUNCATE_INFO,
   API_TRUNCATE, API_END, API_STOP_BACKUP, API_STOP_SERVICE, API_TERM, API_CREATE_INSTANCE, API_SET_PARAM, API_INIT,
-  API_BEGIN_SESSION, API_ATTACH_DATABASE, API_INSTANCE_INFO, API_CREATE_DATABASE, API_END_SESSION,
+  API_BEGIN_SESSION, API_ATTACH_DATABASE, API_INSTANCE_INFO, API_CREATE_DATABASE, API_END_SESSION, API_STOP_SERVICE_OLD,
+  API_EXTERNAL_RESTORE, API_OPEN_DATABASE, API_CLOSE_DATABASE, API_CREATE_DATABASE2, API_CREATE_TABLE, API_ADD_COLUMN,
+  API_CREATE_INDEX, API_BEGIN_TRANSACTION, API_COMMIT_TRANSACTION, API_ROLLBACK, API_OPEN_TABLE, API_CLOSE_TABLE,
+  API_PREPARE_UPDATE, API_SET_COLUMN, API_UPDATE, API_MOVE, API_RETRIEVE_COLUMN, API_COLUMN_INFO,
 };
 
 /* flags of a call */
 enum { FLAG_NULL_BUFFER = 1, FLAG_MISALIGNED = 2, FLAG_GLOBAL = 4 };
 
-typedef int32_t (*shim_host_fn)(uint64_t id, int32_t api, uint64_t instance, uint64_t arg, uint32_t grbit, uint32_t cb,
-                                uint32_t flags, const WCHAR *text, const WCHAR *text2);
+typedef int32_t (*shim_host_fn)(uint64_t id, int32_t api, uint64_t instance, uint64_t arg, uint64_t arg2, uint32_t grbit, uint32_t cb,
+                                uint32_t flags, const WCHAR *text, const WCHAR *text2, const void *data);
 
 typedef struct call {
   uint64_t id;
@@ -97,6 +111,27 @@ SHIM_EXPORT void shim_register(shim_host_fn host) {
 
 /** A trivial export for the FFI overhead benchmark. */
 SHIM_EXPORT uint32_t shim_nop(uint32_t x) { return x + 1; }
+
+/**
+ * Use `kib` KiB of the calling thread's stack, touching every 512 bytes (as ESE's page-sized locals and
+ * log recovery do): past the end of the stack this is the access violation that kills the process.
+ */
+__attribute__((noinline)) static uint32_t use_stack(uint32_t kib) {
+  volatile uint8_t frame[(size_t)kib * 1024];
+  /* from the top down, a page at a time, as Windows' __chkstk probes: the first page past the end of the
+     stack is its guard page, so an overflow faults there rather than writing into another mapping */
+  for (size_t i = sizeof frame; i >= 512; i -= 512) frame[i - 1] = (uint8_t)i;
+  uint32_t sum = 0;
+  for (size_t i = 0; i < sizeof frame; i += 4096) sum += frame[i];
+  return sum + 1;
+}
+
+/** Export for the stack tests: returns a non-zero value after using `kib` KiB of stack. */
+SHIM_EXPORT uint32_t shim_stack_probe(uint32_t kib) { return kib ? use_stack(kib) : 1; }
+
+#ifndef SHIM_CALL_STACK_KIB
+#define SHIM_CALL_STACK_KIB 0 /* a build with -DSHIM_CALL_STACK_KIB=N uses N KiB of stack in every Jet* call */
+#endif
 
 /**
  * Deliver the results of call `id`: its JET_ERR, scalar results, and bytes (a list, or the bytes read).
@@ -131,9 +166,13 @@ static void unlink_call(call *c) {
   }
 }
 
-/** Hand a call to the host and wait for its completion. Returns its JET_ERR; results stay in *c. */
-static JET_ERR run(call *c, int32_t api, uint64_t instance, uint64_t arg, uint32_t grbit, uint32_t cb, uint32_t flags,
-                   const WCHAR *text, const WCHAR *text2) {
+/**
+ * Hand a call to the host and wait for its completion. Returns its JET_ERR; results stay in *c. `data` (cb
+ * bytes, e.g. a column value) is read by the host before it returns.
+ */
+static JET_ERR run_data(call *c, int32_t api, uint64_t instance, uint64_t arg, uint64_t arg2, uint32_t grbit, uint32_t cb, uint32_t flags,
+                        const WCHAR *text, const WCHAR *text2, const void *data) {
+  if (SHIM_CALL_STACK_KIB && !use_stack(SHIM_CALL_STACK_KIB)) return SHIM_ERR_MAIN_THREAD;
   pthread_cond_init(&c->cond, NULL);
   pthread_mutex_lock(&g_lock);
   shim_host_fn host = g_host;
@@ -148,7 +187,7 @@ static JET_ERR run(call *c, int32_t api, uint64_t instance, uint64_t arg, uint32
     pthread_mutex_unlock(&g_lock);
     return SHIM_ERR_NO_HOST;
   }
-  int32_t status = host(c->id, api, instance, arg, grbit, cb, flags, text, text2);
+  int32_t status = host(c->id, api, instance, arg, arg2, grbit, cb, flags, text, text2, data);
   pthread_mutex_lock(&g_lock);
   if (status == SHIM_PENDING && !c->done && !on_main) {
     while (!c->done) pthread_cond_wait(&c->cond, &g_lock);
@@ -160,6 +199,11 @@ static JET_ERR run(call *c, int32_t api, uint64_t instance, uint64_t arg, uint32
   return err;
 }
 
+static JET_ERR run(call *c, int32_t api, uint64_t instance, uint64_t arg, uint32_t grbit, uint32_t cb, uint32_t flags,
+                   const WCHAR *text, const WCHAR *text2) {
+  return run_data(c, api, instance, arg, 0, grbit, cb, flags, text, text2, NULL);
+}
+
 static void release(call *c) {
   free(c->values);
   free(c->data);
@@ -167,7 +211,14 @@ static void release(call *c) {
 
 static uint64_t value(const call *c, uint32_t i) { return i < c->cvalues ? c->values[i] : 0; }
 
-/** The W list contract: report the full size, copy what fits (silently truncated, as esent.dll does). */
+/**
+ * The W list contract, as backup.cxx has it: copy min(cbMax, size) bytes (silently truncated: a list cut
+ * short has no final NUL) and report in *pcbActual
+ * - GetAttachInfo (ErrBKGetAttachInfo): the full size, buffer or not;
+ * - the log lists (ErrBKIGetLogInfo: GetLogInfo, GetLogInfo2, GetTruncateLogInfo): the full size for a
+ *   NULL buffer, but min(cbMax, size) when given one — so a list that grew past the buffer looks like a
+ *   full buffer without its final NUL, and only the missing NUL tells.
+ */
 static JET_ERR list_call(int32_t api, JET_INSTANCE instance, WCHAR *szz, JET_ULONG cbMax, JET_ULONG *pcbActual, JET_LOGINFO_W *info) {
   if (info && info->cbSize != sizeof(JET_LOGINFO_W)) return JET_errInvalidParameter;
   call c = {0};
@@ -175,8 +226,9 @@ static JET_ERR list_call(int32_t api, JET_INSTANCE instance, WCHAR *szz, JET_ULO
   if (err >= 0) {
     uint32_t cblist = info ? (uint32_t)value(&c, 2) : c.cbdata;
     if (cblist > c.cbdata) cblist = c.cbdata;
-    if (pcbActual) *pcbActual = cblist;
-    if (szz) memcpy(szz, c.data, cblist < cbMax ? cblist : cbMax);
+    uint32_t copied = cblist < cbMax ? cblist : cbMax;
+    if (pcbActual) *pcbActual = szz && api != API_ATTACH_INFO ? copied : cblist;
+    if (szz) memcpy(szz, c.data, copied);
     if (info) {
       info->ulGenLow = (JET_ULONG)value(&c, 0);
       info->ulGenHigh = (JET_ULONG)value(&c, 1);
@@ -264,6 +316,12 @@ SHIM_EXPORT JET_ERR JET_API JetStopServiceInstance2(JET_INSTANCE instance, JET_G
 }
 #endif
 
+/* Every esent.dll from Windows XP on: JET_bitStopServiceAll, and the caches quiesced (jetapi.cxx). */
+SHIM_EXPORT JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance) {
+  return simple(API_STOP_SERVICE_OLD, instance, 0, 0 /* JET_bitStopServiceAll */);
+}
+
 SHIM_EXPORT JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit) { return simple(API_TERM, instance, 0, grbit); }
 
 #include "esent-shim-instance.c"
+#include "esent-shim-table.c"

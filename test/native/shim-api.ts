@@ -2,7 +2,9 @@
 const names = [
   'begin', 'attachInfo', 'open', 'read', 'close', 'logInfo', 'logInfo2', 'truncateInfo', 'truncate', 'end',
   'stopBackup', 'stopService', 'term', 'createInstance', 'setParam', 'init', 'beginSession', 'attachDatabase', 'instanceInfo',
-  'createDatabase', 'endSession',
+  'createDatabase', 'endSession', 'stopServiceOld', 'externalRestore', 'openDatabase', 'closeDatabase',
+  'createDatabase2', 'createTable', 'addColumn', 'createIndex', 'beginTransaction', 'commitTransaction', 'rollback', 'openTable',
+  'closeTable', 'prepareUpdate', 'setColumn', 'update', 'move', 'retrieveColumn', 'columnInfo',
 ] as const;
 
 /** A call of the shim, named after the ESE function it stands for. */

@@ -1,3 +1,5 @@
+import nodePath from 'node:path';
+import koffi from 'koffi';
 import type { EmbeddedEngine, InstanceOptions, PageSize } from '../../src/engine/index.js';
 import { JET_param } from '../../src/esent/index.js';
 import { JET_err, JetError, type JetInstance } from '../../src/jet/index.js';
@@ -5,6 +7,8 @@ import { JET_err, JetError, type JetInstance } from '../../src/jet/index.js';
 /** Handles of instances created through JetCreateInstance2W, before JetInit: above 2^53, far from the engine's. */
 const PENDING_BASE = 0x5a5a_0000_0000_0000n;
 const JET_errInvalidSesid = -1104;
+/** JET_instanceNil (~0) as the host receives it, widened from a pointer of this process's width. */
+const JET_instanceNilHere = (1n << BigInt(8 * koffi.sizeof('uintptr_t'))) - 1n;
 
 interface Pending {
   name: string;
@@ -24,6 +28,9 @@ export function shimParams(engine: EmbeddedEngine) {
   const aliases = new Map<bigint, bigint>();
   const sessions = new Map<bigint, bigint>();
   const seen = new Set<bigint>();
+  /** Instances JetExternalRestore2W built, by their log directory: a later JetInit with that log path adopts one. */
+  const restored = new Map<string, JetInstance>();
+
   let next = 0n;
   let nextSession = 0x5e5n;
   let nextDbid = 0n;
@@ -67,11 +74,38 @@ export function shimParams(engine: EmbeddedEngine) {
     async init(inst: bigint): Promise<void> {
       const p = pending.get(inst);
       if (!p) return engine.init(real(inst));
+      const logPath = p.paths[JET_param.LogFilePath];
+      const adopted = logPath === undefined ? undefined : restored.get(nodePath.resolve(logPath));
+      if (adopted !== undefined) {
+        // JetInit over the files a restore replayed: the engine's restore already ran that recovery.
+        restored.delete(nodePath.resolve(logPath!));
+        pending.delete(inst);
+        aliases.set(inst, adopted);
+        return;
+      }
       const created = await engine.createInstance(p.name, p.options);
       pending.delete(inst);
       aliases.set(inst, created);
       await engine.init(created);
     },
+    /**
+     * Whether `h` names no instance at all (never handed out: not pending, not an engine instance, live or
+     * terminated). esent.dll probes every non-NULL, non-Nil instance before using it (JET_VALIDATE_INSTANCE
+     * in jetapi.cxx) and answers -1115 for such a handle; a terminated one goes on to the engine's -1003.
+     */
+    isGarbage(h: bigint): boolean {
+      if (h === 0n || h === JET_instanceNilHere || pending.has(h) || aliases.has(h)) return false;
+      try {
+        engine.instanceInfo(h);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    /** Whether `h` is an instance created by JetCreateInstance2W and not yet initialized. */
+    isPending: (h: bigint): boolean => pending.has(h),
+    /** JetTerm2 of an instance never initialized: it is gone. */
+    dropPending: (h: bigint): boolean => pending.delete(h),
     beginSession(inst: bigint): bigint {
       if (pending.has(inst)) throw new JetError('JetBeginSession', JET_err.NotInitialized);
       const info = engine.instanceInfo(real(inst));
@@ -86,6 +120,16 @@ export function shimParams(engine: EmbeddedEngine) {
       return real(inst);
     },
     nextDbid: (): bigint => ++nextDbid,
+    /** Record the instance a restore built in `logDirectory`. */
+    adoptRestored(logDirectory: string, inst: JetInstance): void {
+      restored.set(nodePath.resolve(logDirectory), inst);
+    },
+    /** Whether `inst` came out of a restore (its databases keep the engine's layout, matched by file name). */
+    attachedByName(inst: JetInstance, file: string): string | undefined {
+      const name = nodePath.basename(file).toLowerCase();
+      return engine.instanceInfo(inst).databases.find((d) => nodePath.basename(d).toLowerCase() === name);
+    },
+
     endSession: (sesid: bigint): number => (sessions.delete(sesid) ? 0 : JET_errInvalidSesid),
     /** Live instances this host has seen, under the handles their callers know. */
     instances(): Array<{ instance: bigint; name: string; databases: string[] }> {

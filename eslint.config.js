@@ -20,6 +20,8 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  // src/ffi: the one place koffi is required and configured (for the binding and the engine's lock).
+  layer(['src/ffi/**'], ['**/jet/**', '**/engine/**', '**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
   layer(['src/jet/**'], ['**/engine/**', '**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
   layer(['src/engine/**'], ['**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
   layer(['src/esent/**'], ['**/engine/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { JET_err, JetError } from '../jet/index.js';
+// koffi loads on the first lock (so the package root imports anywhere), configured for ESE's stack
+// needs: the esent.dll binding may load after the lock, and koffi fixes its stacks at its first load.
+import { loadKoffi } from '../ffi/load-koffi.js';
 
 /** The lock file an open embedded instance holds in its directory (removed when the lock is released). */
 export const INSTANCE_LOCK_FILE = 'ese-backup-instance.lock';
@@ -25,13 +27,7 @@ export interface InstanceLock {
 
 type Locker = (fd: number) => 'locked' | 'held';
 
-let koffiModule: typeof import('koffi') | undefined;
 let locker: Locker | undefined;
-
-// koffi loads its native addon when imported: only on the first lock, so the package root imports anywhere.
-function loadKoffi(): typeof import('koffi') {
-  return (koffiModule ??= createRequire(import.meta.url)('koffi') as typeof import('koffi'));
-}
 
 /**
  * The platform's exclusive, non-blocking lock on an open file. POSIX: flock(LOCK_EX | LOCK_NB) on the

@@ -1,64 +1,21 @@
-import { createRequire } from 'node:module';
+import { configureKoffiForEsent as configure, KoffiConfigError, loadKoffi as load } from '../ffi/load-koffi.js';
 import { EsentLoadError } from './esent-load-error.js';
 
-// The only file that requires koffi. koffi fixes its call stacks when it loads its first library, so the
-// configuration below must run before any `koffi.load` in the process (tests that load a library with
-// koffi themselves call `configureKoffiForEsent()` first).
+export { ESENT_ASYNC_HEAP_SIZE, ESENT_ASYNC_STACK_SIZE } from '../ffi/load-koffi.js';
 
-/**
- * Stack of every koffi `.async` call: 1 MiB. koffi's default is 128 KiB (its limit is 16 MiB); ESE puts
- * page-sized buffers (up to 32 KiB) on the stack and runs log recovery inside JetInit, and ManagedEsent's
- * callers run on 1 MiB thread stacks. An overflow is an access violation that kills the process.
- */
-export const ESENT_ASYNC_STACK_SIZE = 1024 * 1024;
-
-/**
- * Heap of every koffi `.async` call (arguments marshalled: UTF-16 paths, out-parameters): 256 KiB,
- * twice koffi's default, so a 32 KiB Windows path and its copies fit with room.
- */
-export const ESENT_ASYNC_HEAP_SIZE = 256 * 1024;
-
-type Koffi = typeof import('koffi');
-let koffiModule: Koffi | undefined;
-let configured = false;
-
-/**
- * Raise koffi's async stack to `ESENT_ASYNC_STACK_SIZE` (and heap to `ESENT_ASYNC_HEAP_SIZE`) unless it is
- * already at least that. Idempotent; koffi accepts it only before the first library is loaded.
- *
- * @returns koffi's configuration after the call
- * @throws EsentLoadError `ESENT_KOFFI_CONFIG` when koffi already loaded a library with a smaller stack
- *   (something imported koffi and loaded a library before this package could configure it)
- * @example
- * configureKoffiForEsent(); // before any koffi.load in the process
- */
-export function configureKoffiForEsent(): ReturnType<Koffi['config']> {
-  const koffi = (koffiModule ??= createRequire(import.meta.url)('koffi') as Koffi);
-  const current = koffi.config();
-  if (configured || ((current.async_stack_size ?? 0) >= ESENT_ASYNC_STACK_SIZE && (current.async_heap_size ?? 0) >= ESENT_ASYNC_HEAP_SIZE)) {
-    configured = true;
-    return current;
-  }
+// src/ffi/load-koffi.ts configures and loads koffi for the whole process; here its refusal becomes the
+// binding's own error (`ESENT_KOFFI_CONFIG`), as every other load failure of the binding is.
+const asEsentError = <T>(f: () => T): T => {
   try {
-    koffi.config({
-      ...current,
-      async_stack_size: Math.max(current.async_stack_size ?? 0, ESENT_ASYNC_STACK_SIZE),
-      async_heap_size: Math.max(current.async_heap_size ?? 0, ESENT_ASYNC_HEAP_SIZE),
-    });
-  } catch (cause) {
-    throw new EsentLoadError(
-      'ESENT_KOFFI_CONFIG',
-      `koffi's async stack is ${current.async_stack_size} bytes and can no longer be raised (${(cause as Error).message}); ` +
-        `ESE needs ${ESENT_ASYNC_STACK_SIZE} bytes: call configureKoffiForEsent() before anything in this process calls koffi.load`,
-      { platform: process.platform, cause },
-    );
+    return f();
+  } catch (e) {
+    if (e instanceof KoffiConfigError) throw new EsentLoadError('ESENT_KOFFI_CONFIG', e.message, { platform: process.platform, cause: e });
+    throw e;
   }
-  configured = true;
-  return koffi.config();
-}
+};
 
-/** koffi, configured for ESE (loaded on first use, so the package root imports on any platform). */
-export function loadKoffi(): Koffi {
-  configureKoffiForEsent();
-  return koffiModule!;
-}
+/** {@link configure}, failing with `EsentLoadError('ESENT_KOFFI_CONFIG')`. */
+export const configureKoffiForEsent = (): ReturnType<typeof configure> => asEsentError(configure);
+
+/** koffi, configured for ESE; `EsentLoadError('ESENT_KOFFI_CONFIG')` when that is no longer possible. */
+export const loadKoffi = (): ReturnType<typeof load> => asEsentError(load);

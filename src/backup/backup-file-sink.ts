@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import fsp, { type FileHandle } from 'node:fs/promises';
+import { nodeBackupFs, type BackupFileHandle, type BackupFs } from './backup-fs.js';
 import type { BackupManifestFile } from './backup-manifest.js';
 import { createChunkHasher, type ChunkHasher } from './chunk-hasher.js';
 
@@ -47,7 +46,7 @@ export class BackupFileSink {
    * for one to finish (it closes when it does), and the write handle's final fdatasync still reports
    * every writeback error since the file was created (errors are tracked per open file).
    */
-  private syncHandle: Promise<FileHandle> | undefined;
+  private syncHandle: Promise<BackupFileHandle> | undefined;
   private unsynced = 0;
   /** The first failure of a write, a hash or a background fdatasync: `close` raises it. */
   private failure: Error | undefined;
@@ -56,10 +55,11 @@ export class BackupFileSink {
   constructor(
     /** Absolute path of the file in the temporary directory. */
     readonly path: string,
-    private readonly file: FileHandle,
+    private readonly file: BackupFileHandle,
     private readonly entry: Omit<BackupManifestFile, 'size' | 'sha256'>,
     private readonly onClose: (entry: BackupManifestFile) => void,
     options: BackupFileSinkOptions = {},
+    private readonly fs: BackupFs = nodeBackupFs,
   ) {
     this.syncEvery = options.syncEvery ?? DEFAULT_SYNC_EVERY;
   }
@@ -135,7 +135,9 @@ export class BackupFileSink {
       await this.file.close().catch(() => undefined);
       void this.closeSyncHandle().catch(() => undefined);
     }
-    fs.rmSync(this.path, { force: true });
+    await this.fs.unlink(this.path).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    });
   }
 
   private async writeAt(chunk: Uint8Array, at: number): Promise<void> {
@@ -150,7 +152,7 @@ export class BackupFileSink {
     this.unsynced += n;
     if (this.syncEvery <= 0 || this.unsynced < this.syncEvery || this.syncing || this.closed) return;
     this.unsynced = 0;
-    this.syncHandle ??= fsp.open(this.path, 'r+');
+    this.syncHandle ??= this.fs.open(this.path, 'r+');
     const sync = this.syncHandle.then((h) => h.datasync()).then(
       () => undefined,
       (e: unknown) => void (this.failure ??= asError(e)),

@@ -20,6 +20,16 @@ const PIPELINE_DEPTH = 4;
 /** Copied files finishing (last writes, fdatasync, digest) at once while the next ones are read. */
 const MAX_FINISHING = 4;
 
+/** Whether a file is still there (lstat: a log is never followed through a link). */
+const onDisk = (file: string): boolean => {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+};
+
 const sizeOnDisk = (file: string): number => {
   try {
     return fs.statSync(file).size;
@@ -80,14 +90,22 @@ export class BackupRunner {
       // its process. A handle is per process (every CLI's embedded instance is 0x1000), so a session
       // of this instance here belongs to a live run of this process, which an End would break (-520).
       const identity = { backend: this.session.backend, handle: `0x${this.inst.toString(16)}`, ...(this.options.instanceName ? { name: this.options.instanceName } : {}) };
-      writer = await BackupSetWriter.create({ to: this.options.to, mode: this.options.mode, instance: identity, ...(this.options.signKey ? { signKey: this.options.signKey } : {}) });
+      const { to, mode, fs: io, syncEvery, signKey } = this.options;
+      writer = await BackupSetWriter.create({
+        to,
+        mode,
+        instance: identity,
+        ...(io ? { fs: io } : {}),
+        ...(syncEvery !== undefined ? { sink: { syncEvery } } : {}),
+        ...(signKey ? { signKey } : {}),
+      });
       if (this.reason === undefined) await this.copy(writer);
       await this.finish(writer);
     } catch (e) {
       this.fail(e);
       if (this.began && this.result.end === 'none') await this.end(JET_bit.BackupEndAbort);
       await this.settleBackground();
-      await writer?.discard().catch(() => undefined);
+      await writer?.discard().catch((e: unknown) => this.fail(e));
     } finally {
       watch.unsubscribe();
       requests.unsubscribe();
@@ -95,7 +113,10 @@ export class BackupRunner {
       await writer?.release().catch(() => undefined);
     }
     const outcome = this.reason ?? 'completed';
-    if (outcome !== 'completed') delete this.result.set;
+    // The result names the set exactly when one stands under the final name: a completed run's, or
+    // a failed run's that truncation began for (kept), or one a failed discard could not take back.
+    if (!writer?.committed) delete this.result.set;
+    else if (!this.result.set && writer.manifest) this.result.set = { path: writer.paths.final, manifest: writer.manifest };
     return { outcome, ...this.result, ...(this.error ? { error: this.error } : {}), ...(this.stopReason ? { stopReason: this.stopReason } : {}) };
   }
 
@@ -210,19 +231,35 @@ export class BackupRunner {
       return void (await writer.discard());
     }
     this.progress.update({ phase: 'truncating' });
+    let range: string[] = [];
+    try {
+      range = await this.session.getTruncateLogInfo(this.inst);
+    } catch (e) {
+      // Nothing was deleted yet: the run fails as any run before the truncation does.
+      this.fail(e);
+    }
+    if (this.reason !== undefined) {
+      await this.end(JET_bit.BackupEndAbort);
+      return void (await writer.discard());
+    }
+    // From the call on, ESE may delete logs one at a time: the committed, verified set stays whatever
+    // happens next (a failure part-way, a stop, End's answer); it may hold the only copy of a log.
+    writer.keep();
     try {
       await this.session.truncateLog(this.inst);
       this.result.truncated = true;
     } catch (e) {
       this.fail(e);
-      await this.end(JET_bit.BackupEndAbort);
-      return void (await writer.discard());
     }
-    // The logs are gone and the set holds the only copy: nothing from here on (a late stop, End's
-    // answer) can undo the run. End2(Normal) still only when no stop came.
+    this.result.logsTruncated = range.filter((file) => !onDisk(file));
+    if (this.result.truncated !== true) this.result.truncated = this.result.logsTruncated.length > 0 ? 'partial' : false;
+    // Logs gone without the truncation's success is a failure, whatever stop came meanwhile.
+    if (this.result.truncated === 'partial') this.reason = 'failed';
+    // End2(Normal) still only when no stop came and the truncation succeeded (`end` turns it into Abort).
     this.progress.update({ phase: 'ending' });
     await this.end(JET_bit.BackupEndNormal);
-    this.reason = undefined;
+    // A completed truncation: nothing from here on (a late stop, End's answer) can undo the run.
+    if (this.result.truncated === true) this.reason = undefined;
   }
 
   private async verified(writer: BackupSetWriter): Promise<boolean> {
@@ -243,8 +280,14 @@ export class BackupRunner {
       this.result.end = grbit === JET_bit.BackupEndNormal ? 'normal' : 'abort';
     } catch (e) {
       if (isJetError(e, JET_err.NoBackup)) return;
-      this.result.end = 'failed';
       this.fail(e);
+      // The session must not outlive the run (the next Begin would answer -505): End2(Abort) once more.
+      try {
+        await this.session.endExternalBackup(this.inst, JET_bit.BackupEndAbort);
+        this.result.end = 'abort';
+      } catch (again) {
+        if (!isJetError(again, JET_err.NoBackup)) this.result.end = 'failed';
+      }
     }
     this.checkStop(); // a stop that overtook End is the engine's verdict too (aborted by server)
   }

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { syncDirectory } from '../engine/log-writer.js';
 import { BackupFileSink, type BackupFileSinkOptions } from './backup-file-sink.js';
+import { lstatIfAny, makeDirectoryDurably, nodeBackupFs, syncDirectory, type BackupFs } from './backup-fs.js';
 import { ownBackupLock, writeBackupLock } from './backup-lock.js';
 import { MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, serializeBackupManifest, type BackupManifest, type BackupManifestFile } from './backup-manifest.js';
 import { backupSetPaths, type BackupSetPaths } from './backup-set-names.js';
@@ -19,6 +18,8 @@ export interface BackupSetWriterOptions {
   instance: BackupManifest['instance'];
   /** When the run began (default now). */
   startTime?: Date;
+  /** The file-system calls (default node:fs; a test wraps them to count or fail them). */
+  fs?: BackupFs;
   /** HMAC-SHA-256 key: `commit` writes `manifest.sig` beside the manifest (see `manifest-signature.ts`). */
   signKey?: Uint8Array;
 }
@@ -50,9 +51,13 @@ export class BackupSetWriter {
   private readonly names = new Set<string>();
   private state: 'writing' | 'committed' | 'discarded' = 'writing';
   private locked = true;
+  private written: BackupManifest | undefined;
+  /** The committed set stays: TruncateLog was called (see `keep`). */
+  private kept = false;
 
   private constructor(
     readonly paths: BackupSetPaths,
+    private readonly fs: BackupFs,
     private readonly options: BackupSetWriterOptions & { startTime: Date },
   ) {}
 
@@ -65,22 +70,30 @@ export class BackupSetWriter {
     if (options.mode !== 'full' && options.mode !== 'incremental') throw new RangeError(`BackupSetWriter: mode must be 'full' or 'incremental', got ${String(options.mode)}`);
     const paths = backupSetPaths(options.to);
     const startTime = options.startTime ?? new Date();
-    await fsp.mkdir(path.dirname(paths.final), { recursive: true });
-    if (fs.existsSync(paths.final)) throw new BackupSetBusyError(`backup set ${paths.final} already exists`, paths.final);
+    const io = options.fs ?? nodeBackupFs;
+    await makeDirectoryDurably(io, path.dirname(paths.final));
+    await refuseExisting(io, paths.final, 'already exists');
     const held = writeBackupLock(paths.lock, ownBackupLock(options.instance, paths.temporary, startTime));
     if (held) throw new BackupSetBusyError(`backup set ${paths.final} is locked by pid ${held.pid} on ${held.hostname} since ${held.startTime}`, paths.lock);
     try {
-      await fsp.mkdir(paths.temporary);
+      // Again under the lock: a run that committed the name between the first look and the lock.
+      await refuseExisting(io, paths.final, 'already exists');
+      await io.mkdir(paths.temporary);
     } catch (e) {
       fs.rmSync(paths.lock, { force: true });
       throw e;
     }
-    return new BackupSetWriter(paths, { ...options, startTime });
+    return new BackupSetWriter(paths, io, { ...options, startTime });
   }
 
   /** Whether the set was renamed to its final name (and not withdrawn since). */
   get committed(): boolean {
     return this.state === 'committed';
+  }
+
+  /** The manifest `commit` wrote (once it got as far as the rename). */
+  get manifest(): BackupManifest | undefined {
+    return this.written;
   }
 
   /** Manifest entries of the files closed so far, in the order they were added. */
@@ -95,7 +108,7 @@ export class BackupSetWriter {
     for (let i = 2; this.names.has(unique) || unique === MANIFEST_NAME; i++) unique = `${i}-${path.basename(name)}`;
     this.names.add(unique);
     const file = path.join(this.paths.temporary, unique);
-    const handle = await fsp.open(file, 'wx');
+    const handle = await this.fs.open(file, 'wx');
     const entry = { name: unique, role, source, ...(generation === undefined ? {} : { generation }) };
     const slot = this.slots.push(undefined) - 1;
     const sink = new BackupFileSink(
@@ -107,6 +120,7 @@ export class BackupSetWriter {
         this.slots[slot] = done;
       },
       this.options.sink,
+      this.fs,
     );
     this.open.add(sink);
     return sink;
@@ -134,40 +148,76 @@ export class BackupSetWriter {
       tool: toolVersion(),
       files: [...files.filter((f) => f.role === 'db'), ...files.filter((f) => f.role === 'log').sort((a, b) => (a.generation ?? 0) - (b.generation ?? 0))],
     });
-    const file = await fsp.open(path.join(this.paths.temporary, MANIFEST_NAME), 'wx');
+    const file = await this.fs.open(path.join(this.paths.temporary, MANIFEST_NAME), 'wx');
     try {
-      await file.writeFile(text);
+      const bytes = Buffer.from(text);
+      for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done, bytes.length - done, done)).bytesWritten;
       await file.datasync();
     } finally {
       await file.close();
     }
+    // The signature is written with node:fs itself (not through `fs`): the fault campaign does not fail it.
     if (this.options.signKey) await writeManifestSignature(this.paths.temporary, text, this.options.signKey);
-    await syncDirectory(this.paths.temporary);
-    // rename(2) would replace an empty directory: refuse any existing final name instead.
-    if (fs.existsSync(this.paths.final)) throw new BackupSetBusyError(`backup set ${this.paths.final} appeared while it was written`, this.paths.final);
-    await fsp.rename(this.paths.temporary, this.paths.final);
+    await syncDirectory(this.fs, this.paths.temporary);
+    // rename(2) would replace an empty directory (or a link): refuse any existing final name instead.
+    await refuseExisting(this.fs, this.paths.final, 'appeared while it was written');
+    this.written = JSON.parse(text) as BackupManifest;
+    await this.fs.rename(this.paths.temporary, this.paths.final);
     this.state = 'committed';
-    await syncDirectory(path.dirname(this.paths.final));
-    return JSON.parse(text) as BackupManifest;
+    await syncDirectory(this.fs, path.dirname(this.paths.final));
+    return this.written;
   }
 
-  /** Remove everything written (before commit), or take a committed set back out of its final name. */
+  /**
+   * Keep the committed set whatever happens next: `discard` no longer takes it back. Called before
+   * TruncateLog, after which the set may hold the only copy of the logs deleted.
+   * @throws Error before the commit.
+   */
+  keep(): void {
+    if (this.state !== 'committed') throw new Error(`backup set ${this.paths.final}: keep before the commit`);
+    this.kept = true;
+  }
+
+  /** Remove everything written (before commit), or take a committed set back out of its final name (unless kept). */
   async discard(): Promise<void> {
-    for (const sink of [...this.open]) await sink.discard();
+    // A file that cannot be removed alone goes with the temporary directory below.
+    for (const sink of [...this.open]) await sink.discard().catch(() => undefined);
     this.open.clear();
+    if (this.kept) return;
     if (this.state === 'committed') {
       // One rename takes the whole set away from its final name; removing it can then take its time.
-      await fsp.rename(this.paths.final, this.paths.temporary);
-      await syncDirectory(path.dirname(this.paths.final));
+      await this.fs.rename(this.paths.final, this.paths.temporary);
+      this.state = 'discarded';
+      await syncDirectory(this.fs, path.dirname(this.paths.final));
     }
     this.state = 'discarded';
-    await fsp.rm(this.paths.temporary, { recursive: true, force: true });
+    await this.fs.removeTree(this.paths.temporary);
   }
 
   /** Remove the lock file: the run is over (idempotent). */
   async release(): Promise<void> {
     if (!this.locked) return;
     this.locked = false;
-    await fsp.rm(this.paths.lock, { force: true });
+    fs.rmSync(this.paths.lock, { force: true });
   }
+}
+
+/**
+ * Refuse a final name that anything holds: a set, a file, or a symbolic link (even a dangling one,
+ * which `existsSync` would not see: it follows links).
+ */
+async function refuseExisting(io: BackupFs, final: string, what: string): Promise<void> {
+  const st = await lstatIfAny(io, final);
+  if (!st) return;
+  if (st.isSymbolicLink()) {
+    const target = (() => {
+      try {
+        return fs.readlinkSync(final);
+      } catch {
+        return '?';
+      }
+    })();
+    throw new BackupSetBusyError(`backup set ${final} is a symbolic link (to ${target}): a set is never written through a link`, final);
+  }
+  throw new BackupSetBusyError(`backup set ${final} ${what}`, final);
 }

@@ -28,3 +28,5 @@ export { MANIFEST_NAME, MANIFEST_SIGNATURE_FILE, MANIFEST_FORMAT, MANIFEST_VERSI
 export type { BackupManifest, BackupManifestFile, ParsedBackupManifest } from './backup-manifest.js';
 export { readBackupLock } from './backup-lock.js';
 export type { BackupLock } from './backup-lock.js';
+export { nodeBackupFs } from './backup-fs.js';
+export type { BackupFs, BackupFileHandle } from './backup-fs.js';

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { Coordinator, StopReason } from '../coordinator/index.js';
 import type { JetInstance } from '../jet/index.js';
+import type { BackupFs } from './backup-fs.js';
 import type { BackupManifest } from './backup-manifest.js';
 import type { BackupOutcomeKind, BackupProgress } from './backup-progress.js';
 import type { OrphanReport } from './clean-orphans.js';
@@ -24,6 +25,16 @@ export interface RunBackupOptions {
   instanceName?: string;
   /** Verify the committed set from disk even without `truncateLogs` (default false; always with it). */
   verify?: boolean;
+  /**
+   * Start a background fdatasync of a file each time this many bytes were written to it since the
+   * last (default 8 MiB; 0: only when the file is closed). See `BackupFileSinkOptions.syncEvery`.
+   */
+  syncEvery?: number;
+  /**
+   * The file-system calls that write, commit and withdraw the set (default node:fs). A test wraps
+   * them to count or fail them (the fault campaign); the source is read through the engine.
+   */
+  fs?: BackupFs;
   /** HMAC-SHA-256 key: the set gets `manifest.sig`, which `verifyBackupSet(dir, { signKey })` checks. */
   signKey?: Uint8Array;
 }
@@ -33,13 +44,31 @@ export interface BackupResult {
   outcome: BackupOutcomeKind;
   /** What failed (`failed`), the JetError a stop surfaced as, or (`completed`) an End2 that failed after the logs were truncated. */
   error?: Error;
-  /** The committed set (`completed` only). */
+  /**
+   * The set standing under the final name: a `completed` run's, or a `failed` run's whose truncation
+   * began (TruncateLog was called: the set is kept, it may hold the only copy of the logs deleted), or
+   * a `failed` run's that failed after its commit and could not take the set back (its withdrawal
+   * failed too). Present exactly when a set stands under the final name.
+   */
   set?: { path: string; manifest: BackupManifest };
   /** The first stop's reason, when a stop came (a stop after TruncateLog does not undo a completed run). */
   stopReason?: StopReason;
-  /** Which End2 ended the session: `none` when the engine or a shutdown hook had already ended it. */
+  /**
+   * Which End2 ended the session: `none` when the engine or a shutdown hook had already ended it;
+   * `abort` also when End2(Normal) failed and the End2(Abort) after it ended the session; `failed` both failed.
+   */
   end: 'normal' | 'abort' | 'none' | 'failed';
-  truncated: boolean;
+  /**
+   * Whether JetTruncateLogInstance deleted the logs of its range: `true` it succeeded; `'partial'` it
+   * failed after deleting some (`logsTruncated` names them, `error` says why; the set is kept);
+   * `false` no log was deleted.
+   */
+  truncated: boolean | 'partial';
+  /**
+   * Once TruncateLog was called: the logs of GetTruncateLogInfo's list no longer on disk afterwards
+   * (checked with lstat, whether the call succeeded or not).
+   */
+  logsTruncated?: string[];
   /** The re-verification of the committed set, when it ran. */
   verification?: BackupSetReport;
   /** What the clean-up before the run removed. */
@@ -67,6 +96,8 @@ export function checkRunBackupOptions(o: RunBackupOptions): void {
     throw new RangeError(`runBackup: options.readSize must be a positive multiple of 4096, got ${String(o.readSize)}`);
   }
   if (o.signal !== undefined && typeof o.signal?.addEventListener !== 'function') throw new TypeError('runBackup: options.signal must be an AbortSignal');
+  if (o.syncEvery !== undefined && (!Number.isSafeInteger(o.syncEvery) || o.syncEvery < 0)) throw new RangeError(`runBackup: options.syncEvery must be a byte count >= 0, got ${String(o.syncEvery)}`);
+  if (o.fs !== undefined && typeof o.fs?.open !== 'function') throw new TypeError('runBackup: options.fs must be a BackupFs');
   if (o.truncateLogs !== undefined && typeof o.truncateLogs !== 'boolean') throw new TypeError('runBackup: options.truncateLogs must be a boolean');
   if (o.signKey !== undefined && !(o.signKey instanceof Uint8Array && o.signKey.length >= 16)) throw new TypeError('runBackup: options.signKey must be a Uint8Array of at least 16 bytes');
 }

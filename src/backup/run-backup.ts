@@ -13,11 +13,15 @@ export type { BackupResult, BackupRun, RunBackupOptions } from './run-backup-opt
  * GetLogInfo was read to EOF and closed and no stop came, End2(Abort) otherwise. The outcome is decided
  * from the run's own record, first reason first: `stopped` (a stop, -801, -1329), `aborted` (`signal`),
  * `failed` (any other error, or a set that does not verify), else `completed`. Only a completed run
- * leaves a set under the final name; with `truncateLogs`, TruncateLog runs after the set was committed
- * and re-verified from disk, never after a stop. Dead runs' leftovers in the parent directory are
- * cleaned first. A stop of the instance that comes after the run started but before its session began
- * (during the clean-up, the lock, a queued Begin), which ESE itself would ignore, still ends the run:
- * `stopped`, with no Begin or with End2(Abort) right after it, and no set.
+ * leaves a set under the final name, with two exceptions the result names (`set` is present exactly
+ * when a set stands there): with `truncateLogs`, TruncateLog runs after the set was committed and
+ * re-verified from disk, never after a stop, and once it was called the set is kept whatever happens
+ * next (a TruncateLog failing part-way is `failed` with `truncated: 'partial'` and `logsTruncated`);
+ * and a set whose withdrawal failed after a failed commit step stays. Dead runs' leftovers in the
+ * parent directory are cleaned first.
+ * A stop of the instance that comes after the run started but before its session began (during the
+ * clean-up, the lock, a queued Begin), which ESE itself would ignore, still ends the run: `stopped`,
+ * with no Begin or with End2(Abort) right after it, and no set.
  *
  * @throws TypeError/RangeError (synchronously) for bad options; engine and file errors resolve `failed`.
  * @example

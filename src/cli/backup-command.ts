@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { BackupResult } from '../backup/index.js';
 import type { CliFleetOptions } from './cli-fleet.js';
 import type { CliOutput } from './cli-output.js';
 import { cliInspection, type CliInspectOptions } from './cli-inspection.js';
 import { parseEngineSpec, type OpenedInstance } from './engine-spec.js';
-import { exitCodeOfOutcome, type ExitCode } from './exit-codes.js';
+import { exitCodeOfOutcome, exitCodes, type ExitCode } from './exit-codes.js';
 import { formatBytes } from './format-bytes.js';
 import { openEmbeddedInstance } from './open-embedded-instance.js';
 import { openEsentInstance, type EsentInstanceOptions } from './open-esent-instance.js';
@@ -37,6 +38,26 @@ export interface BackupCommandOptions {
   fleet?: CliFleetOptions;
 }
 
+function lstatIfAny(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The exit code of a backup run: its outcome's (0 completed, 130 stopped or aborted, 1 failed), and 1
+ * for a set kept by a run that did not complete (its truncation began, then failed).
+ *
+ * @example
+ * process.exitCode = backupExitCode(await runBackup(options));
+ */
+export function backupExitCode(result: BackupResult): ExitCode {
+  return result.set && result.outcome !== 'completed' ? exitCodes.failed : exitCodeOfOutcome(result.outcome);
+}
+
 /** Opens the instance `--engine` and `--instance` name. */
 async function openInstance(o: BackupCommandOptions): Promise<OpenedInstance> {
   const spec = parseEngineSpec(o.engine);
@@ -49,14 +70,18 @@ async function openInstance(o: BackupCommandOptions): Promise<OpenedInstance> {
  * through the coordinator, with progress and the shutdown hook; `--truncate-logs` truncates only
  * after the set was committed and verified from disk.
  *
- * @returns 0 completed (and verified), 130 stopped, 1 failed.
+ * @returns 0 completed (and verified), 130 stopped, 1 failed — also when TruncateLog was called and
+ *   failed (the set is kept and the logs already gone are named).
  * @throws UsageError when `--to` exists or names a dot file; JetError/EsentLoadError opening the instance.
  * @example
  * process.exitCode = await backupCommand({ engine: 'embedded:/d', instance: 'demo', to: '/b/full-1', … }, out);
  */
 export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Promise<ExitCode> {
   const to = path.resolve(o.to);
-  if (fs.existsSync(to)) throw new UsageError(`--to ${to} already exists: a backup set is never written over`);
+  // lstat, not existsSync: a link (even a dangling one) is refused before any engine call, not at the rename.
+  const existing = lstatIfAny(to);
+  if (existing?.isSymbolicLink()) throw new UsageError(`--to ${to} is a symbolic link (to ${fs.readlinkSync(to)}): a backup set is never written through a link`);
+  if (existing) throw new UsageError(`--to ${to} already exists: a backup set is never written over`);
   if (path.basename(to).startsWith('.')) throw new UsageError(`--to ${to}: a set's name must not start with a dot (those are the runs' temporary files)`);
   const mode = o.incremental ? 'incremental' : 'full';
   const signKey = o.signKeyFile !== undefined ? await readSignKeyOption(o.signKeyFile) : undefined;
@@ -79,19 +104,27 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       ...(inspection ? { inspect: inspection.inspect, onCoordinator: async (coordinator) => out.note(`inspector: ${await inspection.start(coordinator)}`) } : {}),
     });
     const { result } = run;
-    const code = exitCodeOfOutcome(result.outcome);
+    const code = backupExitCode(result);
     const manifest = result.set?.manifest;
     const bytes = manifest?.files.reduce((n, f) => n + f.size, 0) ?? 0;
     const { c } = out;
     if (result.outcome === 'completed' && manifest) {
       const gens = manifest.logGenerations;
       out.line(`${c.green('completed')} in ${run.seconds.toFixed(1)} s: ${manifest.files.length} files, ${formatBytes(bytes)} (${formatBytes(bytes / Math.max(run.seconds, 0.001))}/s), log generations ${gens ? `${gens.low}-${gens.high}` : 'none'}`
-        + `${result.verification ? (result.verification.ok ? '; verified from disk' : '') : '; not re-verified (--no-verify)'}${result.truncated ? '; logs truncated' : ''}`);
+        + `${result.verification ? (result.verification.ok ? '; verified from disk' : '') : '; not re-verified (--no-verify)'}${result.truncated === true ? `; ${result.logsTruncated?.length ?? 0} log(s) truncated` : ''}`);
       out.line(`set: ${result.set!.path}`);
     } else {
       const why = result.stopReason ? `${result.stopReason.source}${result.stopReason.detail ? ` ${result.stopReason.detail}` : ''}` : (result.error?.message ?? 'unknown');
       const ended = { normal: 'End2(Normal)', abort: 'End2(Abort)', none: 'ended before the runner\'s End2 (the shutdown hook\'s End2(Abort), or the engine)', failed: 'End2 failed' }[result.end];
-      out.line(`${result.outcome === 'failed' ? c.red('failed') : c.yellow(result.outcome)}: ${why}; session: ${ended}; nothing under ${to}${result.truncated ? '' : '; no log truncated'}`);
+      const gone = result.logsTruncated ?? [];
+      const kept = !result.set
+        ? `nothing under ${to}`
+        : result.logsTruncated
+          ? `the set ${result.set.path} is kept (committed${result.verification?.ok ? ' and verified from disk' : ''}${gone.length > 0 ? ', because logs are already gone from the instance' : ''})`
+          : `the set ${result.set.path} was committed and could not be taken back: check it with ese-backup verify`;
+      const logs = result.truncated === 'partial' ? `TruncateLog failed part-way: ${gone.length} log(s) are gone` : result.truncated ? `${gone.length} log(s) truncated` : 'no log truncated';
+      out.line(`${result.outcome === 'failed' ? c.red('failed') : c.yellow(result.outcome)}: ${why}; session: ${ended}; ${kept}; ${logs}`);
+      for (const file of result.truncated === 'partial' ? gone : []) out.line(`  gone: ${file}`);
       if (result.error && result.stopReason) out.line(c.dim(`  (${result.error.message})`));
     }
     out.result({
@@ -107,6 +140,7 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       logGenerations: manifest?.logGenerations ?? null,
       end: result.end,
       truncated: result.truncated,
+      logsTruncated: result.logsTruncated ?? [],
       verified: result.verification ? result.verification.ok : null,
       ...(result.verification && !result.verification.ok ? { problems: result.verification.problems } : {}),
       stopReason: result.stopReason ?? null,

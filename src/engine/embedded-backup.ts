@@ -8,7 +8,7 @@ import { JET_bit, JET_err, JetApiName, JetError, type JetLogInfo, type JetOpenFi
 import { findBadPage } from './format/page-checksum.js';
 import type { EmbeddedInstance } from './embedded-instance.js';
 import type { OpenBackupFile } from './backup-state.js';
-import { takeReadFault } from './engine-faults.js';
+import { takeReadFault, takeTruncateFault } from './engine-faults.js';
 import { LogStreamVerifier } from './log-stream-verifier.js';
 
 const api = JetApiName;
@@ -197,7 +197,13 @@ export async function truncateLog(inst: EmbeddedInstance): Promise<void> {
   for (let g = b.genCopyMin; g < b.genCopyMax; g++) {
     if (!b.readToEof.has(g)) fail(name, JET_err.LogFileNotCopied, `log generation ${g} was not read to the end`, inst.logPath(g));
   }
-  for (const file of truncateLogInfo(inst)) fs.rmSync(file, { force: true });
+  const fault = takeTruncateFault(inst);
+  // One file at a time, as ESE deletes them: a failure part-way leaves the older logs gone.
+  for (const [i, file] of truncateLogInfo(inst).entries()) {
+    if (fault && i >= fault.after) fail(name, fault.err, `injected fault after deleting ${i} log(s)`, file);
+    fs.rmSync(file, { force: true });
+  }
+  if (fault) fail(name, fault.err, 'injected fault after deleting every log of the range');
   inst.fullBackupBase = b.genCopyMax;
   if (b.record) b.record.truncated = true;
   await inst.writeCheckpointFile();

@@ -45,7 +45,12 @@ export type EngineFault =
   /** Delete archived log `generation`: opening it answers -569 and kills the session. */
   | { kind: 'missingLog'; generation: number }
   /** The next backup read of `file` (any file when omitted) fails with `err` (default -1022, JET_errDiskIO). */
-  | { kind: 'readError'; file?: string; err?: number };
+  | { kind: 'readError'; file?: string; err?: number }
+  /**
+   * The next JetTruncateLogInstance deletes `after` logs of its range (oldest first, real files), then
+   * fails with `err` (default -1022, JET_errDiskIO): a truncation that fails part-way, as ESE's can.
+   */
+  | { kind: 'truncateError'; after: number; err?: number };
 
 /** How the engine classified a finished backup session (ESE records it; End's return code does not tell). */
 export type EngineBackupEnd = 'normal' | 'abortedByServer' | 'abortedByCaller' | 'killed';

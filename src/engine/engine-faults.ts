@@ -16,6 +16,15 @@ export function takeReadFault(inst: EmbeddedInstance, file: string): number | un
   return fault?.err;
 }
 
+const truncateFaults = new WeakMap<EmbeddedInstance, { after: number; err: number }>();
+
+/** The injected part-way failure of the next TruncateLog, consumed once. */
+export function takeTruncateFault(inst: EmbeddedInstance): { after: number; err: number } | undefined {
+  const fault = truncateFaults.get(inst);
+  truncateFaults.delete(inst);
+  return fault;
+}
+
 /** Flip one byte of a real file. */
 function flipByte(file: string, position: number): void {
   const fd = fs.openSync(file, 'r+');
@@ -60,6 +69,11 @@ export async function injectFault(inst: EmbeddedInstance, fault: EngineFault): P
       const list = readFaults.get(inst) ?? [];
       list.push({ ...(fault.file ? { file: nodePath.resolve(fault.file) } : {}), err: fault.err ?? JET_err.DiskIO });
       readFaults.set(inst, list);
+      return;
+    }
+    case 'truncateError': {
+      if (!Number.isSafeInteger(fault.after) || fault.after < 0) throw new RangeError(`truncateError: after must be a count of logs >= 0, got ${String(fault.after)}`);
+      truncateFaults.set(inst, { after: fault.after, err: fault.err ?? JET_err.DiskIO });
       return;
     }
     default:

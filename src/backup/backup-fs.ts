@@ -1,0 +1,89 @@
+import type { Stats } from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+
+/** An open file as the backup writer uses it: positioned writes, fdatasync/fsync, close. Node's `FileHandle` is one. */
+export interface BackupFileHandle {
+  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The file-system calls a backup run makes to write, commit and withdraw a set (reading the source
+ * goes through the engine). `nodeBackupFs` is node:fs itself; a test passes a wrapper that counts or
+ * fails calls. Thin on purpose: the write path calls the handle's methods directly, with nothing
+ * added per chunk.
+ */
+export interface BackupFs {
+  /** `wx` a new file of the set, `r+` a second handle for background fdatasyncs, `r` a directory to fsync. */
+  open(file: string, flags: 'wx' | 'r+' | 'r'): Promise<BackupFileHandle>;
+  /** One directory (not recursive); EEXIST when it exists. */
+  mkdir(dir: string): Promise<void>;
+  /** lstat(2): never follows a symbolic link; ENOENT when nothing has the name. */
+  lstat(file: string): Promise<Stats>;
+  rename(from: string, to: string): Promise<void>;
+  /** unlink(2); ENOENT when already gone. */
+  unlink(file: string): Promise<void>;
+  /** Remove a directory tree; nothing to remove is not an error. */
+  removeTree(dir: string): Promise<void>;
+}
+
+/** {@link BackupFs} as node:fs does it. */
+export const nodeBackupFs: BackupFs = {
+  open: (file, flags) => fsp.open(file, flags),
+  mkdir: async (dir) => void (await fsp.mkdir(dir)),
+  lstat: (file) => fsp.lstat(file),
+  rename: (from, to) => fsp.rename(from, to),
+  unlink: (file) => fsp.unlink(file),
+  removeTree: (dir) => fsp.rm(dir, { recursive: true, force: true }),
+};
+
+const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
+
+/** lstat, or `undefined` when nothing has the name. */
+export async function lstatIfAny(fs: BackupFs, file: string): Promise<Stats | undefined> {
+  try {
+    return await fs.lstat(file);
+  } catch (e) {
+    if (code(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** fsync a directory: the names created, renamed or removed in it are durable. */
+export async function syncDirectory(fs: BackupFs, dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * `mkdir -p dir`, durably: every directory it creates is fsynced into its parent, up to the first that
+ * existed (as pg_basebackup's fsync_parent_path), so a crash cannot lose a new directory's entry and,
+ * with it, what is later committed inside.
+ *
+ * @returns the directories created, outermost first.
+ */
+export async function makeDirectoryDurably(fs: BackupFs, dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !(await lstatIfAny(fs, d)); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  const created: string[] = [];
+  for (const d of missing) {
+    try {
+      await fs.mkdir(d);
+      created.push(d);
+    } catch (e) {
+      if (code(e) !== 'EEXIST') throw e; // made meanwhile by someone else: still synced below
+    }
+  }
+  for (const d of missing) await syncDirectory(fs, path.dirname(d));
+  return created;
+}

@@ -24,9 +24,10 @@ describe('@statelyai/inspect through createCoordinator({ inspect })', () => {
     await session.beginExternalBackup(inst, 0);
     coordinator.stop(inst, 'maintenance window');
     await session.endExternalBackup(inst, JET_bit.BackupEndAbort);
-    // The inspector converts events when the event loop is idle: wait for the stop's snapshot.
+    // The inspector converts events when the event loop is idle: wait for End's event and the stop's snapshot.
     const stopSeen = () => sent.some((e) => e.type === '@xstate.snapshot' && JSON.stringify(e.snapshot).includes('maintenance window'));
-    await vi.waitFor(() => expect(stopSeen()).toBe(true));
+    const endSeen = () => sent.some((e) => e.type === '@xstate.event' && e.event.type === 'END_EXTERNAL_BACKUP');
+    await vi.waitFor(() => expect(stopSeen() && endSeen()).toBe(true));
     inspector.stop();
 
     const actors = sent.filter((e) => e.type === '@xstate.actor').map((e) => e.sessionId);

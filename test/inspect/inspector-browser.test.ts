@@ -46,14 +46,15 @@ describe.skipIf(noChromium !== undefined)(noChromium ?? 'inspector page in Chrom
     expect(await card.locator('tr[data-event="READ_FILE"]').getAttribute('data-kind')).toBe('depends');
     expect(await card.locator('button[data-action="stop"]').count()).toBe(0); // read-only by default
 
-    // A stop through the coordinator, from an AbortSignal: the page shows it within 100 ms.
+    // A stop through the coordinator, from an AbortSignal: the page shows it pushed (SSE), well within a
+    // second on a loaded 2-core machine; a page that polled would not (its only timer is a 15 s keep-alive).
     const controller = new AbortController();
     f.coordinator.stopWhen(fromAbortSignal(controller.signal));
     const stoppedAt = Date.now();
     controller.abort(new Error('operator'));
     await card.locator('[data-field="state"]', { hasText: 'backup.session.stop.stopped' }).waitFor();
     const shownAt = Number(await page.locator('body').getAttribute('data-updated-at'));
-    expect(shownAt - stoppedAt).toBeLessThan(100);
+    expect(shownAt - stoppedAt).toBeLessThan(1000);
     expect(await card.locator('g[data-state="backup.session.stop.stopped"]').getAttribute('class')).toMatch(/\bactive\b/);
     expect(await card.locator('[data-field="stop-source"]').textContent()).toBe('AbortSignal (operator)');
     expect(await card.locator('li[data-kind="stop"][data-source="abort"]').textContent()).toContain('stop requested by AbortSignal (operator): session stopped');

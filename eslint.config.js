@@ -6,7 +6,10 @@ import tseslint from 'typescript-eslint';
 const layer = (files, forbidden) => ({
   files,
   rules: {
-    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message: 'imports must point up the layers (see README, Architecture)' })) }],
+    'no-restricted-imports': [
+      'error',
+      { patterns: forbidden.map((group) => ({ group: [group], message: 'imports must point up the layers (see README, Architecture)' })) },
+    ],
   },
 });
 
@@ -21,11 +24,47 @@ export default tseslint.config(
     },
   },
   // src/ffi: the one place koffi is required and configured (for the binding and the engine's lock).
-  layer(['src/ffi/**'], ['**/jet/**', '**/engine/**', '**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
-  layer(['src/jet/**'], ['**/engine/**', '**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
-  layer(['src/engine/**'], ['**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
-  layer(['src/esent/**'], ['**/engine/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
-  layer(['machines/**'], ['**/engine/**', '**/esent/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**', 'node:*', 'fs', 'koffi']),
+  layer(
+    ['src/ffi/**'],
+    [
+      '**/jet/**',
+      '**/engine/**',
+      '**/esent/**',
+      '**/machines/**',
+      '**/coordinator/**',
+      '**/backup/**',
+      '**/cli/**',
+      '**/inspect/**',
+      '**/fleet/**',
+    ],
+  ),
+  layer(
+    ['src/jet/**'],
+    ['**/engine/**', '**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**'],
+  ),
+  layer(
+    ['src/engine/**'],
+    ['**/esent/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**'],
+  ),
+  layer(
+    ['src/esent/**'],
+    ['**/engine/**', '**/machines/**', '**/coordinator/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**'],
+  ),
+  layer(
+    ['machines/**'],
+    [
+      '**/engine/**',
+      '**/esent/**',
+      '**/coordinator/**',
+      '**/backup/**',
+      '**/cli/**',
+      '**/inspect/**',
+      '**/fleet/**',
+      'node:*',
+      'fs',
+      'koffi',
+    ],
+  ),
   layer(['src/coordinator/**'], ['**/engine/**', '**/esent/**', '**/backup/**', '**/cli/**', '**/inspect/**', '**/fleet/**']),
   layer(['src/backup/**'], ['**/cli/**', '**/inspect/**', '**/fleet/**']),
   // The fleet sits beside the faces (cli, inspect): only the CLI may import it.

@@ -39,7 +39,9 @@ const seconds = async <T>(f: () => T | Promise<T>): Promise<[T, number]> => {
   return [r, (performance.now() - t0) / 1000];
 };
 
-console.log(`ese-backup bench: the backup runner — node ${process.version}, ${os.platform()} ${os.release()}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / MiB).toFixed(0)} MiB RAM`);
+console.log(
+  `ese-backup bench: the backup runner — node ${process.version}, ${os.platform()} ${os.release()}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / MiB).toFixed(0)} MiB RAM`,
+);
 console.log(`${execFileSync('cp', ['--version']).toString().split('\n')[0]}; data in ${root}`);
 
 const engine = await createEmbeddedEngine({ directory: path.join(root, 'engine') });
@@ -48,7 +50,8 @@ await engine.init(inst);
 const db = await engine.createDatabase(inst, 'bench.edb');
 const value = new Uint8Array(MiB).map((_, i) => (i * 2654435761) >>> 24);
 const [, fillSecs] = await seconds(async () => {
-  for (let i = 0; i < sizeMiB; i += 8) await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
+  for (let i = 0; i < sizeMiB; i += 8)
+    await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
 });
 const coordinator = createCoordinator({ api: engine });
 coordinator.session(inst, { facts: { pageSize: 4096, recovery: true, circularLogging: false } });
@@ -61,11 +64,18 @@ const backup = async (verify: boolean) => {
   if (result.outcome !== 'completed') throw new Error(`backup ${result.outcome}: ${result.error?.message}`);
   const files = result.set!.manifest.files;
   fs.rmSync(to, { recursive: true });
-  return { bytes: files.reduce((n, f) => n + f.size, 0), sources: files.map((f) => f.source), s, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return {
+    bytes: files.reduce((n, f) => n + f.size, 0),
+    sources: files.map((f) => f.source),
+    s,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 };
 // One backup first: every page reaches the file (checkpoint) and the page cache is warm for all.
 const warm = await backup(false);
-console.log(`database ${(fs.statSync(db.path).size / MiB).toFixed(0)} MiB written in ${fillSecs.toFixed(1)} s; a set is ${(warm.bytes / MiB).toFixed(0)} MiB in ${warm.sources.length} files`);
+console.log(
+  `database ${(fs.statSync(db.path).size / MiB).toFixed(0)} MiB written in ${fillSecs.toFixed(1)} s; a set is ${(warm.bytes / MiB).toFixed(0)} MiB in ${warm.sources.length} files`,
+);
 
 /** A directory of hard links to the files the set copied: what `cp -r` copies. */
 const linkSources = (sources: string[]) => {
@@ -86,7 +96,13 @@ const baselines = [
   { name: 'cp -r --reflink=never', args: ['--reflink=never'], fsync: false, note: 'no fsync' },
   { name: 'cp -r + sync', args: [] as string[], fsync: true, note: 'files and directory fsynced, durable like the set' },
 ];
-const results = { runner: [] as number[], runnerVerify: [] as number[], runnerCpu: [] as number[], runnerVerifyCpu: [] as number[], base: baselines.map(() => [] as number[]) };
+const results = {
+  runner: [] as number[],
+  runnerVerify: [] as number[],
+  runnerCpu: [] as number[],
+  runnerVerifyCpu: [] as number[],
+  base: baselines.map(() => [] as number[]),
+};
 for (let round = 0; round < rounds; round++) {
   const b = await backup(false);
   results.runner.push(b.bytes / b.s);
@@ -118,17 +134,25 @@ const runner = median(results.runner);
 const runnerVerify = median(results.runnerVerify);
 const fmtRatio = (x: number) => x.toFixed(3).padStart(6);
 console.log(`\nthroughput, medians of ${rounds} rounds (runner bytes: the streamed set; cp bytes: the source files)`);
-console.log(`  runBackup full -> committed set (pages verified as streamed, SHA-256, fsync, rename): ${mibs(runner)} (${median(results.runnerCpu).toFixed(2)} CPUs busy)`);
-console.log(`  runBackup full + verify: true (the set re-read and verified from disk):              ${mibs(runnerVerify)} (${median(results.runnerVerifyCpu).toFixed(2)} CPUs busy)`);
+console.log(
+  `  runBackup full -> committed set (pages verified as streamed, SHA-256, fsync, rename): ${mibs(runner)} (${median(results.runnerCpu).toFixed(2)} CPUs busy)`,
+);
+console.log(
+  `  runBackup full + verify: true (the set re-read and verified from disk):              ${mibs(runnerVerify)} (${median(results.runnerVerifyCpu).toFixed(2)} CPUs busy)`,
+);
 console.log(`  ${'baseline'.padEnd(22)} ${'median'.padStart(10)}   runner/baseline  runner+verify/baseline`);
 for (const [i, base] of baselines.entries()) {
   const c = median(results.base[i]!);
-  console.log(`  ${base.name.padEnd(22)} ${mibs(c).padStart(10)}   ${fmtRatio(runner / c)}           ${fmtRatio(runnerVerify / c)}            (${base.note})`);
+  console.log(
+    `  ${base.name.padEnd(22)} ${mibs(c).padStart(10)}   ${fmtRatio(runner / c)}           ${fmtRatio(runnerVerify / c)}            (${base.note})`,
+  );
 }
 const target = median(results.base[baselines.findIndex((b) => b.name === TARGET)]!);
 const met = runner / target >= 0.95;
 console.log(`  target (issue 5, §4): ratio >= 0.95 against ${TARGET}: ${(runner / target).toFixed(3)} — ${met ? 'MET' : 'NOT MET'}`);
-console.log(`  ceiling: one core hashes SHA-256 at ${mibs(sha)} here; every byte of a file goes through one SHA-256 stream, so the ratio against ${TARGET} cannot exceed ${(sha / target).toFixed(3)} on this machine even if nothing else cost anything`);
+console.log(
+  `  ceiling: one core hashes SHA-256 at ${mibs(sha)} here; every byte of a file goes through one SHA-256 stream, so the ratio against ${TARGET} cannot exceed ${(sha / target).toFixed(3)} on this machine even if nothing else cost anything`,
+);
 
 // Stop latency while the runner is reading: stop at a random moment of the database phase.
 const endedAfter: number[] = [];
@@ -159,9 +183,15 @@ for (let i = 0; endedAfter.length < stops; i++) {
   resolvedAfter.push(t2 - t0);
 }
 const ms = (x: number) => `${x.toFixed(2)} ms`;
-console.log(`\nstop latency while reading (${stops} stops, 1 MiB reads${missed ? `; ${missed} runs left the database phase before their stop and were not counted` : ''})`);
-console.log(`  stop -> session ended (End2(Abort) answered): p50 ${ms(quantile(endedAfter, 0.5))}, p99 ${ms(quantile(endedAfter, 0.99))}, max ${ms(Math.max(...endedAfter))}`);
-console.log(`  stop -> run resolved 'stopped' (set discarded): p50 ${ms(quantile(resolvedAfter, 0.5))}, p99 ${ms(quantile(resolvedAfter, 0.99))}, max ${ms(Math.max(...resolvedAfter))}`);
+console.log(
+  `\nstop latency while reading (${stops} stops, 1 MiB reads${missed ? `; ${missed} runs left the database phase before their stop and were not counted` : ''})`,
+);
+console.log(
+  `  stop -> session ended (End2(Abort) answered): p50 ${ms(quantile(endedAfter, 0.5))}, p99 ${ms(quantile(endedAfter, 0.99))}, max ${ms(Math.max(...endedAfter))}`,
+);
+console.log(
+  `  stop -> run resolved 'stopped' (set discarded): p50 ${ms(quantile(resolvedAfter, 0.5))}, p99 ${ms(quantile(resolvedAfter, 0.99))}, max ${ms(Math.max(...resolvedAfter))}`,
+);
 
 coordinator.dispose();
 await engine.close();

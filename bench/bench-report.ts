@@ -9,7 +9,9 @@ export const benchReport = {
   header(title: string): void {
     const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
     console.log(`# ${title}`);
-    console.log(`# ${cpu} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`);
+    console.log(
+      `# ${cpu} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
+    );
   },
   /** The p-th percentile (0-100) of `samples`. */
   percentile(samples: number[], p: number): number {

@@ -43,7 +43,9 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const g = benchReport.percentile(guarded, 50);
 const d = benchReport.percentile(direct, 50);
-console.log(`at EOF, ${ROUNDS} rounds of ${CALLS} calls: guarded ${(g / 1000).toFixed(3)} µs/call, direct ${(d / 1000).toFixed(3)} µs/call, ratio ${(g / d).toFixed(2)}x`);
+console.log(
+  `at EOF, ${ROUNDS} rounds of ${CALLS} calls: guarded ${(g / 1000).toFixed(3)} µs/call, direct ${(d / 1000).toFixed(3)} µs/call, ratio ${(g / d).toFixed(2)}x`,
+);
 benchReport.target('guard overhead per call', (g - d) / 1000, 2, 'µs');
 await session.closeFile(inst, handle);
 
@@ -65,7 +67,9 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const sgm = benchReport.percentile(sg, 50);
 const sdm = benchReport.percentile(sd, 50);
-console.log(`streaming ${size} bytes in 12 KiB reads: guarded ${(sgm / 1000).toFixed(3)} µs/read, direct ${(sdm / 1000).toFixed(3)} µs/read, difference ${((sgm - sdm) / 1000).toFixed(3)} µs, ratio ${(sgm / sdm).toFixed(2)}x`);
+console.log(
+  `streaming ${size} bytes in 12 KiB reads: guarded ${(sgm / 1000).toFixed(3)} µs/read, direct ${(sdm / 1000).toFixed(3)} µs/read, difference ${((sgm - sdm) / 1000).toFixed(3)} µs, ratio ${(sgm / sdm).toFixed(2)}x`,
+);
 benchReport.target('guard overhead per streamed read', (sgm - sdm) / 1000, 2, 'µs');
 await session.endExternalBackup(inst, JET_bit.BackupEndAbort);
 await engine.close();

@@ -29,7 +29,13 @@ for (let i = 0; i < N; i++) {
   insts.push(inst);
 }
 let reached = 0;
-const api: JetBackupApi = { ...engine, stopBackup: (i) => { reached++; engine.stopBackup(i); } };
+const api: JetBackupApi = {
+  ...engine,
+  stopBackup: (i) => {
+    reached++;
+    engine.stopBackup(i);
+  },
+};
 const coordinator = createCoordinator({ api });
 
 /** CPU milliseconds of this process (user + system): on a shared machine, the part of a wall time that was ours. */
@@ -45,7 +51,9 @@ const sessions = insts.map((inst) => coordinator.session(inst));
 const createMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const createCpu = cpuMs() - c0;
 const perActor = (heap() - before) / N;
-console.log(`${N} actors created in ${createMs.toFixed(1)} ms (CPU ${createCpu.toFixed(1)} ms; the first actors pay for compiling xstate); heap ${(perActor / 1024).toFixed(1)} KiB per actor (chart, queue, guarded session)`);
+console.log(
+  `${N} actors created in ${createMs.toFixed(1)} ms (CPU ${createCpu.toFixed(1)} ms; the first actors pay for compiling xstate); heap ${(perActor / 1024).toFixed(1)} KiB per actor (chart, queue, guarded session)`,
+);
 
 const stopAll: number[] = [];
 const direct: number[] = [];
@@ -67,10 +75,16 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const ms = (ns: number) => ns / 1e6;
 const [cold, ...warm] = stopAll;
-console.log(`stopAll over ${N} running sessions: first (cold) ${ms(cold!).toFixed(2)} ms; then ${ROUNDS - 1} rounds p50 ${ms(benchReport.percentile(warm, 50)).toFixed(2)} ms, max ${ms(Math.max(...warm)).toFixed(2)} ms; every backend reached once`);
-console.log(`direct engine.stopBackup x${N} (baseline): p50 ${ms(benchReport.percentile(direct, 50)).toFixed(3)} ms; ratio ${(benchReport.percentile(stopAll, 50) / benchReport.percentile(direct, 50)).toFixed(0)}x`);
+console.log(
+  `stopAll over ${N} running sessions: first (cold) ${ms(cold!).toFixed(2)} ms; then ${ROUNDS - 1} rounds p50 ${ms(benchReport.percentile(warm, 50)).toFixed(2)} ms, max ${ms(Math.max(...warm)).toFixed(2)} ms; every backend reached once`,
+);
+console.log(
+  `direct engine.stopBackup x${N} (baseline): p50 ${ms(benchReport.percentile(direct, 50)).toFixed(3)} ms; ratio ${(benchReport.percentile(stopAll, 50) / benchReport.percentile(direct, 50)).toFixed(0)}x`,
+);
 const [coldCpu, ...warmCpu] = stopAllCpu;
-console.log(`stopAll CPU time: first ${coldCpu!.toFixed(2)} ms; then p50 ${benchReport.percentile(warmCpu, 50).toFixed(2)} ms, max ${Math.max(...warmCpu).toFixed(2)} ms`);
+console.log(
+  `stopAll CPU time: first ${coldCpu!.toFixed(2)} ms; then p50 ${benchReport.percentile(warmCpu, 50).toFixed(2)} ms, max ${Math.max(...warmCpu).toFixed(2)} ms`,
+);
 benchReport.target(`stopAll over ${N} (warm, max)`, ms(Math.max(...warm)), 50, 'ms');
 benchReport.target(`stopAll over ${N} (cold, first call)`, ms(cold!), 50, 'ms');
 benchReport.target(`${N} actors created`, createMs, 100, 'ms');

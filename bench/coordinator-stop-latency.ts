@@ -21,7 +21,13 @@ const db = await engine.createDatabase(inst, 'data.edb');
 for (let i = 0; i < 200; i++) await db.put(`k${i}`, 'v'.repeat(1000));
 
 let stoppedAt = 0n;
-const api: JetBackupApi = { ...engine, stopBackup: (i) => { stoppedAt = process.hrtime.bigint(); engine.stopBackup(i); } };
+const api: JetBackupApi = {
+  ...engine,
+  stopBackup: (i) => {
+    stoppedAt = process.hrtime.bigint();
+    engine.stopBackup(i);
+  },
+};
 const coordinator = createCoordinator({ api });
 const session = coordinator.session(inst);
 const stop$ = new Subject<void>();

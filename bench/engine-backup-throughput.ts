@@ -27,7 +27,13 @@ const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
  * gains nothing on page-cache-resident files and costs a thread-pool round trip per chunk, and handing
  * verification to a worker thread loses more in wake-ups than it saves.
  */
-async function backupThroughApi(engine: EmbeddedEngine, inst: JetInstance, readSize: number, to: string, plainBuffer = false): Promise<{ bytes: number; files: string[] }> {
+async function backupThroughApi(
+  engine: EmbeddedEngine,
+  inst: JetInstance,
+  readSize: number,
+  to: string,
+  plainBuffer = false,
+): Promise<{ bytes: number; files: string[] }> {
   fs.mkdirSync(to);
   const buffer = plainBuffer ? new Uint8Array(readSize) : allocateBackupBuffer(readSize);
   let bytes = 0;
@@ -36,7 +42,8 @@ async function backupThroughApi(engine: EmbeddedEngine, inst: JetInstance, readS
     files.push(file);
     const { handle } = await engine.openFile(inst, file);
     const fd = fs.openSync(path.join(to, path.basename(file)), 'w');
-    for (let n, position = 0; (n = await engine.readFile(inst, handle, buffer)) > 0; position += n, bytes += n) fs.writeSync(fd, buffer, 0, n, position);
+    for (let n, position = 0; (n = await engine.readFile(inst, handle, buffer)) > 0; position += n, bytes += n)
+      fs.writeSync(fd, buffer, 0, n, position);
     fs.closeSync(fd);
     await engine.closeFile(inst, handle);
   };
@@ -58,7 +65,8 @@ function readWriteLoop(files: string[], readSize: number, to: string): void {
   for (const file of files) {
     const src = fs.openSync(file, 'r');
     const fd = fs.openSync(path.join(to, path.basename(file)), 'w');
-    for (let n, position = 0; (n = fs.readSync(src, buffer, 0, readSize, position)) > 0; position += n) fs.writeSync(fd, buffer, 0, n, position);
+    for (let n, position = 0; (n = fs.readSync(src, buffer, 0, readSize, position)) > 0; position += n)
+      fs.writeSync(fd, buffer, 0, n, position);
     fs.closeSync(fd);
     fs.closeSync(src);
   }
@@ -83,13 +91,16 @@ const db = await engine.createDatabase(inst, 'bench.edb');
 const value = new Uint8Array(1024 * 1024).map((_, i) => (i * 2654435761) >>> 24);
 const [, writeSecs] = await time(async () => {
   const total = Math.ceil((sizeGiB * GiB) / value.length);
-  for (let i = 0; i < total; i += 8) await Promise.all(Array.from({ length: Math.min(8, total - i) }, (_, j) => db.put(`key-${i + j}`, value)));
+  for (let i = 0; i < total; i += 8)
+    await Promise.all(Array.from({ length: Math.min(8, total - i) }, (_, j) => db.put(`key-${i + j}`, value)));
 });
 // One backup first, so every page is on disk and the page cache is warm for both copies.
 await backupThroughApi(engine, inst, 1024 * 1024, path.join(root, 'warmup'));
 fs.rmSync(path.join(root, 'warmup'), { recursive: true });
 
-console.log(`ese-backup bench:engine — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mib(os.totalmem())} MiB`);
+console.log(
+  `ese-backup bench:engine — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mib(os.totalmem())} MiB`,
+);
 console.log(`database ${mib(fs.statSync(db.path).size)} MiB written in ${writeSecs.toFixed(1)} s`);
 console.log(
   `page verification: ${wasmPageKernel() ? 'WebAssembly SIMD kernel, in place in a buffer from allocateBackupBuffer' : 'JavaScript kernel (no WebAssembly SIMD here)'}`,
@@ -132,7 +143,10 @@ const legs: Leg[] = [
   // The same API with a plain Uint8Array, and with the JavaScript page kernel, side by side: what
   // verifying in place and the WebAssembly kernel buy.
   ...(wasmPageKernel() ? [api('API, plain Uint8Array buffer', true, true), api('API, JavaScript page kernel', false)] : []),
-  { name: 'same loop without the API', run: async (readSize, to) => sourceBytes() / (await time(() => readWriteLoop(lastFiles, readSize, to)))[1] },
+  {
+    name: 'same loop without the API',
+    run: async (readSize, to) => sourceBytes() / (await time(() => readWriteLoop(lastFiles, readSize, to)))[1],
+  },
   ...baselines.map((b): Leg => ({ name: b.name, run: async (_, to) => sourceBytes() / (await time(() => cp(lastFiles, to, b.args)))[1] })),
 ];
 console.log(`${rounds} rounds per read size; each round runs every leg once, in an order rotated from round to round`);
@@ -151,7 +165,8 @@ for (const readSize of [64 * 1024, 256 * 1024, 1024 * 1024]) {
   console.log(`reads of ${readSize / 1024} KiB — MiB/s, median | best of ${rounds}:`);
   legs.forEach((leg, i) => {
     const f = figures[i]!;
-    const ratio = i === 0 || leg.name.startsWith('API') ? '' : `   API ratio ${(a.median / f.median).toFixed(3)} | ${(a.best / f.best).toFixed(3)}`;
+    const ratio =
+      i === 0 || leg.name.startsWith('API') ? '' : `   API ratio ${(a.median / f.median).toFixed(3)} | ${(a.best / f.best).toFixed(3)}`;
     if (ratio && !leg.name.startsWith('same')) {
       const r = bestRatio.get(leg.name) ?? { median: 0, best: 0 };
       bestRatio.set(leg.name, { median: Math.max(r.median, a.median / f.median), best: Math.max(r.best, a.best / f.best) });

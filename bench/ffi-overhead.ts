@@ -26,7 +26,10 @@ import { startEsentShimHost } from '../test/native/esent-shim-host.js';
 // thread, needs pool threads for its own file I/O: with libuv's default 4, a few backups at once would
 // deadlock the shim (esent.dll does its I/O itself and has no such cycle). So the bench runs with 16.
 if (!process.env.UV_THREADPOOL_SIZE) {
-  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, UV_THREADPOOL_SIZE: '16' } });
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
+  });
   process.exit(r.status ?? 1);
 }
 const sizeMiB = Number(process.env.BENCH_MIB ?? 64);
@@ -51,7 +54,7 @@ async function backup(api: JetBackupApi, inst: JetInstance): Promise<number> {
   let bytes = 0;
   const copy = async (file: string) => {
     const { handle } = await api.openFile(inst, file);
-    for (let n; (n = await api.readFile(inst, handle, buffer)) > 0; ) bytes += n;
+    for (let n; (n = await api.readFile(inst, handle, buffer)) > 0;) bytes += n;
     await api.closeFile(inst, handle);
   };
   await api.beginExternalBackup(inst);
@@ -65,11 +68,14 @@ const engine = await createEmbeddedEngine({ directory: root });
 const host = startEsentShimHost(engine, { library });
 const esent = createEsentBackend({ library });
 try {
-  console.log(`ese-backup bench:ffi — node ${process.version}, koffi ${koffi.version}, ${os.type()} ${os.release()} ${process.arch}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 20)} MiB`);
+  console.log(
+    `ese-backup bench:ffi — node ${process.version}, koffi ${koffi.version}, ${os.type()} ${os.release()} ${process.arch}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 20)} MiB`,
+  );
   console.log('per-call overhead:');
   const lib = koffi.load(library);
   const nop = lib.func('uint32_t shim_nop(uint32_t x)');
-  const nopAsync = (x: number) => new Promise<number>((resolve, reject) => nop.async(x, (e: unknown, r: number) => (e ? reject(e) : resolve(r))));
+  const nopAsync = (x: number) =>
+    new Promise<number>((resolve, reject) => nop.async(x, (e: unknown, r: number) => (e ? reject(e) : resolve(r))));
   const sync = await perCall('koffi sync call (shim_nop)', 200_000, () => nop(1));
   const async = await perCall('koffi async call (shim_nop.async, worker thread)', 5_000, () => nopAsync(1));
   const inst = await engine.createInstance('bench', { logFileSize: 8 * 1024 * 1024 });
@@ -80,13 +86,17 @@ try {
 
   const db = await engine.createDatabase(inst, 'bench.edb');
   const value = new Uint8Array(1024 * 1024).map((_, i) => (i * 2654435761) >>> 24);
-  for (let i = 0; i < sizeMiB; i += 8) await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
+  for (let i = 0; i < sizeMiB; i += 8)
+    await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
   await backup(engine, inst); // every page on disk, page cache warm
   console.log(`full backup, read only (${sizeMiB} MiB database, ${readSize / 1024} KiB reads, median of 3 alternating runs):`);
   const times: Record<'embedded' | 'esent', number[]> = { embedded: [], esent: [] };
   let bytes = 0;
   for (let trial = 0; trial < 3; trial++) {
-    for (const [name, api] of [['embedded', engine], ['esent', esent]] as const) {
+    for (const [name, api] of [
+      ['embedded', engine],
+      ['esent', esent],
+    ] as const) {
       const t0 = now();
       bytes = await backup(api, inst);
       times[name].push(now() - t0);
@@ -94,7 +104,9 @@ try {
   }
   const mibs = (s: number) => bytes / 2 ** 20 / s;
   const [e, k] = [median(times.embedded), median(times.esent)];
-  console.log(`  embedded engine API directly  ${mibs(e).toFixed(0).padStart(6)} MiB/s  (${(bytes / 2 ** 20).toFixed(0)} MiB in ${e.toFixed(3)} s)`);
+  console.log(
+    `  embedded engine API directly  ${mibs(e).toFixed(0).padStart(6)} MiB/s  (${(bytes / 2 ** 20).toFixed(0)} MiB in ${e.toFixed(3)} s)`,
+  );
   console.log(`  koffi backend over the shim   ${mibs(k).toFixed(0).padStart(6)} MiB/s  (${k.toFixed(3)} s)`);
   console.log(`  koffi backend / embedded: ${(mibs(k) / mibs(e)).toFixed(2)} of the throughput`);
 
@@ -120,25 +132,37 @@ try {
   };
   const idleMs: number[] = [];
   for (let n = 0; n < 5; n++) idleMs.push(await controlCall());
-  console.log(`${concurrent} backups at once through one koffi backend (${eachMiB} MiB each, bulk lane ${esent.library.gate.maxBulk} reads at once, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE}):`);
+  console.log(
+    `${concurrent} backups at once through one koffi backend (${eachMiB} MiB each, bulk lane ${esent.library.gate.maxBulk} reads at once, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE}):`,
+  );
   const busyMs: number[] = [];
   let running = true;
   const probing = (async () => {
     while (running) busyMs.push(await controlCall());
   })();
   const t0 = now();
-  const each = await Promise.all(insts.map(async (i) => {
-    const start = now();
-    const b = await backup(esent, i);
-    return { bytes: b, seconds: now() - start };
-  }));
+  const each = await Promise.all(
+    insts.map(async (i) => {
+      const start = now();
+      const b = await backup(esent, i);
+      return { bytes: b, seconds: now() - start };
+    }),
+  );
   const wall = now() - t0;
   running = false;
   await probing;
   const rates = each.map((r) => r.bytes / 2 ** 20 / r.seconds);
-  each.forEach((r, n) => console.log(`  backup ${n + 1}  ${rates[n]!.toFixed(0).padStart(6)} MiB/s  (${(r.bytes / 2 ** 20).toFixed(0)} MiB in ${r.seconds.toFixed(3)} s)`));
-  console.log(`  together ${(each.reduce((a, r) => a + r.bytes, 0) / 2 ** 20 / wall).toFixed(0)} MiB/s; slowest / fastest backup: ${(Math.min(...rates) / Math.max(...rates)).toFixed(2)}; peak reads inside the library: ${esent.library.gate.stats.bulkPeak}`);
-  console.log(`  control call (Begin + End(Abort), another instance): median ${median(busyMs).toFixed(2)} ms during the backups (${busyMs.length} calls) vs ${median(idleMs).toFixed(2)} ms idle`);
+  each.forEach((r, n) =>
+    console.log(
+      `  backup ${n + 1}  ${rates[n]!.toFixed(0).padStart(6)} MiB/s  (${(r.bytes / 2 ** 20).toFixed(0)} MiB in ${r.seconds.toFixed(3)} s)`,
+    ),
+  );
+  console.log(
+    `  together ${(each.reduce((a, r) => a + r.bytes, 0) / 2 ** 20 / wall).toFixed(0)} MiB/s; slowest / fastest backup: ${(Math.min(...rates) / Math.max(...rates)).toFixed(2)}; peak reads inside the library: ${esent.library.gate.stats.bulkPeak}`,
+  );
+  console.log(
+    `  control call (Begin + End(Abort), another instance): median ${median(busyMs).toFixed(2)} ms during the backups (${busyMs.length} calls) vs ${median(idleMs).toFixed(2)} ms idle`,
+  );
 } finally {
   host.close();
   await engine.close();

@@ -45,11 +45,14 @@ for (const pageSize of [4096, 32768]) {
     for (let warm = 0; warm < 50; warm++) k.find(image, 0, pageSize);
   }
   // Interleaved: each round measures every kernel once, so a slow moment of the machine hits all of them.
-  for (let r = 0; r < rounds; r++) for (const [i, k] of kernels.entries()) figures[i]!.push(measure(k.find, k.inPlace ? own : plain, pageSize));
+  for (let r = 0; r < rounds; r++)
+    for (const [i, k] of kernels.entries()) figures[i]!.push(measure(k.find, k.inPlace ? own : plain, pageSize));
   const js = median(figures[2]!);
   for (const [i, k] of kernels.entries()) {
     const m = median(figures[i]!);
-    console.log(`findBadPage ${pageSize / 1024} KiB pages, ${k.name} kernel: ${m.toFixed(2)} GB/s (median of ${rounds}), ${(m / js).toFixed(2)}x the JavaScript kernel`);
+    console.log(
+      `findBadPage ${pageSize / 1024} KiB pages, ${k.name} kernel: ${m.toFixed(2)} GB/s (median of ${rounds}), ${(m / js).toFixed(2)}x the JavaScript kernel`,
+    );
   }
 }
 console.log(`(node ${process.version}, ${arch()}, ${cpus()[0]?.model ?? 'unknown cpu'})`);

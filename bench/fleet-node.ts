@@ -36,14 +36,39 @@ if (mode === 'fleet') {
     const c = createCoordinator({ api: rateLimitedApi(engine, pace) });
     c.session(insts[i]!);
     coordinators.push(c);
-    members.push(await joinFleet(c, { servers: url, bucket, node: `n${index}-${i}`, instanceName: () => 'main', heartbeatMs: 1000, resyncMs: Number(process.env.FLEET_BENCH_RESYNC_MS ?? 5000), onWarning: (m) => console.error(m) }));
+    members.push(
+      await joinFleet(c, {
+        servers: url,
+        bucket,
+        node: `n${index}-${i}`,
+        instanceName: () => 'main',
+        heartbeatMs: 1000,
+        resyncMs: Number(process.env.FLEET_BENCH_RESYNC_MS ?? 5000),
+        onWarning: (m) => console.error(m),
+      }),
+    );
   }
 } else {
   // One coordinator; each session paced on its own (one wrapper per instance would share a pace).
   const paced = new Map(insts.map((inst) => [inst, rateLimitedApi(engine, pace)]));
   const api = { ...engine, backend: engine.backend } as typeof engine;
-  for (const k of ['beginExternalBackup', 'getAttachInfo', 'openFile', 'readFile', 'closeFile', 'getLogInfo', 'getLogInfo2', 'getTruncateLogInfo', 'truncateLog', 'endExternalBackup', 'stopService', 'term', 'stopBackup'] as const) {
-    (api as unknown as Record<string, unknown>)[k] = (inst: JetInstance, ...rest: unknown[]) => (paced.get(inst)![k] as (...a: unknown[]) => unknown)(inst, ...rest);
+  for (const k of [
+    'beginExternalBackup',
+    'getAttachInfo',
+    'openFile',
+    'readFile',
+    'closeFile',
+    'getLogInfo',
+    'getLogInfo2',
+    'getTruncateLogInfo',
+    'truncateLog',
+    'endExternalBackup',
+    'stopService',
+    'term',
+    'stopBackup',
+  ] as const) {
+    (api as unknown as Record<string, unknown>)[k] = (inst: JetInstance, ...rest: unknown[]) =>
+      (paced.get(inst)![k] as (...a: unknown[]) => unknown)(inst, ...rest);
   }
   const c = createCoordinator({ api });
   for (const inst of insts) c.session(inst);
@@ -54,8 +79,15 @@ send({ type: 'ready' });
 let runs: Array<Promise<BackupResult & { endedAt: number }>> = [];
 process.on('message', async (m: { type: string }) => {
   if (m.type === 'start') {
-    runs = insts.map((inst, i) => runBackup({ coordinator: coordinators[mode === 'fleet' ? i : 0]!, instance: inst, to: path.join(dir, 'sets', `s${i}`), mode: 'full', readSize })
-      .then((r) => ({ ...r, endedAt: performance.now() })));
+    runs = insts.map((inst, i) =>
+      runBackup({
+        coordinator: coordinators[mode === 'fleet' ? i : 0]!,
+        instance: inst,
+        to: path.join(dir, 'sets', `s${i}`),
+        mode: 'full',
+        readSize,
+      }).then((r) => ({ ...r, endedAt: performance.now() })),
+    );
     const running = () => insts.every((inst, i) => coordinators[mode === 'fleet' ? i : 0]!.snapshot(inst).context.session?.open === true);
     while (!running()) await new Promise((r) => setTimeout(r, 10));
     send({ type: 'started' });
@@ -64,7 +96,12 @@ process.on('message', async (m: { type: string }) => {
     coordinators[0]!.stopAll('bench');
     const stopMs = performance.now() - t0;
     const results = await Promise.all(runs);
-    send({ type: 'stopped', stopMs, endedMs: results.map((r) => r.endedAt - t0), outcomes: results.map((r) => `${r.outcome} ${r.stopReason?.source ?? ''}`) });
+    send({
+      type: 'stopped',
+      stopMs,
+      endedMs: results.map((r) => r.endedAt - t0),
+      outcomes: results.map((r) => `${r.outcome} ${r.stopReason?.source ?? ''}`),
+    });
   } else if (m.type === 'results') {
     const results = await Promise.all(runs);
     send({ type: 'results', outcomes: results.map((r) => `${r.outcome} ${r.stopReason?.source ?? ''}`) });

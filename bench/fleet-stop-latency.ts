@@ -22,11 +22,17 @@ const bucket = 'bench';
 type Msg = { type: string; [k: string]: unknown };
 const start = (args: string[]) => {
   const proc = fork(child, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = (type: string) => new Promise<Msg>((resolve, reject) => {
-    const on = (m: Msg) => { if (m.type === type) { proc.off('message', on); resolve(m); } };
-    proc.on('message', on);
-    proc.once('exit', (code) => reject(new Error(`bench child exited with ${code} before '${type}'`)));
-  });
+  const next = (type: string) =>
+    new Promise<Msg>((resolve, reject) => {
+      const on = (m: Msg) => {
+        if (m.type === type) {
+          proc.off('message', on);
+          resolve(m);
+        }
+      };
+      proc.on('message', on);
+      proc.once('exit', (code) => reject(new Error(`bench child exited with ${code} before '${type}'`)));
+    });
   return { proc, next };
 };
 const percentiles = (label: string, ms: number[]) => {
@@ -36,22 +42,35 @@ const percentiles = (label: string, ms: number[]) => {
 const children: ChildProcess[] = [];
 try {
   const per = Math.ceil(COORDINATORS / CHILDREN);
-  const nodes = Array.from({ length: CHILDREN }, (_, i) => start(['fleet', server.url, bucket, String(i), String(Math.min(per, COORDINATORS - i * per))]));
+  const nodes = Array.from({ length: CHILDREN }, (_, i) =>
+    start(['fleet', server.url, bucket, String(i), String(Math.min(per, COORDINATORS - i * per))]),
+  );
   children.push(...nodes.map((n) => n.proc));
   const t0 = performance.now();
   await Promise.all(nodes.map((n) => n.next('ready')));
-  console.log(`setup: ${COORDINATORS} coordinators joined in ${((performance.now() - t0) / 1000).toFixed(1)} s (engines filled, connections open)`);
+  console.log(
+    `setup: ${COORDINATORS} coordinators joined in ${((performance.now() - t0) / 1000).toFixed(1)} s (engines filled, connections open)`,
+  );
   for (const n of nodes) n.proc.send({ type: 'start' });
   await Promise.all(nodes.map((n) => n.next('started')));
   // Every session running as the fleet sees it, before the stop.
-  while ((await fleetStatus({ servers: server.url, bucket })).instances.filter((r) => r.status.phase === 'running').length < COORDINATORS) await new Promise((r) => setTimeout(r, 50));
-  console.log(`load average before the stop: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
+  while ((await fleetStatus({ servers: server.url, bucket })).instances.filter((r) => r.status.phase === 'running').length < COORDINATORS)
+    await new Promise((r) => setTimeout(r, 50));
+  console.log(
+    `load average before the stop: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (${os.cpus().length} cores)`,
+  );
   const stop = await fleetStop({ servers: server.url, bucket, reason: 'bench', waitMs: 30_000, untilEnded: true });
   for (const n of nodes) n.proc.send({ type: 'results' });
   const outcomes = (await Promise.all(nodes.map((n) => n.next('results')))).flatMap((m) => m.outcomes as string[]);
   const byFleet = outcomes.filter((o) => o === 'stopped fleet').length;
-  console.log(`targeted ${stop.targeted.length}, acknowledged ${stop.acked.length}, missing ${stop.missing.length}; runner outcomes: ${byFleet} of ${outcomes.length} 'stopped' by the fleet`);
-  if (byFleet !== COORDINATORS || !stop.ok) throw new Error(`not every session was stopped by the fleet: ${JSON.stringify({ missing: stop.missing, outcomes })}`);
+  console.log(
+    `targeted ${stop.targeted.length}, acknowledged ${stop.acked.length}, missing ${stop.missing.length}; runner outcomes: ${byFleet} of ${outcomes.length} 'stopped' by the fleet`,
+  );
+  if (byFleet !== COORDINATORS || !stop.ok)
+    throw new Error(`not every session was stopped by the fleet: ${JSON.stringify({ missing: stop.missing, outcomes })}`);
   const ack = stop.acked.map((a) => a.ackMs);
   const ended = stop.acked.map((a) => a.endedMs ?? Number.NaN);
   for (const n of nodes) n.proc.send({ type: 'close' });
@@ -72,7 +91,9 @@ try {
   console.log(`  stopAll call (every chart stopped, JetStopBackupInstance called): ${(l.stopMs as number).toFixed(2)} ms`);
   percentiles('  stop->ended', l.endedMs as number[]);
   const paceKiB = Number(process.env.FLEET_BENCH_PACE_KIB ?? 64);
-  console.log(`ended includes the runner noticing on its next paced read (24 KiB at ${paceKiB} KiB/s: one every ${(24 / paceKiB * 1000).toFixed(0)} ms per session) and End2(Abort).`);
+  console.log(
+    `ended includes the runner noticing on its next paced read (24 KiB at ${paceKiB} KiB/s: one every ${((24 / paceKiB) * 1000).toFixed(0)} ms per session) and End2(Abort).`,
+  );
   console.log(`p99 stop->ack: ${benchReport.percentile(ack, 99).toFixed(1)} ms`);
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

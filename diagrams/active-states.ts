@@ -11,7 +11,10 @@ import type { StateValue } from 'xstate';
  * // ['backup', 'backup.session', 'backup.session.stop', 'backup.session.stop.stopped', 'call', 'call.idle']
  */
 export function activeStates(value: StateValue | { value: StateValue }): string[] {
-  const v: StateValue = typeof value === 'object' && value !== null && 'value' in value && !isStateValue(value) ? (value.value as StateValue) : (value as StateValue);
+  const v: StateValue =
+    typeof value === 'object' && value !== null && 'value' in value && !isStateValue(value)
+      ? (value.value as StateValue)
+      : (value as StateValue);
   const out: string[] = [];
   const walk = (node: StateValue, prefix: string) => {
     if (typeof node === 'string') {

@@ -88,7 +88,12 @@ export function chartGraph(machine: AnyStateMachine): ChartGraph {
     states.set(path, state);
     const transitions = [...node.transitions.values()].flat().concat(node.always ?? []);
     for (const t of transitions) {
-      const base = { source: path, events: [eventLabel(t.eventType)], guard: t.guard === undefined ? null : implementationName(t.guard), actions: t.actions.map(implementationName) };
+      const base = {
+        source: path,
+        events: [eventLabel(t.eventType)],
+        guard: t.guard === undefined ? null : implementationName(t.guard),
+        actions: t.actions.map(implementationName),
+      };
       if (!t.target || t.target.length === 0) {
         addMerged(internal, { ...base, target: path, internal: true });
         continue;

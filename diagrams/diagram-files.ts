@@ -35,7 +35,7 @@ export async function diagramFiles(catalog: CatalogEntry[] = machineCatalog()): 
         '',
         header,
         'States are blocks (parallel regions split by a dashed line), transitions read `EVENT [guard] / actions`;',
-        "targetless transitions and entry actions are listed inside their state. The Graphviz rendering",
+        'targetless transitions and entry actions are listed inside their state. The Graphviz rendering',
         `of the same chart: [${name}.svg](${name}.svg).`,
         '',
         '```mermaid',

@@ -33,16 +33,18 @@ const activeStyle = 'color="#d9480f", penwidth=2.5, fillcolor="#ffe8cc"';
 export function toDot(machine: AnyStateMachine | ChartGraph, options: DotOptions = {}): string {
   const graph = 'root' in machine && 'edges' in machine ? machine : chartGraph(machine);
   const showActions = options.actions !== false;
-  const active = new Set(options.active === undefined ? [] : Array.isArray(options.active) ? options.active : activeStates(options.active as StateValue));
+  const active = new Set(
+    options.active === undefined ? [] : Array.isArray(options.active) ? options.active : activeStates(options.active as StateValue),
+  );
   const compound = (s: ChartState) => s.children.length > 0;
-  const isRegion = (path: string) => path !== '' && graph.states.get(path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '')?.type === 'parallel';
+  const isRegion = (path: string) =>
+    path !== '' && graph.states.get(path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '')?.type === 'parallel';
   const node = (path: string) => q(`s:${path}`);
   const anchor = (path: string) => q(`any:${path}`);
-  const edgeText = (e: ChartEdge) => [
-    ...e.events,
-    ...(e.guard ? [`[${e.guard}]`] : []),
-    ...(showActions && e.actions.length ? [`/ ${e.actions.join(', ')}`] : []),
-  ].join('\n');
+  const edgeText = (e: ChartEdge) =>
+    [...e.events, ...(e.guard ? [`[${e.guard}]`] : []), ...(showActions && e.actions.length ? [`/ ${e.actions.join(', ')}`] : [])].join(
+      '\n',
+    );
   const details = (s: ChartState) => [
     ...(showActions && s.entry.length ? [`entry / ${s.entry.join(', ')}`] : []),
     ...(showActions && s.exit.length ? [`exit / ${s.exit.join(', ')}`] : []),
@@ -56,8 +58,13 @@ export function toDot(machine: AnyStateMachine | ChartGraph, options: DotOptions
   const emit = (s: ChartState, pad: string) => {
     const on = active.has(s.path);
     if (!compound(s)) {
-      const shape = s.type === 'history' ? `shape=circle, label=${q(s.history === 'deep' ? 'H*' : 'H')}` : `label=${q([s.key, ...details(s)].join('\n'))}`;
-      lines.push(`${pad}${node(s.path)} [id=${q(`state:${s.path}`)}, ${shape}${s.type === 'final' ? ', peripheries=2' : ''}${on ? `, ${activeStyle}` : ''}];`);
+      const shape =
+        s.type === 'history'
+          ? `shape=circle, label=${q(s.history === 'deep' ? 'H*' : 'H')}`
+          : `label=${q([s.key, ...details(s)].join('\n'))}`;
+      lines.push(
+        `${pad}${node(s.path)} [id=${q(`state:${s.path}`)}, ${shape}${s.type === 'final' ? ', peripheries=2' : ''}${on ? `, ${activeStyle}` : ''}];`,
+      );
       return;
     }
     const inner = `${pad}  `;
@@ -68,10 +75,14 @@ export function toDot(machine: AnyStateMachine | ChartGraph, options: DotOptions
       const lit = on && !region;
       lines.push(`${pad}subgraph ${q(`cluster:${s.path}`)} {`);
       const label = [s.type === 'parallel' ? `${s.key} (parallel)` : s.key, ...details(s)].join('\n');
-      lines.push(`${inner}id=${q(`state:${s.path}`)}; class=${q(region ? 'region' : 'compound')}; label=${q(label)}; style=${q(region ? 'dashed,rounded,filled' : 'rounded,filled')}; fillcolor=${q(lit ? '#fff4e6' : '#f8f9fa')}; color=${q(lit ? '#d9480f' : '#868e96')}; penwidth=${lit ? 2.5 : 1};`);
+      lines.push(
+        `${inner}id=${q(`state:${s.path}`)}; class=${q(region ? 'region' : 'compound')}; label=${q(label)}; style=${q(region ? 'dashed,rounded,filled' : 'rounded,filled')}; fillcolor=${q(lit ? '#fff4e6' : '#f8f9fa')}; color=${q(lit ? '#d9480f' : '#868e96')}; penwidth=${lit ? 2.5 : 1};`,
+      );
     }
     const visible = visibleAnchors.has(s.path);
-    lines.push(`${inner}${anchor(s.path)} [label=${q(visible ? 'any' : '')}, ${visible ? 'shape=plaintext, fontsize=9, width=0.3, height=0.2' : 'shape=point, style=invis, width=0.01, height=0.01'}];`);
+    lines.push(
+      `${inner}${anchor(s.path)} [label=${q(visible ? 'any' : '')}, ${visible ? 'shape=plaintext, fontsize=9, width=0.3, height=0.2' : 'shape=point, style=invis, width=0.01, height=0.01'}];`,
+    );
     if (s.initial !== null) {
       lines.push(`${inner}${q(`init:${s.path}`)} [shape=point, width=0.12, label=""];`);
     }
@@ -94,8 +105,12 @@ export function toDot(machine: AnyStateMachine | ChartGraph, options: DotOptions
   };
 
   lines.push(`digraph ${q(graph.id)} {`);
-  lines.push(`  graph [compound=true, newrank=true, rankdir=LR, nodesep=0.35, ranksep=0.45, fontname="Helvetica", fontsize=12, label=${q([graph.id, ...details(graph.root)].join('\n'))}, labelloc=t, id=${q('state:')}];`);
-  lines.push('  node [shape=box, style="rounded,filled", fillcolor="#ffffff", color="#495057", fontname="Helvetica", fontsize=10, margin="0.12,0.05"];');
+  lines.push(
+    `  graph [compound=true, newrank=true, rankdir=LR, nodesep=0.35, ranksep=0.45, fontname="Helvetica", fontsize=12, label=${q([graph.id, ...details(graph.root)].join('\n'))}, labelloc=t, id=${q('state:')}];`,
+  );
+  lines.push(
+    '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", color="#495057", fontname="Helvetica", fontsize=10, margin="0.12,0.05"];',
+  );
   lines.push('  edge [fontname="Helvetica", fontsize=8, color="#495057", arrowsize=0.7];');
   emit(graph.root, '');
   for (const s of graph.states.values()) {

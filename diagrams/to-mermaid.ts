@@ -11,7 +11,23 @@ export interface MermaidOptions {
   actions?: boolean;
 }
 
-const keywords = new Set(['state', 'note', 'end', 'direction', 'class', 'classDef', 'style', 'click', 'as', 'left', 'right', 'of', 'hide', 'accTitle', 'accDescr']);
+const keywords = new Set([
+  'state',
+  'note',
+  'end',
+  'direction',
+  'class',
+  'classDef',
+  'style',
+  'click',
+  'as',
+  'left',
+  'right',
+  'of',
+  'hide',
+  'accTitle',
+  'accDescr',
+]);
 const text = (s: string) => s.replace(/"/g, "'").replace(/[;\n]/g, ',');
 
 /**
@@ -35,7 +51,13 @@ export function toMermaid(machine: AnyStateMachine | ChartGraph, options: Mermai
   const id = (path: string): string => {
     const known = ids.get(path);
     if (known) return known;
-    let base = path === '' ? graph.id.replace(/\W/g, '_') : path.split('.').map((p) => p.replace(/\W/g, '_')).join('__');
+    let base =
+      path === ''
+        ? graph.id.replace(/\W/g, '_')
+        : path
+            .split('.')
+            .map((p) => p.replace(/\W/g, '_'))
+            .join('__');
     if (keywords.has(base) || /^\d/.test(base)) base = `s_${base}`;
     let out = base;
     for (let n = 2; used.has(out); n++) out = `${base}_${n}`;
@@ -51,12 +73,13 @@ export function toMermaid(machine: AnyStateMachine | ChartGraph, options: Mermai
     if (showActions && e.actions.length) parts.push(`/ ${e.actions.join(', ')}`);
     return text(parts.join(' '));
   };
-  const descriptions = (s: ChartState): string[] => [
-    ...(showActions && s.entry.length ? [`entry / ${s.entry.join(', ')}`] : []),
-    ...(showActions && s.exit.length ? [`exit / ${s.exit.join(', ')}`] : []),
-    ...s.invokes.map((inv) => `invoke ${inv}`),
-    ...s.internal.map(label),
-  ].map(text);
+  const descriptions = (s: ChartState): string[] =>
+    [
+      ...(showActions && s.entry.length ? [`entry / ${s.entry.join(', ')}`] : []),
+      ...(showActions && s.exit.length ? [`exit / ${s.exit.join(', ')}`] : []),
+      ...s.invokes.map((inv) => `invoke ${inv}`),
+      ...s.internal.map(label),
+    ].map(text);
 
   // Edges grouped by the block (and region) they are written in; `null` is outside the root.
   const placed = new Map<string, ChartEdge[]>();
@@ -66,7 +89,8 @@ export function toMermaid(machine: AnyStateMachine | ChartGraph, options: Mermai
     const key = where === null ? '!top' : `${where.scope.path}|${where.region ? where.scope.children[0]!.path : ''}`;
     placed.set(key, [...(placed.get(key) ?? []), edge]);
   }
-  const edgeLines = (key: string, pad: string) => (placed.get(key) ?? []).map((e) => `${pad}${id(e.source)} --> ${id(e.target)} : ${label(e)}`);
+  const edgeLines = (key: string, pad: string) =>
+    (placed.get(key) ?? []).map((e) => `${pad}${id(e.source)} --> ${id(e.target)} : ${label(e)}`);
 
   const declare = (s: ChartState, pad: string): string[] => {
     const name = s.type === 'history' ? (s.history === 'deep' ? 'H*' : 'H') : s.key;
@@ -79,7 +103,11 @@ export function toMermaid(machine: AnyStateMachine | ChartGraph, options: Mermai
   };
   const body = (s: ChartState, pad: string): string[] => {
     if (s.type === 'parallel') {
-      return s.children.flatMap((region, i) => [...(i > 0 ? [`${pad}--`] : []), ...edgeLines(`${s.path}|${region.path}`, pad), ...declare(region, pad)]);
+      return s.children.flatMap((region, i) => [
+        ...(i > 0 ? [`${pad}--`] : []),
+        ...edgeLines(`${s.path}|${region.path}`, pad),
+        ...declare(region, pad),
+      ]);
     }
     return [
       ...edgeLines(`${s.path}|`, pad),

@@ -36,7 +36,8 @@ type Where =
 const allowed: Verdict = { kind: 'allowed' };
 const refuse = (code: number, rule: string, or: readonly number[] = []): Verdict => ({ kind: 'refused', err: code, or, rule });
 const depends = (errs: readonly number[], rule: string): Verdict => ({ kind: 'depends', errs, rule });
-const stopServiceBits = bit.StopServiceBackgroundUserTasks | bit.StopServiceQuiesceCaches | bit.StopServiceStopAndEmitLog | bit.StopServiceResume;
+const stopServiceBits =
+  bit.StopServiceBackgroundUserTasks | bit.StopServiceQuiesceCaches | bit.StopServiceStopAndEmitLog | bit.StopServiceResume;
 const termBits = bit.TermComplete | bit.TermAbrupt | bit.TermStopBackup | bit.TermDirty;
 
 /**
@@ -54,7 +55,8 @@ export function verdict(snapshot: VerdictSnapshot, call: JetCall): Verdict {
   const ctx = snapshot.context;
   if (where.at === 'terminated') return refuse(err.InvalidParameter, 'not a live instance');
   if (call.type === 'STOP_BACKUP') return allowed;
-  if (where.at === 'serviceStopped' && call.type !== 'TERM') return refuse(err.ClientRequestToStopJetService, 'after JetStopServiceInstance');
+  if (where.at === 'serviceStopped' && call.type !== 'TERM')
+    return refuse(err.ClientRequestToStopJetService, 'after JetStopServiceInstance');
   switch (call.type) {
     case 'BEGIN_EXTERNAL_BACKUP':
       return beginVerdict(where, ctx, call.grbit);
@@ -62,7 +64,9 @@ export function verdict(snapshot: VerdictSnapshot, call: JetCall): Verdict {
       return (call.grbit & ~stopServiceBits) !== 0 ? refuse(err.InvalidGrbit, 'unknown StopService bits') : allowed;
     case 'TERM':
       if ((call.grbit & ~termBits) !== 0) return refuse(err.InvalidGrbit, 'unknown Term bits');
-      return isCompleteTerm(call.grbit) && ctx.session?.open ? refuse(err.BackupInProgress, 'Term2(Complete) while a backup runs') : allowed;
+      return isCompleteTerm(call.grbit) && ctx.session?.open
+        ? refuse(err.BackupInProgress, 'Term2(Complete) while a backup runs')
+        : allowed;
     case 'END_EXTERNAL_BACKUP':
       if (!isValidEndGrbit(call.grbit)) return refuse(err.InvalidParameter, 'End2 needs exactly one of EndNormal / EndAbort');
       return where.at === 'session' ? allowed : refuse(err.NoBackup, 'no backup in progress');
@@ -108,7 +112,9 @@ function truncateVerdict(file: 'open' | 'closed', session: SessionRecord): Verdi
   if (!session.rangesFixed) return refuse(err.InvalidBackupSequence, 'GetLogInfo was never called');
   if (session.logs === null) return depends([err.LogFileNotCopied], 'copy range not listed to the chart');
   const copied = new Set(session.copied);
-  return session.logs.every((log) => copied.has(log)) ? allowed : refuse(err.LogFileNotCopied, 'a log of the copy range was not read to EOF and closed');
+  return session.logs.every((log) => copied.has(log))
+    ? allowed
+    : refuse(err.LogFileNotCopied, 'a log of the copy range was not read to EOF and closed');
 }
 
 function openVerdict(file: 'open' | 'closed', session: SessionRecord, name: string): Verdict {
@@ -120,7 +126,11 @@ function openVerdict(file: 'open' | 'closed', session: SessionRecord, name: stri
   // Refused here, the call never reaches the engine, which would kill the session.
   if (session.databases?.includes(name)) return refuse(err.InvalidBackupSequence, 'a database in the log phase (kills the session)');
   // An incremental is in the log phase from Begin (ESE backup.cxx): without a copy range yet, the path decides.
-  if (!session.rangesFixed) return depends([err.InvalidBackupSequence, err.MissingFileToBackup], 'incremental before GetLogInfo: an archived log opens; a database (-521) or anything else (-569) kills the session');
+  if (!session.rangesFixed)
+    return depends(
+      [err.InvalidBackupSequence, err.MissingFileToBackup],
+      'incremental before GetLogInfo: an archived log opens; a database (-521) or anything else (-569) kills the session',
+    );
   if (session.logs?.includes(name)) return depends([err.MissingFileToBackup], 'a log of the copy range (missing: kills the session)');
   return depends([err.InvalidBackupSequence, err.MissingFileToBackup], 'log phase: anything but a log of the copy range kills the session');
 }
@@ -129,7 +139,8 @@ function readVerdict(file: 'open' | 'closed', session: SessionRecord, pageSize: 
   const open = session.file;
   if (handle !== '0' || file !== 'open' || open === null) return refuse(err.InvalidParameter, 'not the open backup file handle');
   // Every ESE page size is a multiple of 4096: without the page size, that much is still certain.
-  if (size <= 0 || size % (pageSize ?? 4096) !== 0) return refuse(err.InvalidParameter, 'buffer size is 0 or not a multiple of the page size');
+  if (size <= 0 || size % (pageSize ?? 4096) !== 0)
+    return refuse(err.InvalidParameter, 'buffer size is 0 or not a multiple of the page size');
   const minPages = open.kind === 'database' ? 3 : 2;
   if (!open.read && size < minPages * (pageSize ?? 4096)) return refuse(err.InvalidParameter, `first read below ${minPages} pages`);
   const unsure = pageSize === null && (size % 32768 !== 0 || (!open.read && size < minPages * 32768));

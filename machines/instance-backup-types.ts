@@ -7,10 +7,7 @@
 
 /** What ended a session, decided from the sequence the chart saw (End returns 0 in every case). */
 export type BackupOutcome =
-  | { kind: 'completed' }
-  | { kind: 'stoppedByServer' }
-  | { kind: 'abortedByCaller' }
-  | { kind: 'failed'; err: number };
+  { kind: 'completed' } | { kind: 'stoppedByServer' } | { kind: 'abortedByCaller' } | { kind: 'failed'; err: number };
 
 /** Where a stop came from; the first reason of a session is kept. `shutdown` arms the latch policy. */
 export interface StopReason {

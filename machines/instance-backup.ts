@@ -7,7 +7,16 @@ import { endOutcome, initialContext, isValidEndGrbit, manualStop, newSession, wi
 const { err, bit } = jetValues;
 
 /** Calls whose -1003 can only mean "not a live instance" (their arguments cannot cause it). */
-const noArgumentCheck = new Set<JetCallName>(['BEGIN_EXTERNAL_BACKUP', 'GET_ATTACH_INFO', 'GET_LOG_INFO', 'GET_TRUNCATE_LOG_INFO', 'TRUNCATE_LOG', 'STOP_SERVICE', 'TERM', 'STOP_BACKUP']);
+const noArgumentCheck = new Set<JetCallName>([
+  'BEGIN_EXTERNAL_BACKUP',
+  'GET_ATTACH_INFO',
+  'GET_LOG_INFO',
+  'GET_TRUNCATE_LOG_INFO',
+  'TRUNCATE_LOG',
+  'STOP_SERVICE',
+  'TERM',
+  'STOP_BACKUP',
+]);
 
 /** Which answer a guard `answered` matches: a JET_ERROR to `call` (any call when omitted) with one of `errs`. */
 interface Answered {
@@ -166,9 +175,11 @@ export const instanceBackup = setup({
   },
   guards: {
     /** A JET_ERROR answering `call` (any call when omitted) with one of `errs`. */
-    answered: ({ event }, { call, errs }: Answered) => event.type === 'JET_ERROR' && (call === undefined || event.call.type === call) && errs.includes(event.err),
+    answered: ({ event }, { call, errs }: Answered) =>
+      event.type === 'JET_ERROR' && (call === undefined || event.call.type === call) && errs.includes(event.err),
     /** Begin refused by one of its own rules (not by the instance check). */
-    beginRefused: ({ event }) => event.type === 'JET_ERROR' && event.call.type === 'BEGIN_EXTERNAL_BACKUP' && !instanceCheckErrs.includes(event.err),
+    beginRefused: ({ event }) =>
+      event.type === 'JET_ERROR' && event.call.type === 'BEGIN_EXTERNAL_BACKUP' && !instanceCheckErrs.includes(event.err),
     /** -1003 to a call whose arguments cannot cause it: the instance is not live. */
     notLiveAnswer: ({ event }) => event.type === 'JET_ERROR' && event.err === err.InvalidParameter && isNotLive(event.call),
     notLiveHandle: ({ context }) => context.instance === '0' || context.instance === instanceNil,
@@ -177,7 +188,8 @@ export const instanceBackup = setup({
     stopPending: ({ context }) => context.stopPending !== null,
     sessionRunning: ({ context }) => context.session?.open === true && context.session.stopReason === null,
     latchesShutdown: ({ context, event }) => context.policy === 'latch' && event.type === 'STOP_BACKUP' && event.reason?.shutdown === true,
-    answersCall: ({ context, event }) => (event.type === 'JET_ERROR' ? event.call.type : event.type.replace(/\.DONE$/, '')) === context.calling,
+    answersCall: ({ context, event }) =>
+      (event.type === 'JET_ERROR' ? event.call.type : event.type.replace(/\.DONE$/, '')) === context.calling,
     stopServiceAll: ({ event }) => event.type === 'STOP_SERVICE.DONE' && event.grbit === bit.StopServiceAll,
   },
 }).createMachine({
@@ -223,10 +235,22 @@ export const instanceBackup = setup({
             'TRUNCATE_LOG.DONE': { actions: 'recordTruncate' },
             JET_ERROR: [
               // A stop came first: End still ends the session (reference §2).
-              { guard: { type: 'answered', params: { call: 'END_EXTERNAL_BACKUP', errs: [err.BackupAbortByServer] } }, target: 'noSession', actions: 'recordEnd' },
+              {
+                guard: { type: 'answered', params: { call: 'END_EXTERNAL_BACKUP', errs: [err.BackupAbortByServer] } },
+                target: 'noSession',
+                actions: 'recordEnd',
+              },
               // The engine ends the session: a database in the log phase, a missing log, a damaged log.
-              { guard: { type: 'answered', params: { call: 'OPEN_FILE', errs: [err.InvalidBackupSequence, err.MissingFileToBackup] } }, target: 'noSession.killed', actions: 'recordKill' },
-              { guard: { type: 'answered', params: { call: 'READ_FILE', errs: [err.LogReadVerifyFailure] } }, target: 'noSession.killed', actions: 'recordKill' },
+              {
+                guard: { type: 'answered', params: { call: 'OPEN_FILE', errs: [err.InvalidBackupSequence, err.MissingFileToBackup] } },
+                target: 'noSession.killed',
+                actions: 'recordKill',
+              },
+              {
+                guard: { type: 'answered', params: { call: 'READ_FILE', errs: [err.LogReadVerifyFailure] } },
+                target: 'noSession.killed',
+                actions: 'recordKill',
+              },
             ],
           },
           states: {
@@ -239,8 +263,16 @@ export const instanceBackup = setup({
                     'GET_TRUNCATE_LOG_INFO.DONE': { target: 'logs', actions: 'recordTruncateLogInfo' },
                     // A backend that re-checks the stop after the roll answers -801 with the ranges fixed (§1 says it completes).
                     JET_ERROR: [
-                      { guard: { type: 'answered', params: { call: 'GET_LOG_INFO', errs: [err.BackupAbortByServer] } }, target: 'logs', actions: 'recordRangesFixed' },
-                      { guard: { type: 'answered', params: { call: 'GET_TRUNCATE_LOG_INFO', errs: [err.BackupAbortByServer] } }, target: 'logs', actions: 'recordRangesFixed' },
+                      {
+                        guard: { type: 'answered', params: { call: 'GET_LOG_INFO', errs: [err.BackupAbortByServer] } },
+                        target: 'logs',
+                        actions: 'recordRangesFixed',
+                      },
+                      {
+                        guard: { type: 'answered', params: { call: 'GET_TRUNCATE_LOG_INFO', errs: [err.BackupAbortByServer] } },
+                        target: 'logs',
+                        actions: 'recordRangesFixed',
+                      },
                     ],
                   },
                 },
@@ -252,8 +284,14 @@ export const instanceBackup = setup({
                     'GET_LOG_INFO.DONE': { actions: 'recordLogInfo' },
                     'GET_TRUNCATE_LOG_INFO.DONE': { actions: 'recordTruncateLogInfo' },
                     JET_ERROR: [
-                      { guard: { type: 'answered', params: { call: 'GET_LOG_INFO', errs: [err.BackupAbortByServer] } }, actions: 'recordRangesFixed' },
-                      { guard: { type: 'answered', params: { call: 'GET_TRUNCATE_LOG_INFO', errs: [err.BackupAbortByServer] } }, actions: 'recordRangesFixed' },
+                      {
+                        guard: { type: 'answered', params: { call: 'GET_LOG_INFO', errs: [err.BackupAbortByServer] } },
+                        actions: 'recordRangesFixed',
+                      },
+                      {
+                        guard: { type: 'answered', params: { call: 'GET_TRUNCATE_LOG_INFO', errs: [err.BackupAbortByServer] } },
+                        actions: 'recordRangesFixed',
+                      },
                     ],
                   },
                   states: {
@@ -272,7 +310,11 @@ export const instanceBackup = setup({
                     'READ_FILE.DONE': { actions: 'recordRead' },
                     'CLOSE_FILE.DONE': { target: 'closed', actions: 'recordClose' },
                     // A damaged page or an I/O error closes the file; the session continues.
-                    JET_ERROR: { guard: { type: 'answered', params: { call: 'READ_FILE', errs: [err.ReadVerifyFailure, err.DiskIO] } }, target: 'closed', actions: 'recordReadError' },
+                    JET_ERROR: {
+                      guard: { type: 'answered', params: { call: 'READ_FILE', errs: [err.ReadVerifyFailure, err.DiskIO] } },
+                      target: 'closed',
+                      actions: 'recordReadError',
+                    },
                   },
                 },
               },
@@ -332,7 +374,12 @@ export const instanceBackup = setup({
     latch: {
       initial: 'off',
       states: {
-        off: { on: { STOP_BACKUP: { guard: 'latchesShutdown', target: 'latched', actions: 'recordLatch' }, RESET: { actions: 'clearBackupNotAllowed' } } },
+        off: {
+          on: {
+            STOP_BACKUP: { guard: 'latchesShutdown', target: 'latched', actions: 'recordLatch' },
+            RESET: { actions: 'clearBackupNotAllowed' },
+          },
+        },
         latched: { on: { RESET: { target: 'off', actions: ['clearLatch', 'clearBackupNotAllowed'] } } },
       },
     },

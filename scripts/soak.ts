@@ -42,7 +42,7 @@ function option(name: string, fallback: number): number {
 /** A seeded generator (mulberry-style), so a run can be replayed from its seed. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
 }
 
 interface Child {
@@ -54,7 +54,11 @@ interface Child {
 
 function cli(args: string[]): Child {
   const { FORCE_COLOR: _f, ...env } = process.env;
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repoRoot, env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    cwd: repoRoot,
+    env: { ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiting: Array<{ pattern: RegExp; resolve: (found: boolean) => void }> = [];
@@ -76,7 +80,10 @@ function cli(args: string[]): Child {
   );
   return {
     kill: () => void proc.kill('SIGKILL'),
-    stderrLine: (pattern) => (stderr.split('\n').some((l) => pattern.test(l)) ? Promise.resolve(true) : new Promise((resolve) => waiting.push({ pattern, resolve }))),
+    stderrLine: (pattern) =>
+      stderr.split('\n').some((l) => pattern.test(l))
+        ? Promise.resolve(true)
+        : new Promise((resolve) => waiting.push({ pattern, resolve })),
     done,
   };
 }
@@ -113,7 +120,20 @@ async function killSoak(runs: number, rand: () => number, root: string): Promise
     await engine.close();
   }
   const instDir = path.join(engineDir, 'main');
-  const backupArgs = (name: string) => ['backup', '--engine', `embedded:${engineDir}`, '--instance', 'main', '--to', path.join(backups, name), '--truncate-logs', '--read-size', '16384', '--rate', '4'];
+  const backupArgs = (name: string) => [
+    'backup',
+    '--engine',
+    `embedded:${engineDir}`,
+    '--instance',
+    'main',
+    '--to',
+    path.join(backups, name),
+    '--truncate-logs',
+    '--read-size',
+    '16384',
+    '--rate',
+    '4',
+  ];
   const t0 = performance.now();
   const first = await cli(backupArgs('set-base')).done;
   if (first.code !== 0) throw new Error(`the first backup failed (exit ${first.code}): ${first.stdout}${first.stderr}`);
@@ -151,8 +171,11 @@ async function killSoak(runs: number, rand: () => number, root: string): Promise
     const target = path.join(root, `restore-${i}`);
     const engine = await createEmbeddedEngine({ directory: path.join(target, 'engine') });
     try {
-      const restored = await engine.restore([...manifest.files.map((f) => path.join(set, f.name)), ...logs], { directory: path.join(target, 'restored') });
-      if (!sameMap(contents(restored.databases[0]!), expected)) lost(`before run ${i}, ${last} + the logs on disk restore other rows than were written`);
+      const restored = await engine.restore([...manifest.files.map((f) => path.join(set, f.name)), ...logs], {
+        directory: path.join(target, 'restored'),
+      });
+      if (!sameMap(contents(restored.databases[0]!), expected))
+        lost(`before run ${i}, ${last} + the logs on disk restore other rows than were written`);
     } catch (e) {
       lost(`before run ${i}, ${last} + the logs on disk do not restore: ${(e as Error).message}`);
     } finally {
@@ -258,7 +281,10 @@ function mutate(dir: string, rand: () => number): string {
     }
     case 'swap': {
       const a = pick(rand, data);
-      const b = pick(rand, data.filter((n) => n !== a));
+      const b = pick(
+        rand,
+        data.filter((n) => n !== a),
+      );
       fs.renameSync(path.join(dir, a), path.join(dir, 'swap.tmp'));
       fs.renameSync(path.join(dir, b), path.join(dir, a));
       fs.renameSync(path.join(dir, 'swap.tmp'), path.join(dir, b));
@@ -281,7 +307,10 @@ function mutate(dir: string, rand: () => number): string {
           return rewrite(() => `${f.name}.name -> ${(f.name = `x${f.name}`)}`, rehash);
         case 'generation': {
           const l = pick(rand, logs);
-          return rewrite(() => `${l.name}.generation ${l.generation} -> ${(l.generation = (l.generation ?? 0) + (rand() < 0.5 ? 1 : -1))}`, rehash);
+          return rewrite(
+            () => `${l.name}.generation ${l.generation} -> ${(l.generation = (l.generation ?? 0) + (rand() < 0.5 ? 1 : -1))}`,
+            rehash,
+          );
         }
         case 'drop':
           return rewrite((m) => `entry ${m.files.splice(m.files.indexOf(f), 1)[0]!.name} dropped`, rehash);
@@ -310,7 +339,8 @@ async function corruptionSoak(count: number, rand: () => number, root: string): 
     const coordinator = createCoordinator({ api: engine });
     const result = await runBackup({ coordinator, instance: inst, to: set, mode: 'full', verify: true });
     coordinator.dispose();
-    if (result.outcome !== 'completed' || !result.verification?.ok) throw new Error(`the set to corrupt was not made: ${result.error?.message ?? result.outcome}`);
+    if (result.outcome !== 'completed' || !result.verification?.ok)
+      throw new Error(`the set to corrupt was not made: ${result.error?.message ?? result.outcome}`);
   } finally {
     await engine.close();
   }
@@ -319,7 +349,10 @@ async function corruptionSoak(count: number, rand: () => number, root: string): 
     const copy = path.join(root, `c-${i}`);
     fs.cpSync(set, copy, { recursive: true });
     const what = mutate(copy, rand);
-    const report = await verifyBackupSet(copy).catch((e: unknown) => ({ ok: false, problems: [{ message: `verify threw: ${(e as Error).message}` }] }));
+    const report = await verifyBackupSet(copy).catch((e: unknown) => ({
+      ok: false,
+      problems: [{ message: `verify threw: ${(e as Error).message}` }],
+    }));
     if (!report.ok) detected++;
     else console.log(`  not detected: ${what}`);
     fs.rmSync(copy, { recursive: true, force: true });

@@ -50,7 +50,16 @@ export type {
 } from '../machines/index.js';
 
 // Coordinating and stopping: guarded sessions per instance, stop sources, the shutdown hook.
-export { createCoordinator, fromSignals, platformSignals, fromAbortSignal, deadline, fromEmitter, shutdownHook, shutdownExitCode } from './coordinator/index.js';
+export {
+  createCoordinator,
+  fromSignals,
+  platformSignals,
+  fromAbortSignal,
+  deadline,
+  fromEmitter,
+  shutdownHook,
+  shutdownExitCode,
+} from './coordinator/index.js';
 export type {
   Coordinator,
   CoordinatorOptions,
@@ -110,10 +119,30 @@ export type {
 
 // Watching: the loopback live inspector and its timeline.
 export { createInspector, createTimeline, allowedCalls } from './inspect/index.js';
-export type { Inspector, InspectorOptions, Timeline, TimelineOptions, TimelineEntry, TimelineKind, InspectorData, InstanceView, CallVerdict } from './inspect/index.js';
+export type {
+  Inspector,
+  InspectorOptions,
+  Timeline,
+  TimelineOptions,
+  TimelineEntry,
+  TimelineKind,
+  InspectorData,
+  InstanceView,
+  CallVerdict,
+} from './inspect/index.js';
 
 // The fleet: stop, hold and watch coordinators on many hosts through NATS JetStream KV.
-export { joinFleet, connectFleet, fromFleet, fleetStatus, fleetStop, fleetHold, fleetRelease, FleetConnectError, FleetConflictError } from './fleet/index.js';
+export {
+  joinFleet,
+  connectFleet,
+  fromFleet,
+  fleetStatus,
+  fleetStop,
+  fleetHold,
+  fleetRelease,
+  FleetConnectError,
+  FleetConflictError,
+} from './fleet/index.js';
 export type {
   FleetMember,
   JoinFleetOptions,

@@ -4,20 +4,60 @@ import * as root from '../src/index.js';
 
 const PUBLIC = [
   // vocabulary
-  'JET_err', 'JET_bit', 'JET_instanceNil', 'jetErrName', 'jetErrDescription', 'JetError', 'isJetError', 'check', 'JetApiName',
+  'JET_err',
+  'JET_bit',
+  'JET_instanceNil',
+  'jetErrName',
+  'jetErrDescription',
+  'JetError',
+  'isJetError',
+  'check',
+  'JetApiName',
   // backends
-  'createEmbeddedEngine', 'allocateBackupBuffer', 'createEsentBackend', 'EsentLoadError', 'JET_param',
+  'createEmbeddedEngine',
+  'allocateBackupBuffer',
+  'createEsentBackend',
+  'EsentLoadError',
+  'JET_param',
   // chart
-  'instanceBackup', 'verdict',
+  'instanceBackup',
+  'verdict',
   // coordinator
-  'createCoordinator', 'fromSignals', 'platformSignals', 'fromAbortSignal', 'deadline', 'fromEmitter', 'shutdownHook', 'shutdownExitCode',
+  'createCoordinator',
+  'fromSignals',
+  'platformSignals',
+  'fromAbortSignal',
+  'deadline',
+  'fromEmitter',
+  'shutdownHook',
+  'shutdownExitCode',
   // backup sets
-  'runBackup', 'verifyBackupSet', 'verifyEseFile', 'EseFileVerifier', 'listBackupSets', 'restoreBackupSet', 'restoreEsentBackupSet', 'BackupSetRestoreError',
-  'cleanOrphans', 'BackupSetBusyError', 'MANIFEST_NAME', 'parseBackupManifest',
+  'runBackup',
+  'verifyBackupSet',
+  'verifyEseFile',
+  'EseFileVerifier',
+  'listBackupSets',
+  'restoreBackupSet',
+  'restoreEsentBackupSet',
+  'BackupSetRestoreError',
+  'cleanOrphans',
+  'BackupSetBusyError',
+  'MANIFEST_NAME',
+  'parseBackupManifest',
   // fleet
-  'joinFleet', 'connectFleet', 'fromFleet', 'fleetStatus', 'fleetStop', 'fleetHold', 'fleetRelease', 'FleetConnectError', 'FleetConflictError',
+  'joinFleet',
+  'connectFleet',
+  'fromFleet',
+  'fleetStatus',
+  'fleetStop',
+  'fleetHold',
+  'fleetRelease',
+  'FleetConnectError',
+  'FleetConflictError',
   // inspector
-  'createInspector', 'createTimeline', 'allowedCalls',
+  'createInspector',
+  'createTimeline',
+  'allowedCalls',
 ];
 
 describe('the package root', () => {
@@ -26,7 +66,18 @@ describe('the package root', () => {
   });
 
   it('keeps internals out, and does not shadow RxJS', () => {
-    const internals = ['SerialQueue', 'isLoopbackHost', 'stopSourceLabel', 'decodeMultiString', 'encodeMultiString', 'esentPrototypes', 'jetValues', 'instanceNil', 'fromEvent', 'BackupSetWriter'];
+    const internals = [
+      'SerialQueue',
+      'isLoopbackHost',
+      'stopSourceLabel',
+      'decodeMultiString',
+      'encodeMultiString',
+      'esentPrototypes',
+      'jetValues',
+      'instanceNil',
+      'fromEvent',
+      'BackupSetWriter',
+    ];
     for (const name of internals) expect(root).not.toHaveProperty(name);
   });
 

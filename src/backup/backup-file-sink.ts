@@ -141,7 +141,7 @@ export class BackupFileSink {
   }
 
   private async writeAt(chunk: Uint8Array, at: number): Promise<void> {
-    for (let done = 0; done < chunk.length; ) {
+    for (let done = 0; done < chunk.length;) {
       const { bytesWritten } = await this.file.write(chunk, done, chunk.length - done, at + done);
       done += bytesWritten;
     }
@@ -153,10 +153,12 @@ export class BackupFileSink {
     if (this.syncEvery <= 0 || this.unsynced < this.syncEvery || this.syncing || this.closed) return;
     this.unsynced = 0;
     this.syncHandle ??= this.fs.open(this.path, 'r+');
-    const sync = this.syncHandle.then((h) => h.datasync()).then(
-      () => undefined,
-      (e: unknown) => void (this.failure ??= asError(e)),
-    );
+    const sync = this.syncHandle
+      .then((h) => h.datasync())
+      .then(
+        () => undefined,
+        (e: unknown) => void (this.failure ??= asError(e)),
+      );
     this.syncing = sync.finally(() => (this.syncing = undefined));
   }
 

@@ -51,7 +51,14 @@ export function readBackupLock(file: string): BackupLock | undefined {
 /** The lock describing this process running a backup of `instance` into `temporary`. */
 export function ownBackupLock(instance: BackupLock['instance'], temporary: string, startTime: Date): BackupLock {
   const processStart = processStartOf(process.pid);
-  return { pid: process.pid, hostname: os.hostname(), ...(processStart === undefined ? {} : { processStart }), instance, startTime: startTime.toISOString(), temporary };
+  return {
+    pid: process.pid,
+    hostname: os.hostname(),
+    ...(processStart === undefined ? {} : { processStart }),
+    instance,
+    startTime: startTime.toISOString(),
+    temporary,
+  };
 }
 
 /**

@@ -73,7 +73,12 @@ const SHA256 = /^[0-9a-f]{64}$/;
  */
 export function serializeBackupManifest(manifest: Omit<BackupManifest, 'manifestSha256'>): string {
   const { manifestSha256: _ignored, ...body } = manifest as BackupManifest;
-  const full = { ...body, manifestSha256: createHash('sha256').update(JSON.stringify(body, null, 2)).digest('hex') };
+  const full = {
+    ...body,
+    manifestSha256: createHash('sha256')
+      .update(JSON.stringify(body, null, 2))
+      .digest('hex'),
+  };
   return `${JSON.stringify(full, null, 2)}\n`;
 }
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -106,7 +111,12 @@ export function parseBackupManifest(text: string): ParsedBackupManifest {
   const { manifestSha256, ...body } = m;
   const integrity: string[] = [];
   // An unkeyed checksum: it shows accidental change only (anyone can recompute it after an edit).
-  if (typeof manifestSha256 !== 'string' || createHash('sha256').update(JSON.stringify(body, null, 2)).digest('hex') !== manifestSha256) {
+  if (
+    typeof manifestSha256 !== 'string' ||
+    createHash('sha256')
+      .update(JSON.stringify(body, null, 2))
+      .digest('hex') !== manifestSha256
+  ) {
     integrity.push('manifest: manifestSha256 does not match its content (accidental change or a hand edit)');
   } else if (text !== `${JSON.stringify(m, null, 2)}\n`) {
     integrity.push('manifest: the file is not the canonical text its checksum covers');
@@ -118,8 +128,12 @@ export function parseBackupManifest(text: string): ParsedBackupManifest {
   const gens = m.logGenerations;
   const gensOk = gens === null || (isObject(gens) && isGeneration(gens.low) && isGeneration(gens.high) && gens.low <= gens.high);
   need(gensOk, 'logGenerations must be null or { low, high } with 1 <= low <= high < 2^31');
-  need(isObject(m.instance) && typeof m.instance.backend === 'string' && typeof m.instance.handle === 'string', 'instance must name backend and handle');
-  for (const t of ['startTime', 'endTime'] as const) need(typeof m[t] === 'string' && !Number.isNaN(Date.parse(m[t] as string)), `${t} must be an ISO date`);
+  need(
+    isObject(m.instance) && typeof m.instance.backend === 'string' && typeof m.instance.handle === 'string',
+    'instance must name backend and handle',
+  );
+  for (const t of ['startTime', 'endTime'] as const)
+    need(typeof m[t] === 'string' && !Number.isNaN(Date.parse(m[t] as string)), `${t} must be an ISO date`);
   need(isObject(m.tool) && typeof m.tool.name === 'string' && typeof m.tool.version === 'string', 'tool must name name and version');
   if (!Array.isArray(m.files)) {
     add('manifest: files must be an array');
@@ -134,7 +148,15 @@ export function parseBackupManifest(text: string): ParsedBackupManifest {
     const at = `files[${i}]`;
     if (!isObject(f)) return void add(`manifest: ${at} is not an object`);
     const name = f.name;
-    const plain = typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name) && name !== MANIFEST_NAME && name !== MANIFEST_SIGNATURE_FILE && name.length <= 255;
+    const plain =
+      typeof name === 'string' &&
+      name !== '' &&
+      name !== '.' &&
+      name !== '..' &&
+      !/[/\\\0]/.test(name) &&
+      name !== MANIFEST_NAME &&
+      name !== MANIFEST_SIGNATURE_FILE &&
+      name.length <= 255;
     need(plain, `${at}.name must be a plain file name`);
     if (plain && names.has(name)) add(`manifest: ${at}.name ${printableName(name)} is listed twice`);
     if (plain) names.add(name);
@@ -157,9 +179,12 @@ export function parseBackupManifest(text: string): ParsedBackupManifest {
   if (m.mode === 'full') need(dbs > 0, 'a full set holds at least one database');
   if (m.mode === 'incremental') need(dbs === 0, 'an incremental set holds logs only');
   // The range is exactly the listed logs' range: readers never trust it to bound a loop.
-  if (gensOk && gens !== null && logs === 0) add(`manifest: logGenerations ${(gens as { low: number }).low}-${(gens as { high: number }).high} but no log is listed`);
+  if (gensOk && gens !== null && logs === 0)
+    add(`manifest: logGenerations ${(gens as { low: number }).low}-${(gens as { high: number }).high} but no log is listed`);
   if (gensOk && gens !== null && logs > 0 && ((gens as { low: number }).low !== low || (gens as { high: number }).high !== high)) {
-    add(`manifest: logGenerations ${(gens as { low: number }).low}-${(gens as { high: number }).high} differ from the listed logs' range ${low}-${high}`);
+    add(
+      `manifest: logGenerations ${(gens as { low: number }).low}-${(gens as { high: number }).high} differ from the listed logs' range ${low}-${high}`,
+    );
   }
   if (gens === null) need(logs === 0, 'logGenerations is null but logs are listed');
   if (dropped > 0) problems.push(`manifest: … and ${dropped} more problems`);

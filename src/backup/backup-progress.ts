@@ -31,7 +31,16 @@ export interface BackupProgress {
  * const p = new ProgressTracker((s) => subject.next(s)); p.listed([['/db/a.edb', 8192]]); p.opened('/db/a.edb', 20480);
  */
 export class ProgressTracker {
-  private readonly state: BackupProgress = { phase: 'starting', file: null, fileBytes: 0, fileTotal: 0, bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0 };
+  private readonly state: BackupProgress = {
+    phase: 'starting',
+    file: null,
+    fileBytes: 0,
+    fileTotal: 0,
+    bytesDone: 0,
+    bytesTotal: 0,
+    filesDone: 0,
+    filesTotal: 0,
+  };
   /** Size estimates of listed files not opened yet. */
   private readonly estimates = new Map<string, number>();
 

@@ -89,7 +89,11 @@ export class BackupRunner {
       // engine inside the process (the embedded engine, esent.dll), so a dead run's session died with
       // its process. A handle is per process (every CLI's embedded instance is 0x1000), so a session
       // of this instance here belongs to a live run of this process, which an End would break (-520).
-      const identity = { backend: this.session.backend, handle: `0x${this.inst.toString(16)}`, ...(this.options.instanceName ? { name: this.options.instanceName } : {}) };
+      const identity = {
+        backend: this.session.backend,
+        handle: `0x${this.inst.toString(16)}`,
+        ...(this.options.instanceName ? { name: this.options.instanceName } : {}),
+      };
       const { to, mode, fs: io, syncEvery, signKey } = this.options;
       writer = await BackupSetWriter.create({
         to,
@@ -117,7 +121,12 @@ export class BackupRunner {
     // a failed run's that truncation began for (kept), or one a failed discard could not take back.
     if (!writer?.committed) delete this.result.set;
     else if (!this.result.set && writer.manifest) this.result.set = { path: writer.paths.final, manifest: writer.manifest };
-    return { outcome, ...this.result, ...(this.error ? { error: this.error } : {}), ...(this.stopReason ? { stopReason: this.stopReason } : {}) };
+    return {
+      outcome,
+      ...this.result,
+      ...(this.error ? { error: this.error } : {}),
+      ...(this.stopReason ? { stopReason: this.stopReason } : {}),
+    };
   }
 
   /**
@@ -156,7 +165,10 @@ export class BackupRunner {
     const finishing = new Set<Promise<void>>();
     const copyAll = async (files: string[], role: 'db' | 'log', generationOf: (file: string, i: number) => number | undefined) => {
       this.listed.push(...files);
-      this.progress.listed(files.map((f) => [f, sizeOnDisk(f)] as const), role === 'db' ? 'databases' : 'logs');
+      this.progress.listed(
+        files.map((f) => [f, sizeOnDisk(f)] as const),
+        role === 'db' ? 'databases' : 'logs',
+      );
       for (const [i, file] of files.entries()) {
         if (this.reason !== undefined) return;
         let first = true;
@@ -203,7 +215,9 @@ export class BackupRunner {
   private async finish(writer: BackupSetWriter): Promise<void> {
     const missing = this.listed.filter((f) => !this.copied.has(f));
     if (this.reason === undefined && (missing.length > 0 || this.logGenerations === null)) {
-      this.fail(new Error(`not every file was read to EOF and closed: ${missing.length > 0 ? missing.join(', ') : 'GetLogInfo listed no log'}`));
+      this.fail(
+        new Error(`not every file was read to EOF and closed: ${missing.length > 0 ? missing.join(', ') : 'GetLogInfo listed no log'}`),
+      );
     }
     if (this.reason !== undefined) {
       await this.end(JET_bit.BackupEndAbort);
@@ -216,7 +230,8 @@ export class BackupRunner {
       // End first: a set appears under its final name only after End(Normal) with no stop.
       this.progress.update({ phase: 'ending', file: null });
       await this.end(JET_bit.BackupEndNormal);
-      if (this.reason === undefined && this.result.end !== 'normal') this.fail(new Error('the session was ended elsewhere before End2(Normal)'));
+      if (this.reason === undefined && this.result.end !== 'normal')
+        this.fail(new Error('the session was ended elsewhere before End2(Normal)'));
       if (this.reason !== undefined) return void (await writer.discard());
       this.progress.update({ phase: 'committing' });
       this.result.set = { path: writer.paths.final, manifest: await writer.commit(details) };
@@ -318,7 +333,8 @@ export class BackupRunner {
   private learnPageSize(chunk: Uint8Array, role: 'db' | 'log'): void {
     try {
       const h = readEseFileHeader(chunk);
-      if ((h.fileType === 'database' && role === 'db') || (h.fileType === 'log' && this.pageSize === undefined)) this.pageSize ??= h.pageSize;
+      if ((h.fileType === 'database' && role === 'db') || (h.fileType === 'log' && this.pageSize === undefined))
+        this.pageSize ??= h.pageSize;
     } catch {
       // A damaged header: verification reports it.
     }

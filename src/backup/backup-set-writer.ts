@@ -3,7 +3,14 @@ import path from 'node:path';
 import { BackupFileSink, type BackupFileSinkOptions } from './backup-file-sink.js';
 import { lstatIfAny, makeDirectoryDurably, nodeBackupFs, syncDirectory, type BackupFs } from './backup-fs.js';
 import { ownBackupLock, writeBackupLock } from './backup-lock.js';
-import { MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, serializeBackupManifest, type BackupManifest, type BackupManifestFile } from './backup-manifest.js';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_NAME,
+  MANIFEST_VERSION,
+  serializeBackupManifest,
+  type BackupManifest,
+  type BackupManifestFile,
+} from './backup-manifest.js';
 import { backupSetPaths, type BackupSetPaths } from './backup-set-names.js';
 import { toolVersion } from './tool-version.js';
 import { writeManifestSignature } from './manifest-signature.js';
@@ -26,7 +33,10 @@ export interface BackupSetWriterOptions {
 
 /** Raised when another live run holds the set's lock, or the set already exists. */
 export class BackupSetBusyError extends Error {
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(message);
     this.name = 'BackupSetBusyError';
   }
@@ -67,14 +77,19 @@ export class BackupSetWriter {
    */
   static async create(options: BackupSetWriterOptions): Promise<BackupSetWriter> {
     if (typeof options?.to !== 'string' || options.to === '') throw new TypeError('BackupSetWriter: to must be a non-empty path');
-    if (options.mode !== 'full' && options.mode !== 'incremental') throw new RangeError(`BackupSetWriter: mode must be 'full' or 'incremental', got ${String(options.mode)}`);
+    if (options.mode !== 'full' && options.mode !== 'incremental')
+      throw new RangeError(`BackupSetWriter: mode must be 'full' or 'incremental', got ${String(options.mode)}`);
     const paths = backupSetPaths(options.to);
     const startTime = options.startTime ?? new Date();
     const io = options.fs ?? nodeBackupFs;
     await makeDirectoryDurably(io, path.dirname(paths.final));
     await refuseExisting(io, paths.final, 'already exists');
     const held = writeBackupLock(paths.lock, ownBackupLock(options.instance, paths.temporary, startTime));
-    if (held) throw new BackupSetBusyError(`backup set ${paths.final} is locked by pid ${held.pid} on ${held.hostname} since ${held.startTime}`, paths.lock);
+    if (held)
+      throw new BackupSetBusyError(
+        `backup set ${paths.final} is locked by pid ${held.pid} on ${held.hostname} since ${held.startTime}`,
+        paths.lock,
+      );
     try {
       // Again under the lock: a run that committed the name between the first look and the lock.
       await refuseExisting(io, paths.final, 'already exists');
@@ -146,12 +161,15 @@ export class BackupSetWriter {
       startTime: startTime.toISOString(),
       endTime: new Date().toISOString(),
       tool: toolVersion(),
-      files: [...files.filter((f) => f.role === 'db'), ...files.filter((f) => f.role === 'log').sort((a, b) => (a.generation ?? 0) - (b.generation ?? 0))],
+      files: [
+        ...files.filter((f) => f.role === 'db'),
+        ...files.filter((f) => f.role === 'log').sort((a, b) => (a.generation ?? 0) - (b.generation ?? 0)),
+      ],
     });
     const file = await this.fs.open(path.join(this.paths.temporary, MANIFEST_NAME), 'wx');
     try {
       const bytes = Buffer.from(text);
-      for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done, bytes.length - done, done)).bytesWritten;
+      for (let done = 0; done < bytes.length;) done += (await file.write(bytes, done, bytes.length - done, done)).bytesWritten;
       await file.datasync();
     } finally {
       await file.close();

@@ -13,7 +13,8 @@ export interface DatabaseRecoveryInfo {
   from: 'trailer' | 'header';
 }
 
-const recorded = (h: EseFileHeader | undefined): h is EseDatabaseHeader => h?.fileType === 'database' && h.checksumOk && isSignatureRecorded(h.logSignature);
+const recorded = (h: EseFileHeader | undefined): h is EseDatabaseHeader =>
+  h?.fileType === 'database' && h.checksumOk && isSignatureRecorded(h.logSignature);
 
 /**
  * Where a streamed database copy says which log stream it belongs to: the trailer when it is a
@@ -25,7 +26,12 @@ export function databaseRecoveryInfo(check: BackupSetFileCheck): DatabaseRecover
   const { trailer, header } = check.ese;
   const h = recorded(trailer) ? trailer : recorded(header) ? header : undefined;
   if (!h) return undefined;
-  return { logSignature: h.logSignature, genMinRequired: h.genMinRequired, genMaxRequired: h.genMaxRequired, from: h === trailer ? 'trailer' : 'header' };
+  return {
+    logSignature: h.logSignature,
+    genMinRequired: h.genMinRequired,
+    genMaxRequired: h.genMaxRequired,
+    from: h === trailer ? 'trailer' : 'header',
+  };
 }
 
 /**
@@ -38,7 +44,11 @@ export function databaseRecoveryInfo(check: BackupSetFileCheck): DatabaseRecover
  * needs every generation from its minimum required on (`JET_errMissingLogFile`, -528) and up to its
  * maximum required (recovery cannot make it consistent otherwise).
  */
-export function checkSetIdentity(files: BackupSetFileCheck[], manifest: BackupManifest | undefined, problems: CappedProblems<BackupSetProblem>): void {
+export function checkSetIdentity(
+  files: BackupSetFileCheck[],
+  manifest: BackupManifest | undefined,
+  problems: CappedProblems<BackupSetProblem>,
+): void {
   const logs = files.filter((f) => f.role === 'log' && f.ese.header?.fileType === 'log' && f.ese.header.checksumOk);
   const signatures = new Map<string, string[]>();
   let low = Infinity;
@@ -54,10 +64,17 @@ export function checkSetIdentity(files: BackupSetFileCheck[], manifest: BackupMa
   const stream = [...signatures.entries()].sort((a, b) => b[1].length - a[1].length)[0]?.[0];
   for (const [signature, names] of signatures) {
     if (signature === stream) continue;
-    problems.push({ kind: 'identity', file: names[0], message: `${names.slice(0, 5).map(printableName).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}: log signature ${signature.slice(0, 16)}… differs from the set's other logs (${stream?.slice(0, 16)}…): logs of another instance (-530)` });
+    problems.push({
+      kind: 'identity',
+      file: names[0],
+      message: `${names.slice(0, 5).map(printableName).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}: log signature ${signature.slice(0, 16)}… differs from the set's other logs (${stream?.slice(0, 16)}…): logs of another instance (-530)`,
+    });
   }
   if (stream !== undefined && !isSignatureRecorded(stream)) {
-    problems.push({ kind: 'identity', message: 'the logs carry no log signature (signLog is all zeros): the databases cannot be tied to them' });
+    problems.push({
+      kind: 'identity',
+      message: 'the logs carry no log signature (signLog is all zeros): the databases cannot be tied to them',
+    });
   }
   if (manifest?.mode !== 'full') return;
   for (const f of files) {
@@ -65,18 +82,38 @@ export function checkSetIdentity(files: BackupSetFileCheck[], manifest: BackupMa
     const shown = printableName(f.name);
     const info = databaseRecoveryInfo(f);
     if (!info) {
-      problems.push({ kind: 'identity', file: f.name, message: `${shown} records no log signature (signLog) in its header or trailer: it cannot be tied to the set's logs` });
+      problems.push({
+        kind: 'identity',
+        file: f.name,
+        message: `${shown} records no log signature (signLog) in its header or trailer: it cannot be tied to the set's logs`,
+      });
       continue;
     }
     if (stream !== undefined && info.logSignature !== stream) {
-      problems.push({ kind: 'identity', file: f.name, message: `${shown}: its log signature (${info.from}) ${info.logSignature.slice(0, 16)}… is not the set's logs' ${stream.slice(0, 16)}…: the database belongs to another instance (-530)` });
+      problems.push({
+        kind: 'identity',
+        file: f.name,
+        message: `${shown}: its log signature (${info.from}) ${info.logSignature.slice(0, 16)}… is not the set's logs' ${stream.slice(0, 16)}…: the database belongs to another instance (-530)`,
+      });
     }
     if (info.genMinRequired <= 0 || info.genMaxRequired < info.genMinRequired) {
-      problems.push({ kind: 'identity', file: f.name, message: `${shown}: its ${info.from} records no usable required log generations (${info.genMinRequired}-${info.genMaxRequired})` });
+      problems.push({
+        kind: 'identity',
+        file: f.name,
+        message: `${shown}: its ${info.from} records no usable required log generations (${info.genMinRequired}-${info.genMaxRequired})`,
+      });
     } else if (logs.length === 0) {
-      problems.push({ kind: 'identity', file: f.name, message: `${shown} needs log generations ${info.genMinRequired}-${info.genMaxRequired}; the set holds no log (-528)` });
+      problems.push({
+        kind: 'identity',
+        file: f.name,
+        message: `${shown} needs log generations ${info.genMinRequired}-${info.genMaxRequired}; the set holds no log (-528)`,
+      });
     } else if (info.genMinRequired < low || info.genMaxRequired > high) {
-      problems.push({ kind: 'identity', file: f.name, message: `${shown} needs log generations ${info.genMinRequired}-${info.genMaxRequired}; the set's logs hold ${low}-${high}${info.genMinRequired < low ? ' (-528)' : ': a replay would stop short of what the database needs'}` });
+      problems.push({
+        kind: 'identity',
+        file: f.name,
+        message: `${shown} needs log generations ${info.genMinRequired}-${info.genMaxRequired}; the set's logs hold ${low}-${high}${info.genMinRequired < low ? ' (-528)' : ': a replay would stop short of what the database needs'}`,
+      });
     }
   }
 }

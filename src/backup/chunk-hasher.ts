@@ -90,7 +90,9 @@ class HashThread {
     return this.nextId++;
   }
 
-  post(message: { op: 'update'; id: number; buffer: SharedArrayBuffer; offset: number; length: number } | { op: 'digest'; id: number }): Promise<string | undefined> {
+  post(
+    message: { op: 'update'; id: number; buffer: SharedArrayBuffer; offset: number; length: number } | { op: 'digest'; id: number },
+  ): Promise<string | undefined> {
     if (this.dead) return Promise.reject(this.dead);
     const job = this.nextJob++;
     return new Promise((resolve, reject) => {
@@ -143,7 +145,9 @@ export function createChunkHasher(): ChunkHasher {
       }
       if (thread) {
         if (!(chunk.buffer instanceof SharedArrayBuffer)) throw new Error('a file hashed off-thread got a chunk outside shared memory');
-        return thread.post({ op: 'update', id, buffer: chunk.buffer, offset: chunk.byteOffset, length: chunk.byteLength }).then(() => undefined);
+        return thread
+          .post({ op: 'update', id, buffer: chunk.buffer, offset: chunk.byteOffset, length: chunk.byteLength })
+          .then(() => undefined);
       }
       (local ??= createHash('sha256')).update(chunk);
       return undefined;

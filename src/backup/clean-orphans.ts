@@ -86,7 +86,8 @@ export async function cleanOrphans(dir: string): Promise<OrphanReport> {
     if (entry.kind === 'partial' && !claimed.has(name) && fs.existsSync(file)) {
       // A lock of another host for the same set means a remote run: its pid says nothing here.
       const lock = readBackupLock(path.join(dir, `.${entry.set}.lock`));
-      if (lock && !lockOwnerGone(lock)) report.kept.push({ path: file, reason: `the set is locked by pid ${lock.pid} on ${lock.hostname}` });
+      if (lock && !lockOwnerGone(lock))
+        report.kept.push({ path: file, reason: `the set is locked by pid ${lock.pid} on ${lock.hostname}` });
       else if (processAlive(entry.pid)) report.kept.push({ path: file, reason: `pid ${entry.pid} is alive` });
       else await remove(file);
     } else if (entry.kind === 'lockSide' && !processAlive(entry.pid) && fs.existsSync(file)) {

@@ -60,7 +60,8 @@ export interface CopyBackupFileOptions {
  * hashed and written (rejecting with a write's or a hash's error); `interrupted` given up before EOF
  * (closed when possible).
  */
-export type CopyBackupFileResult = { end: 'eof'; sink: BackupFileSink; drained: Promise<void> } | { end: 'interrupted'; sink: BackupFileSink | undefined };
+export type CopyBackupFileResult =
+  { end: 'eof'; sink: BackupFileSink; drained: Promise<void> } | { end: 'interrupted'; sink: BackupFileSink | undefined };
 
 /**
  * Streams one file through the ESE session into a sink: Open, Read until 0 bytes, Close. The reads

@@ -77,7 +77,18 @@ export class EseFileVerifier {
       if (this.headFill < ESE_FILE_HEADER_SIZE) {
         const reason = `the file is ${this.headFill} bytes: shorter than an ESE header (${ESE_FILE_HEADER_SIZE})`;
         const badPages = [{ index: 0, pgno: null, reason }];
-        return { fileType: 'unknown', bytes: this.bytes, pageSize: ESE_FILE_HEADER_SIZE, pages: 0, pagesWithContent: 0, streamed: false, header: undefined, headerIndex: 0, badPages, ok: false };
+        return {
+          fileType: 'unknown',
+          bytes: this.bytes,
+          pageSize: ESE_FILE_HEADER_SIZE,
+          pages: 0,
+          pagesWithContent: 0,
+          streamed: false,
+          header: undefined,
+          headerIndex: 0,
+          badPages,
+          ok: false,
+        };
       }
       this.start();
     }
@@ -86,7 +97,8 @@ export class EseFileVerifier {
     let trailer: EseFileHeader | undefined;
     if (this.hasHeld) {
       const index = this.nextIndex - 1;
-      const looksLikeTrailer = readU32(this.held, EseOffset.fileType) === EseFileType.database && readU32(this.held, EseOffset.dbSignature) === ESE_SIGNATURE;
+      const looksLikeTrailer =
+        readU32(this.held, EseOffset.fileType) === EseFileType.database && readU32(this.held, EseOffset.dbSignature) === ESE_SIGNATURE;
       streamed = r.fileType === 'database' && index >= 2 && (this.streamed === true || (this.streamed === 'auto' && looksLikeTrailer));
       this.check(this.held, index, streamed);
       if (streamed) trailer = trailerHeader(this.held);
@@ -142,7 +154,8 @@ export class EseFileVerifier {
     if (n > 1 && HOST_IS_LITTLE_ENDIAN && (buffer.byteOffset & 3) === 0) {
       // The hot path: one word view over the run, no allocation per page.
       const words = new Int32Array(buffer.buffer, buffer.byteOffset, (n - 1) * count);
-      if (this.report!.fileType === 'database' && this.nextIndex >= 2 && FAST_PAGE_SIZES.has(P)) this.dataPages(buffer.subarray(0, (n - 1) * P), words);
+      if (this.report!.fileType === 'database' && this.nextIndex >= 2 && FAST_PAGE_SIZES.has(P))
+        this.dataPages(buffer.subarray(0, (n - 1) * P), words);
       else for (let i = 0; i < n - 1; i++) this.checkWords(words, i * count, this.nextIndex + i, false);
     } else {
       for (let i = 0; i < n - 1; i++) this.checkWords(copyWords(buffer, i * P, P), 0, this.nextIndex + i, false);
@@ -162,7 +175,7 @@ export class EseFileVerifier {
     const count = P >>> 2;
     const r = this.report!;
     const pages = run.length / P;
-    for (let i = 0; i < pages; ) {
+    for (let i = 0; i < pages;) {
       const bad = findBadPage(run.subarray(i * P), this.nextIndex + i, P);
       const good = bad < 0 ? pages : i + bad;
       r.pages += good - i;
@@ -193,12 +206,15 @@ export class EseFileVerifier {
         if (fault !== PageFault.none) this.bad(index, describePageFault(fault), index - 1);
         return;
       }
-      if (!this.headerOk(words, start)) this.bad(index, `${trailer ? 'trailer' : index === 0 ? 'header' : 'shadow header'} checksum mismatch`);
-      if (index === 0 && r.headerIndex === 0 && words[start + (EseOffset.dbSignature >>> 2)]! >>> 0 !== ESE_SIGNATURE) this.bad(index, 'header signature is not 0x89ABCDEF');
+      if (!this.headerOk(words, start))
+        this.bad(index, `${trailer ? 'trailer' : index === 0 ? 'header' : 'shadow header'} checksum mismatch`);
+      if (index === 0 && r.headerIndex === 0 && words[start + (EseOffset.dbSignature >>> 2)]! >>> 0 !== ESE_SIGNATURE)
+        this.bad(index, 'header signature is not 0x89ABCDEF');
       return;
     }
     if (index === 0) {
-      if (!this.headerOk(words, start)) this.bad(index, `${r.fileType === 'unknown' ? 'header' : `${r.fileType} header`} checksum mismatch`);
+      if (!this.headerOk(words, start))
+        this.bad(index, `${r.fileType === 'unknown' ? 'header' : `${r.fileType} header`} checksum mismatch`);
       if (r.fileType === 'unknown') this.bad(index, `unknown file type ${r.header?.fileTypeCode} at offset 667`);
       return;
     }
@@ -218,7 +234,11 @@ export class EseFileVerifier {
   private finishLog(r: Omit<EseFileReport, 'ok' | 'bytes' | 'streamed'>): void {
     const h = r.header;
     if (h?.fileType === 'log' && h.checksumOk && h.fileSectors > 0 && h.fileSectors * h.sectorSize !== this.bytes) {
-      r.badPages.push({ index: Math.floor(this.bytes / ESE_FILE_HEADER_SIZE), pgno: null, reason: `the log is ${this.bytes} bytes; its header says ${h.fileSectors * h.sectorSize}` });
+      r.badPages.push({
+        index: Math.floor(this.bytes / ESE_FILE_HEADER_SIZE),
+        pgno: null,
+        reason: `the log is ${this.bytes} bytes; its header says ${h.fileSectors * h.sectorSize}`,
+      });
     }
     if (!this.walker) return;
     const problems = this.walker.finish();
@@ -226,7 +246,6 @@ export class EseFileVerifier {
     r.logRecords = { records: this.walker.records, end: this.walker.end };
   }
 }
-
 
 /** The trailer page read as a header; `undefined` when it is too damaged to say (a page size it does not know). */
 function trailerHeader(page: Uint8Array): EseFileHeader | undefined {

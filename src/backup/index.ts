@@ -3,7 +3,13 @@ export { runBackup } from './run-backup.js';
 export type { RunBackupOptions, BackupResult, BackupRun } from './run-backup.js';
 export type { BackupPhase, BackupProgress, BackupOutcomeKind } from './backup-progress.js';
 export { verifyBackupSet } from './verify-backup-set.js';
-export type { BackupSetReport, BackupSetProblem, BackupSetProblemKind, BackupSetFileCheck, VerifyBackupSetOptions } from './verify-backup-set.js';
+export type {
+  BackupSetReport,
+  BackupSetProblem,
+  BackupSetProblemKind,
+  BackupSetFileCheck,
+  VerifyBackupSetOptions,
+} from './verify-backup-set.js';
 export { readSignKey, signManifest, checkManifestSignature } from './manifest-signature.js';
 export type { ManifestSignatureCheck } from './manifest-signature.js';
 export { openSetFile, readSetTextFile, SetFileError, MAX_MANIFEST_BYTES } from './open-set-file.js';
@@ -24,7 +30,14 @@ export type { OrphanReport, OrphanSession } from './clean-orphans.js';
 export { BackupSetWriter, BackupSetBusyError } from './backup-set-writer.js';
 export type { BackupSetWriterOptions } from './backup-set-writer.js';
 export type { BackupFileSink } from './backup-file-sink.js';
-export { MANIFEST_NAME, MANIFEST_SIGNATURE_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, parseBackupManifest, serializeBackupManifest } from './backup-manifest.js';
+export {
+  MANIFEST_NAME,
+  MANIFEST_SIGNATURE_FILE,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  parseBackupManifest,
+  serializeBackupManifest,
+} from './backup-manifest.js';
 export type { BackupManifest, BackupManifestFile, ParsedBackupManifest } from './backup-manifest.js';
 export { readBackupLock } from './backup-lock.js';
 export type { BackupLock } from './backup-lock.js';

@@ -58,7 +58,14 @@ export async function listBackupSets(dir: string, options: ListBackupSetsOptions
     const empty = { mode: undefined, size: 0, logGenerations: null, startTime: undefined, endTime: undefined };
     if (!Buffer.from(name, 'utf8').equals(e.name)) {
       // Its path cannot be named as a string: say so instead of skipping it silently.
-      sets.push({ name: printableName(name), path: path.join(root, name), ...empty, verified: verify ? false : undefined, problems: 1, error: `the directory name is not UTF-8 (bytes ${e.name.subarray(0, 64).toString('hex')}): not read` });
+      sets.push({
+        name: printableName(name),
+        path: path.join(root, name),
+        ...empty,
+        verified: verify ? false : undefined,
+        problems: 1,
+        error: `the directory name is not UTF-8 (bytes ${e.name.subarray(0, 64).toString('hex')}): not read`,
+      });
       continue;
     }
     const setPath = path.join(root, name);

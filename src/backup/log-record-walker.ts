@@ -53,7 +53,8 @@ export class LogRecordWalker {
         i = at;
         if (i === chunk.length) break;
         const page = Math.floor(this.pos / ESE_FILE_HEADER_SIZE);
-        if (page !== this.lastTailPage) this.problems.push({ offset: this.pos, reason: `non-zero bytes after the last record (first at offset ${this.pos})` });
+        if (page !== this.lastTailPage)
+          this.problems.push({ offset: this.pos, reason: `non-zero bytes after the last record (first at offset ${this.pos})` });
         this.lastTailPage = page;
         // One problem per page places the damage: skip to the next page.
         const skip = Math.min(chunk.length - i, (page + 1) * ESE_FILE_HEADER_SIZE - this.pos);

@@ -66,7 +66,11 @@ export type ManifestSignatureCheck =
  * required and must match (compared in constant time); without one, a present signature is reported
  * as not checked, never as valid.
  */
-export async function checkManifestSignature(dir: string, manifestText: string | undefined, key: Uint8Array | undefined): Promise<ManifestSignatureCheck> {
+export async function checkManifestSignature(
+  dir: string,
+  manifestText: string | undefined,
+  key: Uint8Array | undefined,
+): Promise<ManifestSignatureCheck> {
   const file = path.join(dir, MANIFEST_SIGNATURE_FILE);
   let text: string | undefined;
   let readError: string | undefined;
@@ -77,12 +81,17 @@ export async function checkManifestSignature(dir: string, manifestText: string |
   }
   if (!key) return text === undefined && readError === undefined ? { state: 'unsigned' } : { state: 'not-checked' };
   if (readError) return { state: 'invalid', message: `${MANIFEST_SIGNATURE_FILE}: ${readError}` };
-  if (text === undefined) return { state: 'invalid', message: `${MANIFEST_SIGNATURE_FILE} is missing: the set is not signed, but a signing key was given` };
+  if (text === undefined)
+    return { state: 'invalid', message: `${MANIFEST_SIGNATURE_FILE} is missing: the set is not signed, but a signing key was given` };
   if (manifestText === undefined) return { state: 'invalid', message: `${MANIFEST_SIGNATURE_FILE}: no manifest to check it against` };
   const match = /^hmac-sha256 ([0-9a-f]{64})\n$/.exec(text);
   if (!match) return { state: 'invalid', message: `${MANIFEST_SIGNATURE_FILE} is not "${ALGORITHM} <64 hex digits>"` };
   const expected = Buffer.from(signManifest(manifestText, key), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(match[1]!, 'hex'))) return { state: 'invalid', message: `${MANIFEST_SIGNATURE_FILE} does not match the manifest under the given key: the manifest was changed or signed with another key` };
+  if (!timingSafeEqual(expected, Buffer.from(match[1]!, 'hex')))
+    return {
+      state: 'invalid',
+      message: `${MANIFEST_SIGNATURE_FILE} does not match the manifest under the given key: the manifest was changed or signed with another key`,
+    };
   return { state: 'valid' };
 }
 

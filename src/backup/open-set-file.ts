@@ -52,7 +52,8 @@ export async function openSetFile(file: string, options: { maxBytes?: number } =
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new SetFileError(`${file} is ${describeFileType(stat)}, not a regular file`, file);
-    if (options.maxBytes !== undefined && stat.size > options.maxBytes) throw new SetFileError(`${file} is ${stat.size} bytes: more than the ${options.maxBytes} allowed`, file);
+    if (options.maxBytes !== undefined && stat.size > options.maxBytes)
+      throw new SetFileError(`${file} is ${stat.size} bytes: more than the ${options.maxBytes} allowed`, file);
     return { handle, size: stat.size };
   } catch (e) {
     await handle.close();

@@ -21,7 +21,8 @@ export async function* readFileChunks(path: string, options: ReadFileChunksOptio
   try {
     const buffers = [new Uint8Array(chunkSize), new Uint8Array(chunkSize)] as const;
     let position = 0;
-    const read = (i: number) => file.read(buffers[i & 1]!, 0, chunkSize, position).then(({ bytesRead }) => ((position += bytesRead), bytesRead));
+    const read = (i: number) =>
+      file.read(buffers[i & 1]!, 0, chunkSize, position).then(({ bytesRead }) => ((position += bytesRead), bytesRead));
     let pending = read(0);
     for (let i = 0; ; i++) {
       const n = await pending;
@@ -57,9 +58,14 @@ export interface ForEachFileChunkOptions {
  * @example
  * await forEachFileChunk(file, (chunk) => hasher.update(chunk), { buffers });
  */
-export async function forEachFileChunk(path: string, onChunk: (chunk: Uint8Array) => Promise<void> | void, options: ForEachFileChunkOptions = {}): Promise<void> {
+export async function forEachFileChunk(
+  path: string,
+  onChunk: (chunk: Uint8Array) => Promise<void> | void,
+  options: ForEachFileChunkOptions = {},
+): Promise<void> {
   const buffers = options.buffers ?? [new Uint8Array(1024 * 1024), new Uint8Array(1024 * 1024)];
-  if (buffers.length < 2 || buffers.some((b) => b.length === 0 || b.length !== buffers[0]!.length)) throw new RangeError('forEachFileChunk: at least two buffers of the same, non-zero size');
+  if (buffers.length < 2 || buffers.some((b) => b.length === 0 || b.length !== buffers[0]!.length))
+    throw new RangeError('forEachFileChunk: at least two buffers of the same, non-zero size');
   const file = options.handle ?? (await fsp.open(path, 'r'));
   /** Chunks whose `onChunk` has not settled, oldest first. */
   const busy: { done: Promise<void>; buffer: Uint8Array }[] = [];

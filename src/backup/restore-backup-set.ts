@@ -36,7 +36,10 @@ export interface RestoreReport {
 
 /** A restore refused or undone: a set does not verify, the sets do not chain, the target is taken, or not every database came back. */
 export class BackupSetRestoreError extends Error {
-  constructor(message: string, readonly reports: BackupSetReport[]) {
+  constructor(
+    message: string,
+    readonly reports: BackupSetReport[],
+  ) {
     super(message);
     this.name = 'BackupSetRestoreError';
   }
@@ -76,7 +79,8 @@ interface InstanceConfig {
  */
 export async function restoreBackupSet(sets: string | readonly string[], options: RestoreBackupSetOptions): Promise<RestoreReport> {
   const dirs = typeof sets === 'string' ? [sets] : [...sets];
-  if (dirs.length === 0 || dirs.some((d) => typeof d !== 'string' || d === '')) throw new TypeError('restoreBackupSet: sets must be a path or a non-empty array of paths');
+  if (dirs.length === 0 || dirs.some((d) => typeof d !== 'string' || d === ''))
+    throw new TypeError('restoreBackupSet: sets must be a path or a non-empty array of paths');
   if (typeof options?.engine?.restore !== 'function') throw new TypeError('restoreBackupSet: options.engine must be an embedded engine');
   if (typeof options.to !== 'string' || options.to === '') throw new TypeError('restoreBackupSet: options.to must be a non-empty path');
   const rfs = options.fs ?? realRestoreFs;
@@ -89,7 +93,13 @@ export async function restoreBackupSet(sets: string | readonly string[], options
   for (const dir of dirs) reports.push(await verifyBackupSet(dir, options.signKey ? { signKey: options.signKey } : {}));
   const problems: string[] = [];
   reports.forEach((r, i) => {
-    if (!r.ok) problems.push(`${r.dir} does not verify: ${r.problems.slice(0, 20).map((p) => p.message).join('; ')}${r.problems.length > 20 ? `; … ${r.problems.length - 20} more` : ''}`);
+    if (!r.ok)
+      problems.push(
+        `${r.dir} does not verify: ${r.problems
+          .slice(0, 20)
+          .map((p) => p.message)
+          .join('; ')}${r.problems.length > 20 ? `; … ${r.problems.length - 20} more` : ''}`,
+      );
     const expected = i === 0 ? 'full' : 'incremental';
     if (r.manifest && r.manifest.mode !== expected) problems.push(`${r.dir} is a ${r.manifest.mode} set; set ${i + 1} must be ${expected}`);
   });
@@ -101,13 +111,15 @@ export async function restoreBackupSet(sets: string | readonly string[], options
     for (const f of r.manifest!.files) {
       if (f.role !== 'log') continue;
       const prior = logs.get(f.generation!);
-      if (prior && prior.sha256 !== f.sha256) problems.push(`log generation ${f.generation} differs between ${prior.file} and ${path.join(r.dir, f.name)}`);
+      if (prior && prior.sha256 !== f.sha256)
+        problems.push(`log generation ${f.generation} differs between ${prior.file} and ${path.join(r.dir, f.name)}`);
       logs.set(f.generation!, { file: path.join(r.dir, f.name), sha256: f.sha256 });
     }
   }
   const gens = [...logs.keys()].sort((a, b) => a - b);
   for (let i = 1; i < gens.length; i++) {
-    if (gens[i]! !== gens[i - 1]! + 1) problems.push(`log generations ${gens[i - 1]! + 1}-${gens[i]! - 1} are in no set: the sets do not chain`);
+    if (gens[i]! !== gens[i - 1]! + 1)
+      problems.push(`log generations ${gens[i - 1]! + 1}-${gens[i]! - 1} are in no set: the sets do not chain`);
   }
   if (problems.length > 0) refuse(problems.join('\n'));
 
@@ -127,7 +139,9 @@ export async function restoreBackupSet(sets: string | readonly string[], options
     const back = new Set(built.databases.map((d) => path.basename(d.path)));
     const lost = dbNames.filter((n) => !back.has(n));
     if (lost.length > 0 || built.databases.length !== dbNames.length) {
-      refuse(`not every database of the full set was attached and replayed: ${lost.map(printableName).join(', ') || `${built.databases.length} of ${dbNames.length}`} did not come back (the logs do not name it: a database of another instance?)`);
+      refuse(
+        `not every database of the full set was attached and replayed: ${lost.map(printableName).join(', ') || `${built.databases.length} of ${dbNames.length}`} did not come back (the logs do not name it: a database of another instance?)`,
+      );
     }
     const info = engine.instanceInfo(built.instance);
     config = { pageSize: info.pageSize, baseName: info.baseName, logFileSize: info.logFileSize };
@@ -175,5 +189,12 @@ async function reopen(
   const databases: EmbeddedDatabase[] = [];
   for (const n of dbNames) databases.push(await engine.attachDatabase(instance, path.join(to, n)));
   const restored: RestoredInstance = { instance, directory: to, databases, genLow: built.genLow, genHigh: built.genHigh };
-  return { restored, sets, files, databases: databases.map((db) => ({ path: db.path, keys: db.size })), genLow: built.genLow, genHigh: built.genHigh };
+  return {
+    restored,
+    sets,
+    files,
+    databases: databases.map((db) => ({ path: db.path, keys: db.size })),
+    genLow: built.genLow,
+    genHigh: built.genHigh,
+  };
 }

@@ -49,11 +49,14 @@ const dirParam = (p: string) => path.resolve(p) + path.sep;
  */
 export async function restoreEsentBackupSet(set: string, options: RestoreEsentBackupSetOptions): Promise<EsentRestoreReport> {
   if (typeof set !== 'string' || set === '') throw new TypeError('restoreEsentBackupSet: set must be a non-empty path');
-  if (typeof options?.to !== 'string' || options.to === '') throw new TypeError('restoreEsentBackupSet: options.to must be a non-empty path');
+  if (typeof options?.to !== 'string' || options.to === '')
+    throw new TypeError('restoreEsentBackupSet: options.to must be a non-empty path');
   const report = await verifyBackupSet(set, options.signKey ? { signKey: options.signKey } : {});
   const manifest = report.manifest;
-  if (!report.ok || !manifest) throw new BackupSetRestoreError(`${set} does not verify: ${report.problems.map((p) => p.message).join('; ')}`, [report]);
-  if (manifest.mode !== 'full') throw new BackupSetRestoreError(`${set} is an ${manifest.mode} set: --engine esent restores one full set`, [report]);
+  if (!report.ok || !manifest)
+    throw new BackupSetRestoreError(`${set} does not verify: ${report.problems.map((p) => p.message).join('; ')}`, [report]);
+  if (manifest.mode !== 'full')
+    throw new BackupSetRestoreError(`${set} is an ${manifest.mode} set: --engine esent restores one full set`, [report]);
   if (!manifest.logGenerations) throw new BackupSetRestoreError(`${set} holds no logs: nothing to replay`, [report]);
   const to = path.resolve(options.to);
   if (fs.existsSync(to) && fs.readdirSync(to).length > 0) throw new BackupSetRestoreError(`${to} is not empty`, [report]);
@@ -70,16 +73,19 @@ export async function restoreEsentBackupSet(set: string, options: RestoreEsentBa
 
   const api: EsentBackend = createEsentBackend(options.library ? { library: options.library } : {});
   const lib = api.library;
-  check('JetExternalRestore2W', await lib.JetExternalRestore2W({
-    checkpointPath: dirParam(logDir),
-    logPath: dirParam(logDir),
-    rstmap,
-    backupLogPath: dirParam(report.dir),
-    logInfo: { ulGenLow: manifest.logGenerations.low, ulGenHigh: manifest.logGenerations.high, szBaseName: baseName },
-    targetInstanceName: null,
-    targetInstanceLogPath: null,
-    targetInstanceCheckpointPath: null,
-  }));
+  check(
+    'JetExternalRestore2W',
+    await lib.JetExternalRestore2W({
+      checkpointPath: dirParam(logDir),
+      logPath: dirParam(logDir),
+      rstmap,
+      backupLogPath: dirParam(report.dir),
+      logInfo: { ulGenLow: manifest.logGenerations.low, ulGenHigh: manifest.logGenerations.high, szBaseName: baseName },
+      targetInstanceName: null,
+      targetInstanceLogPath: null,
+      targetInstanceCheckpointPath: null,
+    }),
+  );
 
   const name = options.name ?? `restore-${path.basename(to)}`;
   const created = await lib.JetCreateInstance2W(name, name, 0);
@@ -87,7 +93,8 @@ export async function restoreEsentBackupSet(set: string, options: RestoreEsentBa
   const inst = created.instance;
   const databases: EsentRestoreReport['databases'] = [];
   try {
-    const set = async (param: number, value: bigint, text: string | null) => check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(inst, 0n, param, value, text));
+    const set = async (param: number, value: bigint, text: string | null) =>
+      check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(inst, 0n, param, value, text));
     await set(JET_param.SystemPath, 0n, dirParam(logDir));
     await set(JET_param.LogFilePath, 0n, dirParam(logDir));
     await set(JET_param.TempPath, 0n, `${dirParam(logDir)}tmp.edb`);

@@ -91,14 +91,18 @@ export function checkRunBackupOptions(o: RunBackupOptions): void {
   if (typeof o.coordinator?.session !== 'function') throw new TypeError('runBackup: options.coordinator must be a Coordinator');
   if (typeof o.instance !== 'bigint') throw new TypeError(`runBackup: options.instance must be a bigint, got ${typeof o.instance}`);
   if (typeof o.to !== 'string' || o.to === '') throw new TypeError('runBackup: options.to must be a non-empty path');
-  if (o.mode !== 'full' && o.mode !== 'incremental') throw new RangeError(`runBackup: options.mode must be 'full' or 'incremental', got ${String(o.mode)}`);
+  if (o.mode !== 'full' && o.mode !== 'incremental')
+    throw new RangeError(`runBackup: options.mode must be 'full' or 'incremental', got ${String(o.mode)}`);
   if (o.readSize !== undefined && (!Number.isSafeInteger(o.readSize) || o.readSize <= 0 || o.readSize % 4096 !== 0)) {
     throw new RangeError(`runBackup: options.readSize must be a positive multiple of 4096, got ${String(o.readSize)}`);
   }
-  if (o.signal !== undefined && typeof o.signal?.addEventListener !== 'function') throw new TypeError('runBackup: options.signal must be an AbortSignal');
-  if (o.syncEvery !== undefined && (!Number.isSafeInteger(o.syncEvery) || o.syncEvery < 0)) throw new RangeError(`runBackup: options.syncEvery must be a byte count >= 0, got ${String(o.syncEvery)}`);
+  if (o.signal !== undefined && typeof o.signal?.addEventListener !== 'function')
+    throw new TypeError('runBackup: options.signal must be an AbortSignal');
+  if (o.syncEvery !== undefined && (!Number.isSafeInteger(o.syncEvery) || o.syncEvery < 0))
+    throw new RangeError(`runBackup: options.syncEvery must be a byte count >= 0, got ${String(o.syncEvery)}`);
   if (o.fs !== undefined && typeof o.fs?.open !== 'function') throw new TypeError('runBackup: options.fs must be a BackupFs');
-  if (o.truncateLogs !== undefined && typeof o.truncateLogs !== 'boolean') throw new TypeError('runBackup: options.truncateLogs must be a boolean');
-  if (o.signKey !== undefined && !(o.signKey instanceof Uint8Array && o.signKey.length >= 16)) throw new TypeError('runBackup: options.signKey must be a Uint8Array of at least 16 bytes');
+  if (o.truncateLogs !== undefined && typeof o.truncateLogs !== 'boolean')
+    throw new TypeError('runBackup: options.truncateLogs must be a boolean');
+  if (o.signKey !== undefined && !(o.signKey instanceof Uint8Array && o.signKey.length >= 16))
+    throw new TypeError('runBackup: options.signKey must be a Uint8Array of at least 16 bytes');
 }
-

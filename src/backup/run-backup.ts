@@ -40,4 +40,3 @@ export function runBackup(options: RunBackupOptions): BackupRun {
   });
   return Object.assign(promise, { progress$: subject.asObservable() });
 }
-

@@ -1,6 +1,12 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { MANIFEST_NAME, MANIFEST_SIGNATURE_FILE, parseBackupManifest, type BackupManifest, type BackupManifestFile } from './backup-manifest.js';
+import {
+  MANIFEST_NAME,
+  MANIFEST_SIGNATURE_FILE,
+  parseBackupManifest,
+  type BackupManifest,
+  type BackupManifestFile,
+} from './backup-manifest.js';
 import type { EseFileReport } from './ese-file-report.js';
 import { EseFileVerifier } from './ese-file-verifier.js';
 import { createChunkHasher, hashableBuffer, warmChunkHasher } from './chunk-hasher.js';
@@ -17,7 +23,8 @@ const VERIFY_CHUNK = 1024 * 1024;
 const MAX_UNLISTED_READ = 1024 ** 3;
 
 /** What a problem is about. */
-export type BackupSetProblemKind = 'manifest' | 'signature' | 'missing' | 'unlisted' | 'size' | 'sha256' | 'page' | 'log' | 'generations' | 'identity' | 'io' | 'truncated';
+export type BackupSetProblemKind =
+  'manifest' | 'signature' | 'missing' | 'unlisted' | 'size' | 'sha256' | 'page' | 'log' | 'generations' | 'identity' | 'io' | 'truncated';
 
 /** One problem in a set: which file, and for page problems the file page index and database pgno. */
 export interface BackupSetProblem {
@@ -87,7 +94,8 @@ export interface BackupSetReport {
  */
 export async function verifyBackupSet(dir: string, options: VerifyBackupSetOptions = {}): Promise<BackupSetReport> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('verifyBackupSet: dir must be a non-empty path');
-  if (options.signKey !== undefined && !(options.signKey instanceof Uint8Array)) throw new TypeError('verifyBackupSet: options.signKey must be a Uint8Array');
+  if (options.signKey !== undefined && !(options.signKey instanceof Uint8Array))
+    throw new TypeError('verifyBackupSet: options.signKey must be a Uint8Array');
   const root = path.resolve(dir);
   const problems = new CappedProblems<BackupSetProblem>((n) => ({ kind: 'truncated', message: `… and ${n} more problems not listed` }));
   // Names as bytes: a name that is not UTF-8 would not survive a round trip through a string.
@@ -96,7 +104,10 @@ export async function verifyBackupSet(dir: string, options: VerifyBackupSetOptio
   for (const e of entries) {
     const name = e.name.toString('utf8');
     if (!Buffer.from(name, 'utf8').equals(e.name)) {
-      problems.push({ kind: 'unlisted', message: `a file whose name is not UTF-8 (bytes ${e.name.subarray(0, 64).toString('hex')}) is not part of any set` });
+      problems.push({
+        kind: 'unlisted',
+        message: `a file whose name is not UTF-8 (bytes ${e.name.subarray(0, 64).toString('hex')}) is not part of any set`,
+      });
       continue;
     }
     present.set(name, { regular: e.isFile(), type: direntType(e) });
@@ -122,7 +133,8 @@ export async function verifyBackupSet(dir: string, options: VerifyBackupSetOptio
 
   const listed = new Map((manifest?.files ?? []).map((f) => [f.name, f]));
   for (const entry of manifest?.files ?? []) {
-    if (!present.has(entry.name)) problems.push({ kind: 'missing', file: entry.name, message: `${printableName(entry.name)} is listed but missing` });
+    if (!present.has(entry.name))
+      problems.push({ kind: 'missing', file: entry.name, message: `${printableName(entry.name)} is listed but missing` });
   }
   warmChunkHasher();
   const buffers = Array.from({ length: VERIFY_BUFFERS }, () => hashableBuffer(VERIFY_CHUNK));
@@ -152,7 +164,15 @@ export async function verifyBackupSet(dir: string, options: VerifyBackupSetOptio
   return { dir: root, ok: list.length === 0, manifest, files, signature: signature.state, problems: list };
 }
 
-function direntType(e: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+function direntType(e: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string {
   if (e.isFile()) return 'a regular file';
   if (e.isDirectory()) return 'a directory';
   if (e.isSymbolicLink()) return 'a symbolic link';
@@ -164,7 +184,13 @@ function direntType(e: { isFile(): boolean; isDirectory(): boolean; isSymbolicLi
 }
 
 /** Reads one file once (hash and ESE checks on the same chunks); `undefined` when it was not read. */
-async function checkFile(file: string, entry: BackupManifestFile | undefined, manifest: BackupManifest | undefined, problems: CappedProblems<BackupSetProblem>, buffers: Uint8Array[]): Promise<BackupSetFileCheck | undefined> {
+async function checkFile(
+  file: string,
+  entry: BackupManifestFile | undefined,
+  manifest: BackupManifest | undefined,
+  problems: CappedProblems<BackupSetProblem>,
+  buffers: Uint8Array[],
+): Promise<BackupSetFileCheck | undefined> {
   const name = path.basename(file);
   const shown = printableName(name);
   // Opened without following a symlink and without blocking on a FIFO; fstat says what it really is.
@@ -176,7 +202,11 @@ async function checkFile(file: string, entry: BackupManifestFile | undefined, ma
       return undefined;
     }
     if (!entry && size > MAX_UNLISTED_READ) {
-      problems.push({ kind: 'io', file: name, message: `${shown} is ${size} bytes and no usable manifest says what it should be: not read (files over ${MAX_UNLISTED_READ} bytes are read only against a manifest)` });
+      problems.push({
+        kind: 'io',
+        file: name,
+        message: `${shown} is ${size} bytes and no usable manifest says what it should be: not read (files over ${MAX_UNLISTED_READ} bytes are read only against a manifest)`,
+      });
       return undefined;
     }
     const hasher = createChunkHasher();
@@ -198,18 +228,46 @@ async function checkFile(file: string, entry: BackupManifestFile | undefined, ma
     const ese = verifier.finish();
     const sha256 = await hasher.digest();
     const role = entry?.role ?? (ese.fileType === 'database' ? 'db' : ese.fileType === 'log' ? 'log' : 'unknown');
-    if (entry && entry.size !== ese.bytes) problems.push({ kind: 'size', file: name, message: `${shown} is ${ese.bytes} bytes; the manifest says ${entry.size}` });
-    if (entry && entry.sha256 !== sha256) problems.push({ kind: 'sha256', file: name, message: `${shown}: SHA-256 ${sha256} differs from the manifest's ${entry.sha256}` });
+    if (entry && entry.size !== ese.bytes)
+      problems.push({ kind: 'size', file: name, message: `${shown} is ${ese.bytes} bytes; the manifest says ${entry.size}` });
+    if (entry && entry.sha256 !== sha256)
+      problems.push({ kind: 'sha256', file: name, message: `${shown}: SHA-256 ${sha256} differs from the manifest's ${entry.sha256}` });
     const kind = role === 'log' ? 'log' : 'page';
-    for (const bad of ese.badPages) problems.push({ kind, file: name, index: bad.index, pgno: bad.pgno, message: `${shown}: page ${bad.index}${bad.pgno === null ? '' : ` (pgno ${bad.pgno})`}: ${bad.reason}` });
+    for (const bad of ese.badPages)
+      problems.push({
+        kind,
+        file: name,
+        index: bad.index,
+        pgno: bad.pgno,
+        message: `${shown}: page ${bad.index}${bad.pgno === null ? '' : ` (pgno ${bad.pgno})`}: ${bad.reason}`,
+      });
     const expected = role === 'db' ? 'database' : role === 'log' ? 'log' : undefined;
-    if (expected && ese.header && ese.fileType !== expected) problems.push({ kind, file: name, index: 0, pgno: null, message: `${shown}: the header says ${ese.fileType}, the manifest ${expected}` });
+    if (expected && ese.header && ese.fileType !== expected)
+      problems.push({
+        kind,
+        file: name,
+        index: 0,
+        pgno: null,
+        message: `${shown}: the header says ${ese.fileType}, the manifest ${expected}`,
+      });
     const h = ese.header;
     if (manifest && h && (h.fileType === 'database' || h.fileType === 'log') && h.checksumOk && h.pageSize !== manifest.pageSize) {
-      problems.push({ kind, file: name, index: 0, pgno: null, message: `${shown}: page size ${h.pageSize}, the manifest says ${manifest.pageSize}` });
+      problems.push({
+        kind,
+        file: name,
+        index: 0,
+        pgno: null,
+        message: `${shown}: page size ${h.pageSize}, the manifest says ${manifest.pageSize}`,
+      });
     }
     if (entry?.role === 'log' && h?.fileType === 'log' && h.checksumOk && h.generation !== entry.generation) {
-      problems.push({ kind: 'log', file: name, index: 0, pgno: null, message: `${shown}: the header says generation ${h.generation}, the manifest ${entry.generation}` });
+      problems.push({
+        kind: 'log',
+        file: name,
+        index: 0,
+        pgno: null,
+        message: `${shown}: the header says generation ${h.generation}, the manifest ${entry.generation}`,
+      });
     }
     return { name, role, bytes: ese.bytes, sha256, ese };
   } finally {
@@ -222,7 +280,11 @@ async function checkFile(file: string, entry: BackupManifestFile | undefined, ma
  * once, and that range must be the manifest's. Gaps are found between the logs present, never by
  * counting through a range a manifest names.
  */
-function checkGenerations(files: BackupSetFileCheck[], manifest: BackupManifest | undefined, problems: CappedProblems<BackupSetProblem>): void {
+function checkGenerations(
+  files: BackupSetFileCheck[],
+  manifest: BackupManifest | undefined,
+  problems: CappedProblems<BackupSetProblem>,
+): void {
   const byGeneration = new Map<number, string[]>();
   for (const f of files) {
     const h = f.ese.header;
@@ -233,7 +295,11 @@ function checkGenerations(files: BackupSetFileCheck[], manifest: BackupManifest 
     }
   }
   for (const [generation, names] of byGeneration) {
-    if (names.length > 1) problems.push({ kind: 'generations', message: `generation ${generation} appears in ${names.slice(0, 5).map(printableName).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}` });
+    if (names.length > 1)
+      problems.push({
+        kind: 'generations',
+        message: `generation ${generation} appears in ${names.slice(0, 5).map(printableName).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`,
+      });
   }
   const gens = [...byGeneration.keys()].sort((a, b) => a - b);
   const missing: number[] = [];
@@ -248,13 +314,20 @@ function checkGenerations(files: BackupSetFileCheck[], manifest: BackupManifest 
   }
   if (gaps > 0) {
     const ranges = [];
-    for (let i = 0; i < missing.length; i += 2) ranges.push(missing[i] === missing[i + 1] ? `${missing[i]}` : `${missing[i]}-${missing[i + 1]}`);
-    problems.push({ kind: 'generations', message: `log generations ${gens[0]}-${gens.at(-1)} are not contiguous: missing ${ranges.join(', ')}${gaps > ranges.length ? `, … (${gaps - ranges.length} more gaps)` : ''}` });
+    for (let i = 0; i < missing.length; i += 2)
+      ranges.push(missing[i] === missing[i + 1] ? `${missing[i]}` : `${missing[i]}-${missing[i + 1]}`);
+    problems.push({
+      kind: 'generations',
+      message: `log generations ${gens[0]}-${gens.at(-1)} are not contiguous: missing ${ranges.join(', ')}${gaps > ranges.length ? `, … (${gaps - ranges.length} more gaps)` : ''}`,
+    });
   }
   const range = manifest?.logGenerations;
   if (!manifest) return;
   if (range && gens.length > 0 && (gens[0]! !== range.low || gens.at(-1)! !== range.high)) {
     const outside = gens.filter((g) => g < range.low || g > range.high);
-    problems.push({ kind: 'generations', message: `the logs present hold generations ${gens[0]}-${gens.at(-1)}; the manifest says ${range.low}-${range.high}${outside.length > 0 ? ` (outside it: ${formatRanges(outside)})` : ''}` });
+    problems.push({
+      kind: 'generations',
+      message: `the logs present hold generations ${gens[0]}-${gens.at(-1)}; the manifest says ${range.low}-${range.high}${outside.length > 0 ? ` (outside it: ${formatRanges(outside)})` : ''}`,
+    });
   }
 }

@@ -80,9 +80,11 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
   const to = path.resolve(o.to);
   // lstat, not existsSync: a link (even a dangling one) is refused before any engine call, not at the rename.
   const existing = lstatIfAny(to);
-  if (existing?.isSymbolicLink()) throw new UsageError(`--to ${to} is a symbolic link (to ${fs.readlinkSync(to)}): a backup set is never written through a link`);
+  if (existing?.isSymbolicLink())
+    throw new UsageError(`--to ${to} is a symbolic link (to ${fs.readlinkSync(to)}): a backup set is never written through a link`);
   if (existing) throw new UsageError(`--to ${to} already exists: a backup set is never written over`);
-  if (path.basename(to).startsWith('.')) throw new UsageError(`--to ${to}: a set's name must not start with a dot (those are the runs' temporary files)`);
+  if (path.basename(to).startsWith('.'))
+    throw new UsageError(`--to ${to}: a set's name must not start with a dot (those are the runs' temporary files)`);
   const mode = o.incremental ? 'incremental' : 'full';
   const signKey = o.signKeyFile !== undefined ? await readSignKeyOption(o.signKeyFile) : undefined;
   const inspection = o.inspect ? cliInspection(o.inspect) : undefined;
@@ -101,7 +103,12 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       ...(o.rate ? { rate: o.rate * 1024 * 1024 } : {}),
       ...(o.stopAfter !== undefined ? { stopAfter: o.stopAfter } : {}),
       ...(o.fleet ? { fleet: o.fleet } : {}),
-      ...(inspection ? { inspect: inspection.inspect, onCoordinator: async (coordinator) => out.note(`inspector: ${await inspection.start(coordinator)}`) } : {}),
+      ...(inspection
+        ? {
+            inspect: inspection.inspect,
+            onCoordinator: async (coordinator) => out.note(`inspector: ${await inspection.start(coordinator)}`),
+          }
+        : {}),
     });
     const { result } = run;
     const code = backupExitCode(result);
@@ -110,19 +117,33 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
     const { c } = out;
     if (result.outcome === 'completed' && manifest) {
       const gens = manifest.logGenerations;
-      out.line(`${c.green('completed')} in ${run.seconds.toFixed(1)} s: ${manifest.files.length} files, ${formatBytes(bytes)} (${formatBytes(bytes / Math.max(run.seconds, 0.001))}/s), log generations ${gens ? `${gens.low}-${gens.high}` : 'none'}`
-        + `${result.verification ? (result.verification.ok ? '; verified from disk' : '') : '; not re-verified (--no-verify)'}${result.truncated === true ? `; ${result.logsTruncated?.length ?? 0} log(s) truncated` : ''}`);
+      out.line(
+        `${c.green('completed')} in ${run.seconds.toFixed(1)} s: ${manifest.files.length} files, ${formatBytes(bytes)} (${formatBytes(bytes / Math.max(run.seconds, 0.001))}/s), log generations ${gens ? `${gens.low}-${gens.high}` : 'none'}` +
+          `${result.verification ? (result.verification.ok ? '; verified from disk' : '') : '; not re-verified (--no-verify)'}${result.truncated === true ? `; ${result.logsTruncated?.length ?? 0} log(s) truncated` : ''}`,
+      );
       out.line(`set: ${result.set!.path}`);
     } else {
-      const why = result.stopReason ? `${result.stopReason.source}${result.stopReason.detail ? ` ${result.stopReason.detail}` : ''}` : (result.error?.message ?? 'unknown');
-      const ended = { normal: 'End2(Normal)', abort: 'End2(Abort)', none: 'ended before the runner\'s End2 (the shutdown hook\'s End2(Abort), or the engine)', failed: 'End2 failed' }[result.end];
+      const why = result.stopReason
+        ? `${result.stopReason.source}${result.stopReason.detail ? ` ${result.stopReason.detail}` : ''}`
+        : (result.error?.message ?? 'unknown');
+      const ended = {
+        normal: 'End2(Normal)',
+        abort: 'End2(Abort)',
+        none: "ended before the runner's End2 (the shutdown hook's End2(Abort), or the engine)",
+        failed: 'End2 failed',
+      }[result.end];
       const gone = result.logsTruncated ?? [];
       const kept = !result.set
         ? `nothing under ${to}`
         : result.logsTruncated
           ? `the set ${result.set.path} is kept (committed${result.verification?.ok ? ' and verified from disk' : ''}${gone.length > 0 ? ', because logs are already gone from the instance' : ''})`
           : `the set ${result.set.path} was committed and could not be taken back: check it with ese-backup verify`;
-      const logs = result.truncated === 'partial' ? `TruncateLog failed part-way: ${gone.length} log(s) are gone` : result.truncated ? `${gone.length} log(s) truncated` : 'no log truncated';
+      const logs =
+        result.truncated === 'partial'
+          ? `TruncateLog failed part-way: ${gone.length} log(s) are gone`
+          : result.truncated
+            ? `${gone.length} log(s) truncated`
+            : 'no log truncated';
       out.line(`${result.outcome === 'failed' ? c.red('failed') : c.yellow(result.outcome)}: ${why}; session: ${ended}; ${kept}; ${logs}`);
       for (const file of result.truncated === 'partial' ? gone : []) out.line(`  gone: ${file}`);
       if (result.error && result.stopReason) out.line(c.dim(`  (${result.error.message})`));
@@ -134,7 +155,13 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       engine: opened.description,
       mode,
       set: result.set?.path ?? null,
-      files: manifest?.files.map(({ name, role, size, generation }) => ({ name, role, size, ...(generation !== undefined ? { generation } : {}) })) ?? [],
+      files:
+        manifest?.files.map(({ name, role, size, generation }) => ({
+          name,
+          role,
+          size,
+          ...(generation !== undefined ? { generation } : {}),
+        })) ?? [],
       bytes,
       seconds: run.seconds,
       logGenerations: manifest?.logGenerations ?? null,

@@ -25,7 +25,9 @@ export async function cleanCommand(dir: string, out: CliOutput): Promise<ExitCod
   for (const p of r.removed) out.line(`removed ${p}`);
   for (const k of r.kept) out.line(`kept    ${k.path}: ${k.reason}`);
   for (const s of r.sessions) {
-    out.line(`session of pid ${s.pid} (${s.instance.backend} ${s.instance.name ?? s.instance.handle}, since ${s.startTime}) into ${s.set}: ended with its process`);
+    out.line(
+      `session of pid ${s.pid} (${s.instance.backend} ${s.instance.name ?? s.instance.handle}, since ${s.startTime}) into ${s.set}: ended with its process`,
+    );
   }
   if (r.removed.length === 0 && r.kept.length === 0) out.line(`nothing to clean in ${root}`);
   out.result({ command: 'clean', ok: true, exitCode: exitCodes.ok, dir: root, removed: r.removed, kept: r.kept, sessions: r.sessions });

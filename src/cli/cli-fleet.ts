@@ -22,8 +22,13 @@ export interface CliFleetOptions {
  * @throws UsageError for a URL that is not nats:// (or tls://), or a creds file that does not exist.
  */
 export function fleetConnectOptions(o: CliFleetOptions, env: NodeJS.ProcessEnv): FleetConnectOptions {
-  const urls = o.servers.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const url of urls) if (!/^(nats|tls):\/\/[^\s]+$/.test(url) && !/^[A-Za-z0-9.-]+:\d+$/.test(url)) throw new UsageError(`--nats/--fleet: ${url} is not a NATS URL (nats://HOST:PORT)`);
+  const urls = o.servers
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const url of urls)
+    if (!/^(nats|tls):\/\/[^\s]+$/.test(url) && !/^[A-Za-z0-9.-]+:\d+$/.test(url))
+      throw new UsageError(`--nats/--fleet: ${url} is not a NATS URL (nats://HOST:PORT)`);
   if (urls.length === 0) throw new UsageError('--nats/--fleet: give a NATS URL (nats://HOST:PORT)');
   if (o.credsFile !== undefined && !fs.existsSync(o.credsFile)) throw new UsageError(`--nats-creds ${o.credsFile}: no such file`);
   return {
@@ -40,7 +45,14 @@ export function fleetConnectOptions(o: CliFleetOptions, env: NodeJS.ProcessEnv):
  * under its name; warnings to stderr. Heartbeat and resync intervals can be shortened for tests with
  * `ESE_BACKUP_FLEET_HEARTBEAT_MS` (the resync is five beats).
  */
-export async function joinCliFleet(coordinator: Coordinator, inst: JetInstance, name: string, o: CliFleetOptions, env: NodeJS.ProcessEnv, warn: (m: string) => void): Promise<FleetMember> {
+export async function joinCliFleet(
+  coordinator: Coordinator,
+  inst: JetInstance,
+  name: string,
+  o: CliFleetOptions,
+  env: NodeJS.ProcessEnv,
+  warn: (m: string) => void,
+): Promise<FleetMember> {
   const heartbeat = Number(env.ESE_BACKUP_FLEET_HEARTBEAT_MS);
   const instanceName = toSegment(name);
   return joinFleet(coordinator, {
@@ -52,4 +64,3 @@ export async function joinCliFleet(coordinator: Coordinator, inst: JetInstance, 
     ...(heartbeat > 0 ? { heartbeatMs: heartbeat, resyncMs: 5 * heartbeat } : {}),
   });
 }
-

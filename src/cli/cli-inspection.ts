@@ -37,7 +37,9 @@ export interface CliInspection {
  */
 export function cliInspection(options: CliInspectOptions): CliInspection {
   if (options.host !== undefined && !isLoopbackHost(options.host) && !options.allowNonLoopback) {
-    throw new UsageError(`--host ${options.host} is not a loopback address; the inspector has no authentication: pass --allow-non-loopback to expose it`);
+    throw new UsageError(
+      `--host ${options.host} is not a loopback address; the inspector has no authentication: pass --allow-non-loopback to expose it`,
+    );
   }
   const timeline = createTimeline();
   let inspector: Inspector | undefined;
@@ -56,7 +58,9 @@ export function cliInspection(options: CliInspectOptions): CliInspection {
         });
       } catch (e) {
         // A non-loopback --host without --allow-non-loopback is a usage error, refused before anything listens.
-        throw e instanceof RangeError ? new UsageError(`inspector: ${e.message.replace('pass allowNonLoopback: true', 'pass --allow-non-loopback')}`) : e;
+        throw e instanceof RangeError
+          ? new UsageError(`inspector: ${e.message.replace('pass allowNonLoopback: true', 'pass --allow-non-loopback')}`)
+          : e;
       }
       return inspector.url;
     },

@@ -19,7 +19,8 @@ export function colorsWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
 
 /** An error as `--json` prints it: its name and message, and for a JetError its ESE code, number, call and file. */
 export function errorJson(e: unknown): Record<string, unknown> {
-  if (e instanceof JetError) return { name: e.name, message: e.message, code: e.code, err: e.err, api: e.api, ...(e.file ? { file: e.file } : {}) };
+  if (e instanceof JetError)
+    return { name: e.name, message: e.message, code: e.code, err: e.err, api: e.api, ...(e.file ? { file: e.file } : {}) };
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
     return { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) };
@@ -67,7 +68,11 @@ export class CliOutput {
   /** The JSON result (only with `--json`); bigints as decimal strings, errors as {@link errorJson}. */
   result(value: Record<string, unknown>): void {
     if (!this.options.json) return;
-    const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Error ? errorJson(v) : v), 2);
+    const text = JSON.stringify(
+      value,
+      (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Error ? errorJson(v) : v),
+      2,
+    );
     this.streams.stdout.write(`${text}\n`);
   }
 

@@ -58,7 +58,8 @@ export async function demoEsentCommand(options: DemoEsentCommandOptions, out: Cl
   let writing = false;
   let writerDone: Promise<void> = Promise.resolve();
   try {
-    const set = async (param: number, value: bigint, text: string | null) => check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(inst, 0n, param, value, text));
+    const set = async (param: number, value: bigint, text: string | null) =>
+      check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(inst, 0n, param, value, text));
     await set(JET_param.SystemPath, 0n, dirParam(home));
     await set(JET_param.LogFilePath, 0n, dirParam(home));
     await set(JET_param.TempPath, 0n, `${dirParam(home)}tmp.edb`);
@@ -72,7 +73,12 @@ export async function demoEsentCommand(options: DemoEsentCommandOptions, out: Cl
     check('JetCreateDatabase2W', db.err);
     const table = await createKeyValueTable(lib, session.sesid, db.dbid, TABLE);
     const rows = Math.max(1, Math.round((options.size * 1024 * 1024) / ROW_BYTES));
-    for (let i = 0; i < rows; i += 64) await insertRows(lib, table, Array.from({ length: Math.min(64, rows - i) }, (_, j) => [keyOf(i + j), valueOf(keyOf(i + j))] as const));
+    for (let i = 0; i < rows; i += 64)
+      await insertRows(
+        lib,
+        table,
+        Array.from({ length: Math.min(64, rows - i) }, (_, j) => [keyOf(i + j), valueOf(keyOf(i + j))] as const),
+      );
     out.line(`database ${file}: table '${TABLE}' (key, value), ${rows} rows of ${formatBytes(ROW_BYTES)} in transactions of 64`);
 
     // The writer: its own session, one row per transaction, until the backup ends.
@@ -91,12 +97,23 @@ export async function demoEsentCommand(options: DemoEsentCommandOptions, out: Cl
       }
     })();
 
-    const opened: OpenedInstance = { api, instance: inst, name: 'ese-backup-demo', description: 'esent:ese-backup-demo', facts: {}, close: async () => undefined };
+    const opened: OpenedInstance = {
+      api,
+      instance: inst,
+      name: 'ese-backup-demo',
+      description: 'esent:ese-backup-demo',
+      facts: {},
+      close: async () => undefined,
+    };
     const to = path.join(root, 'backups', `full-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     out.line(`writer: committing rows while the backup runs; full backup -> ${to}`);
     let committedBeforeLogs = 0;
     const run = await runCliBackup({
-      opened, to, mode: 'full', truncateLogs: false, verify: true,
+      opened,
+      to,
+      mode: 'full',
+      truncateLogs: false,
+      verify: true,
       ...(options.rate > 0 ? { rate: options.rate * 1024 * 1024 } : {}),
       ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
       progress: options.progress,
@@ -107,9 +124,18 @@ export async function demoEsentCommand(options: DemoEsentCommandOptions, out: Cl
     await writerDone;
     run.dispose();
     const { result } = run;
-    Object.assign(report, { outcome: result.outcome, seconds: run.seconds, set: result.set?.path ?? null, rows, committed, committedBeforeLogs });
+    Object.assign(report, {
+      outcome: result.outcome,
+      seconds: run.seconds,
+      set: result.set?.path ?? null,
+      rows,
+      committed,
+      committedBeforeLogs,
+    });
     if (result.outcome !== 'completed') {
-      out.line(`${c.yellow(result.outcome)} after ${run.seconds.toFixed(1)} s: ${result.stopReason?.source ?? result.error?.message ?? ''}; no set under ${to}: ${!fs.existsSync(to)}`);
+      out.line(
+        `${c.yellow(result.outcome)} after ${run.seconds.toFixed(1)} s: ${result.stopReason?.source ?? result.error?.message ?? ''}; no set under ${to}: ${!fs.existsSync(to)}`,
+      );
       const code = exitCodeOfOutcome(result.outcome);
       out.result({ ...report, exitCode: code });
       return code;
@@ -121,15 +147,23 @@ export async function demoEsentCommand(options: DemoEsentCommandOptions, out: Cl
       return exitCodes.failed;
     }
     const restoreDir = path.join(root, `restored-${path.basename(result.set!.path)}`);
-    const restored = await restoreEsentBackupSet(result.set!.path, { to: restoreDir, readBack: { table: TABLE }, ...(options.library ? { library: options.library } : {}) });
+    const restored = await restoreEsentBackupSet(result.set!.path, {
+      to: restoreDir,
+      readBack: { table: TABLE },
+      ...(options.library ? { library: options.library } : {}),
+    });
     const back = new Map((restored.databases[0]?.rows ?? []).map(([k, v]) => [k, Buffer.from(v)]));
     let missing = 0;
     for (let i = 0; i < rows; i++) if (!back.get(keyOf(i))?.equals(valueOf(keyOf(i)))) missing++;
     for (let i = 0; i < committedBeforeLogs; i++) if (!back.get(liveKeyOf(i))?.equals(valueOf(liveKeyOf(i)))) missing++;
-    out.line(`restore: JetExternalRestore2W into ${restoreDir}, log generations ${restored.genLow}-${restored.genHigh}; ${back.size} rows read back through JetMove/JetRetrieveColumn`);
-    out.line(missing === 0
-      ? `check: ${c.green('all there')}: the ${rows} rows and the ${committedBeforeLogs} writes committed before the log phase, byte for byte (${committed - committedBeforeLogs} later writes may or may not be)`
-      : c.red(`check: ${missing} committed rows are missing or differ`));
+    out.line(
+      `restore: JetExternalRestore2W into ${restoreDir}, log generations ${restored.genLow}-${restored.genHigh}; ${back.size} rows read back through JetMove/JetRetrieveColumn`,
+    );
+    out.line(
+      missing === 0
+        ? `check: ${c.green('all there')}: the ${rows} rows and the ${committedBeforeLogs} writes committed before the log phase, byte for byte (${committed - committedBeforeLogs} later writes may or may not be)`
+        : c.red(`check: ${missing} committed rows are missing or differ`),
+    );
     const code = missing === 0 ? exitCodes.ok : exitCodes.failed;
     out.result({ ...report, restore: { to: restoreDir, rowsBack: back.size, missing }, exitCode: code });
     return code;

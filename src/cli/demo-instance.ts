@@ -40,7 +40,14 @@ export async function openDemoInstance(root: string, sizeMiB: number): Promise<D
     const instance = await engine.createInstance('demo');
     await engine.init(instance);
     db = await engine.createDatabase(instance, 'demo.edb');
-    opened = { api: engine, instance, name: 'demo', description: `embedded:${path.join(root, 'demo')}`, facts: { recovery: true, circularLogging: false, pageSize: 4096 }, close: () => engine.close() };
+    opened = {
+      api: engine,
+      instance,
+      name: 'demo',
+      description: `embedded:${path.join(root, 'demo')}`,
+      facts: { recovery: true, circularLogging: false, pageSize: 4096 },
+      close: () => engine.close(),
+    };
   }
   const rows = Math.max(1, Math.ceil((sizeMiB * 1024 * 1024) / DEMO_ROW_BYTES));
   const t0 = performance.now();

@@ -29,6 +29,7 @@ export interface OpenedInstance {
  */
 export function parseEngineSpec(spec: string): EngineSpec {
   if (spec === 'esent') return { kind: 'esent' };
-  if (spec.startsWith('embedded:') && spec.length > 'embedded:'.length) return { kind: 'embedded', directory: path.resolve(spec.slice('embedded:'.length)) };
+  if (spec.startsWith('embedded:') && spec.length > 'embedded:'.length)
+    return { kind: 'embedded', directory: path.resolve(spec.slice('embedded:'.length)) };
   throw new UsageError(`--engine must be embedded:DIR or esent, got ${JSON.stringify(spec)}`);
 }

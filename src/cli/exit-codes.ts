@@ -57,6 +57,7 @@ export function exitCodeOfOutcome(outcome: BackupOutcomeKind): ExitCode {
  */
 export function exitCodeOfError(e: unknown): ExitCode {
   if (e instanceof UsageError || e instanceof CommanderError) return exitCodes.usage;
-  if (e instanceof JetError && (e.err === JET_err.BackupAbortByServer || e.err === JET_err.ClientRequestToStopJetService)) return exitCodes.interrupted;
+  if (e instanceof JetError && (e.err === JET_err.BackupAbortByServer || e.err === JET_err.ClientRequestToStopJetService))
+    return exitCodes.interrupted;
   return exitCodes.failed;
 }

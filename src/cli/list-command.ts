@@ -30,7 +30,9 @@ export async function listCommand(dir: string, o: { verify: boolean; signKeyFile
     formatBytes(s.size),
     s.logGenerations ? `${s.logGenerations.low}-${s.logGenerations.high}` : '-',
     s.startTime ?? '?',
-    (s.verified === undefined ? 'not checked' : s.verified ? 'verified' : `FAILED (${s.problems} problems)`) + (s.signature === 'valid' ? ', signature valid' : s.signature === 'not-checked' ? ', signature not checked' : '') + (s.error ? `: ${s.error.slice(0, 200)}` : ''),
+    (s.verified === undefined ? 'not checked' : s.verified ? 'verified' : `FAILED (${s.problems} problems)`) +
+      (s.signature === 'valid' ? ', signature valid' : s.signature === 'not-checked' ? ', signature not checked' : '') +
+      (s.error ? `: ${s.error.slice(0, 200)}` : ''),
   ]);
   const head = ['NAME', 'MODE', 'SIZE', 'LOGS', 'STARTED', 'VERIFY'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { verifyEseFile } from '../backup/index.js';
-import { createEmbeddedEngine, INSTANCE_LOCK_FILE, readInstanceLockHolder, type EmbeddedEngine, type InstanceOptions, type PageSize } from '../engine/index.js';
+import {
+  createEmbeddedEngine,
+  INSTANCE_LOCK_FILE,
+  readInstanceLockHolder,
+  type EmbeddedEngine,
+  type InstanceOptions,
+  type PageSize,
+} from '../engine/index.js';
 import { isJetError, JET_err, JetError } from '../jet/index.js';
 import type { OpenedInstance } from './engine-spec.js';
 import { UsageError } from './usage-error.js';
@@ -16,7 +23,10 @@ function configOf(dir: string): InstanceOptions {
 }
 
 async function logHeaderOf(dir: string, baseName: string): Promise<Pick<InstanceOptions, 'pageSize' | 'logFileSize'>> {
-  const rolled = fs.readdirSync(dir).filter((n) => new RegExp(`^${baseName}[0-9A-Fa-f]{5,8}\\.log$`).test(n)).sort();
+  const rolled = fs
+    .readdirSync(dir)
+    .filter((n) => new RegExp(`^${baseName}[0-9A-Fa-f]{5,8}\\.log$`).test(n))
+    .sort();
   const newest = fs.existsSync(path.join(dir, `${baseName}.log`)) ? `${baseName}.log` : rolled.at(-1);
   if (!newest) return {};
   const h = (await verifyEseFile(path.join(dir, newest))).header;

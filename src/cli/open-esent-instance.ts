@@ -36,14 +36,19 @@ const dirParam = (p: string) => path.resolve(p) + path.sep;
  * const opened = await openEsentInstance({ name: 'app', systemPath: 'C:\\app\\db', databases: ['C:\\app\\db\\app.edb'] });
  */
 export async function openEsentInstance(options: EsentInstanceOptions): Promise<OpenedInstance> {
-  if (options.databases.length === 0) throw new UsageError('--engine esent needs the databases to attach: --database FILE (repeat it for several)');
+  if (options.databases.length === 0)
+    throw new UsageError('--engine esent needs the databases to attach: --database FILE (repeat it for several)');
   let api: EsentBackend;
   try {
     api = createEsentBackend(options.library ? { library: options.library } : {});
   } catch (e) {
     if (!(e instanceof EsentLoadError) || e.code !== 'ESENT_PLATFORM_UNSUPPORTED') throw e;
     // The library's wording names its option; the CLI names its flag.
-    throw new EsentLoadError(e.code, `--engine esent: esent.dll exists only on Windows (this is ${e.platform}); --esent-library PATH loads a library with its exports`, { platform: e.platform, cause: e });
+    throw new EsentLoadError(
+      e.code,
+      `--engine esent: esent.dll exists only on Windows (this is ${e.platform}); --esent-library PATH loads a library with its exports`,
+      { platform: e.platform, cause: e },
+    );
   }
   const lib = api.library;
   const created = await lib.JetCreateInstance2W(options.name, options.name, 0);
@@ -51,7 +56,8 @@ export async function openEsentInstance(options: EsentInstanceOptions): Promise<
   const instance = created.instance;
   try {
     const system = dirParam(options.systemPath);
-    const set = async (param: number, value: bigint, text: string | null) => check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(instance, 0n, param, value, text));
+    const set = async (param: number, value: bigint, text: string | null) =>
+      check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(instance, 0n, param, value, text));
     await set(JET_param.SystemPath, 0n, system);
     await set(JET_param.LogFilePath, 0n, options.logPath ? dirParam(options.logPath) : system);
     await set(JET_param.TempPath, 0n, `${system}tmp.edb`);

@@ -11,13 +11,16 @@ import type { StopProbe } from './watch-stop.js';
 export function printStopProbe(probe: StopProbe, out: CliOutput): void {
   const { c } = out;
   const width = Math.max(...probe.verdicts.map((v) => v.api.length));
-  out.line(`after JetStopBackupInstance (${probe.reason.source}${probe.reason.detail ? ` ${probe.reason.detail}` : ''}), the calls of the session:`);
+  out.line(
+    `after JetStopBackupInstance (${probe.reason.source}${probe.reason.detail ? ` ${probe.reason.detail}` : ''}), the calls of the session:`,
+  );
   for (const v of probe.verdicts) {
-    const what = v.kind === 'refused'
-      ? `${c.red('refused')} ${v.code} (${v.err}): ${v.rule}`
-      : v.kind === 'allowed'
-        ? `${c.green('allowed')}${v.api === 'JetEndExternalBackupInstance2' ? ': End2(Abort) ends the session' : ''}`
-        : `depends on the data: ${v.rule}`;
+    const what =
+      v.kind === 'refused'
+        ? `${c.red('refused')} ${v.code} (${v.err}): ${v.rule}`
+        : v.kind === 'allowed'
+          ? `${c.green('allowed')}${v.api === 'JetEndExternalBackupInstance2' ? ': End2(Abort) ends the session' : ''}`
+          : `depends on the data: ${v.rule}`;
     out.line(`  ${v.api.padEnd(width)}  ${what}`);
   }
   const { error, bytes } = probe.read;

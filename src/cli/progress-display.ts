@@ -46,7 +46,9 @@ export function showProgress(progress$: Observable<BackupProgress>, options: Pro
     const t = Math.floor(percent(p) / 10);
     if (p.bytesTotal > 0 && t > tenth && p.bytesDone > 0) {
       tenth = t;
-      stream.write(`progress: ${percent(p)}% ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}, files ${p.filesDone}/${p.filesTotal}, ${rate(p)}\n`);
+      stream.write(
+        `progress: ${percent(p)}% ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}, files ${p.filesDone}/${p.filesTotal}, ${rate(p)}\n`,
+      );
     }
   };
 
@@ -60,14 +62,17 @@ export function showProgress(progress$: Observable<BackupProgress>, options: Pro
       files: `${p.filesDone}/${p.filesTotal}`,
     };
     if (!bar) {
-      bar = new cliProgress.SingleBar({
-        stream,
-        format: `${color('{bar}')} {percentage}% | {phase} {file} | {done} of {all} | {speed} | files {files} | ETA {eta_formatted}`,
-        hideCursor: true,
-        barsize: 24,
-        fps: 10,
-        etaBuffer: 40,
-      }, cliProgress.Presets.shades_classic);
+      bar = new cliProgress.SingleBar(
+        {
+          stream,
+          format: `${color('{bar}')} {percentage}% | {phase} {file} | {done} of {all} | {speed} | files {files} | ETA {eta_formatted}`,
+          hideCursor: true,
+          barsize: 24,
+          fps: 10,
+          etaBuffer: 40,
+        },
+        cliProgress.Presets.shades_classic,
+      );
       bar.start(Math.max(1, p.bytesTotal), p.bytesDone, payload);
     }
     bar.setTotal(Math.max(1, p.bytesTotal));

@@ -13,7 +13,8 @@ import type { JetBackupApi } from '../jet/index.js';
  * const coordinator = createCoordinator({ api: rateLimitedApi(engine, 64 * 2 ** 20) });
  */
 export function rateLimitedApi<T extends JetBackupApi>(api: T, bytesPerSecond: number): T {
-  if (!(bytesPerSecond > 0) || !Number.isFinite(bytesPerSecond)) throw new RangeError(`rateLimitedApi: bytesPerSecond must be a positive number, got ${bytesPerSecond}`);
+  if (!(bytesPerSecond > 0) || !Number.isFinite(bytesPerSecond))
+    throw new RangeError(`rateLimitedApi: bytesPerSecond must be a positive number, got ${bytesPerSecond}`);
   let started: number | undefined;
   let bytes = 0;
   const paced: T = Object.create(api) as T;

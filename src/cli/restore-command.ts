@@ -33,20 +33,40 @@ export interface RestoreCommandOptions {
  * process.exitCode = await restoreCommand({ sets: ['/b/full-1', '/b/incr-1'], to: '/r/demo' }, out);
  */
 export async function restoreCommand(o: RestoreCommandOptions, out: CliOutput): Promise<ExitCode> {
-  for (const s of o.sets) if (!fs.existsSync(s) || !fs.statSync(s).isDirectory()) throw new UsageError(`${s} is not a backup set directory`);
+  for (const s of o.sets)
+    if (!fs.existsSync(s) || !fs.statSync(s).isDirectory()) throw new UsageError(`${s} is not a backup set directory`);
   const to = path.resolve(o.to);
   const stat = fs.lstatSync(to, { throwIfNoEntry: false });
   if (stat?.isSymbolicLink()) throw new UsageError(`--to ${to} is a symbolic link: name the directory itself`);
-  if (stat && (!stat.isDirectory() || fs.readdirSync(to).length > 0)) throw new UsageError(`--to ${to} must be an empty or absent directory`);
+  if (stat && (!stat.isDirectory() || fs.readdirSync(to).length > 0))
+    throw new UsageError(`--to ${to} must be an empty or absent directory`);
   const signKey = o.signKeyFile !== undefined ? await readSignKeyOption(o.signKeyFile) : undefined;
   const engine = await createEmbeddedEngine({ directory: path.dirname(to) });
   const { c } = out;
   try {
-    const r = await restoreBackupSet(o.sets.map((s) => path.resolve(s)), { engine, to, name: path.basename(to), ...(signKey ? { signKey } : {}) });
-    const signature = r.sets.some((s) => s.signature === 'not-checked') ? ' (signed sets: signature not checked without --sign-key)' : r.sets.every((s) => s.signature === 'valid') ? ' (signatures valid)' : '';
-    out.line(`${c.green('restored')} ${r.sets.map((s) => s.dir).join(' + ')} into ${to}: log generations ${r.genLow}-${r.genHigh} replayed${signature}`);
+    const r = await restoreBackupSet(
+      o.sets.map((s) => path.resolve(s)),
+      { engine, to, name: path.basename(to), ...(signKey ? { signKey } : {}) },
+    );
+    const signature = r.sets.some((s) => s.signature === 'not-checked')
+      ? ' (signed sets: signature not checked without --sign-key)'
+      : r.sets.every((s) => s.signature === 'valid')
+        ? ' (signatures valid)'
+        : '';
+    out.line(
+      `${c.green('restored')} ${r.sets.map((s) => s.dir).join(' + ')} into ${to}: log generations ${r.genLow}-${r.genHigh} replayed${signature}`,
+    );
     for (const db of r.databases) out.line(`  ${db.path}: ${db.keys} keys`);
-    out.result({ command: 'restore', ok: true, exitCode: exitCodes.ok, to, sets: r.sets.map((s) => ({ path: s.dir, signature: s.signature })), databases: r.databases, genLow: r.genLow, genHigh: r.genHigh });
+    out.result({
+      command: 'restore',
+      ok: true,
+      exitCode: exitCodes.ok,
+      to,
+      sets: r.sets.map((s) => ({ path: s.dir, signature: s.signature })),
+      databases: r.databases,
+      genLow: r.genLow,
+      genHigh: r.genHigh,
+    });
     return exitCodes.ok;
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -54,8 +74,19 @@ export async function restoreCommand(o: RestoreCommandOptions, out: CliOutput): 
     out.line(`${c.red('not restored')}: ${(e as Error).message.split('\n').join('\n  ')}`);
     const after = fs.lstatSync(to, { throwIfNoEntry: false });
     const placed = after?.isDirectory() === true && fs.readdirSync(to).length > 0;
-    out.line(placed ? `  ${to} holds the restored instance, complete and shut down cleanly, but opening it again failed` : `  ${to} was left as it was: the restore can be retried`);
-    out.result({ command: 'restore', ok: false, exitCode: exitCodes.failed, to, error: e, problems: reports.flatMap((r) => r.problems.map((p) => ({ set: r.dir, ...p }))) });
+    out.line(
+      placed
+        ? `  ${to} holds the restored instance, complete and shut down cleanly, but opening it again failed`
+        : `  ${to} was left as it was: the restore can be retried`,
+    );
+    out.result({
+      command: 'restore',
+      ok: false,
+      exitCode: exitCodes.failed,
+      to,
+      error: e,
+      problems: reports.flatMap((r) => r.problems.map((p) => ({ set: r.dir, ...p }))),
+    });
     return exitCodes.failed;
   } finally {
     await engine.close();

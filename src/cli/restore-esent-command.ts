@@ -29,14 +29,26 @@ export async function restoreEsentCommand(o: RestoreEsentCommandOptions, out: Cl
   const set = path.resolve(o.sets[0]!);
   if (!fs.existsSync(set) || !fs.statSync(set).isDirectory()) throw new UsageError(`${set} is not a backup set directory`);
   const to = path.resolve(o.to);
-  if (fs.existsSync(to) && (!fs.statSync(to).isDirectory() || fs.readdirSync(to).length > 0)) throw new UsageError(`--to ${to} must be an empty or absent directory`);
+  if (fs.existsSync(to) && (!fs.statSync(to).isDirectory() || fs.readdirSync(to).length > 0))
+    throw new UsageError(`--to ${to} must be an empty or absent directory`);
   const { c } = out;
   const signKey = o.signKeyFile !== undefined ? await readSignKeyOption(o.signKeyFile) : undefined;
   try {
     const r = await restoreEsentBackupSet(set, { to, ...(o.library ? { library: o.library } : {}), ...(signKey ? { signKey } : {}) });
     out.line(`${c.green('restored')} ${set} into ${to} with esent.dll: log generations ${r.genLow}-${r.genHigh} replayed`);
     for (const db of r.databases) out.line(`  ${db.path}: attached and opened by a fresh instance`);
-    out.result({ command: 'restore', engine: 'esent', ok: true, exitCode: exitCodes.ok, to, sets: [set], databases: r.databases, logPath: r.logPath, genLow: r.genLow, genHigh: r.genHigh });
+    out.result({
+      command: 'restore',
+      engine: 'esent',
+      ok: true,
+      exitCode: exitCodes.ok,
+      to,
+      sets: [set],
+      databases: r.databases,
+      logPath: r.logPath,
+      genLow: r.genLow,
+      genHigh: r.genHigh,
+    });
     return exitCodes.ok;
   } catch (e) {
     if (!(e instanceof BackupSetRestoreError)) throw e;

@@ -77,8 +77,12 @@ export async function runCliBackup(options: CliBackupOptions): Promise<CliBackup
     if (options.fleet) {
       // The NATS client loads only for a run that joins a fleet.
       const { joinCliFleet } = await import('./cli-fleet.js');
-      member = await joinCliFleet(coordinator, opened.instance, opened.name, options.fleet, process.env, (m) => process.stderr.write(`ese-backup: ${m}\n`));
-      process.stderr.write(`fleet: joined ${options.fleet.servers} as node ${member.node}, instance ${member.instanceName(opened.instance)}\n`);
+      member = await joinCliFleet(coordinator, opened.instance, opened.name, options.fleet, process.env, (m) =>
+        process.stderr.write(`ese-backup: ${m}\n`),
+      );
+      process.stderr.write(
+        `fleet: joined ${options.fleet.servers} as node ${member.node}, instance ${member.instanceName(opened.instance)}\n`,
+      );
     }
     await options.onCoordinator?.(coordinator);
   } catch (e) {

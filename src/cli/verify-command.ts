@@ -35,7 +35,15 @@ function signatureNote(r: BackupSetReport): string {
 }
 
 function setJson(r: BackupSetReport) {
-  return { path: r.dir, ok: r.ok, signature: r.signature, mode: r.manifest?.mode ?? null, logGenerations: r.manifest?.logGenerations ?? null, files: r.files.map((f) => ({ name: f.name, role: f.role, bytes: f.bytes, ok: f.ese.ok })), problems: r.problems };
+  return {
+    path: r.dir,
+    ok: r.ok,
+    signature: r.signature,
+    mode: r.manifest?.mode ?? null,
+    logGenerations: r.manifest?.logGenerations ?? null,
+    files: r.files.map((f) => ({ name: f.name, role: f.role, bytes: f.bytes, ok: f.ese.ok })),
+    problems: r.problems,
+  };
 }
 
 function fileJson(r: EseFileVerification) {
@@ -55,8 +63,11 @@ function fileJson(r: EseFileVerification) {
  * process.exitCode = await verifyCommand({ sets: ['/b/full-1'], files: [] }, out);
  */
 export async function verifyCommand(o: VerifyCommandOptions, out: CliOutput): Promise<ExitCode> {
-  if (o.sets.length === 0 && o.files.length === 0) throw new UsageError('verify needs a backup set (verify SET) or a file (verify --file PATH)');
-  for (const p of o.sets) if (!fs.existsSync(p) || !fs.statSync(p).isDirectory()) throw new UsageError(`${p} is not a directory: a backup set is one (for a single file use --file)`);
+  if (o.sets.length === 0 && o.files.length === 0)
+    throw new UsageError('verify needs a backup set (verify SET) or a file (verify --file PATH)');
+  for (const p of o.sets)
+    if (!fs.existsSync(p) || !fs.statSync(p).isDirectory())
+      throw new UsageError(`${p} is not a directory: a backup set is one (for a single file use --file)`);
   for (const p of o.files) if (!fs.existsSync(p) || !fs.statSync(p).isFile()) throw new UsageError(`${p} is not a file`);
   const signKey = o.signKeyFile !== undefined ? await readSignKeyOption(o.signKeyFile) : undefined;
   const { c } = out;
@@ -71,7 +82,9 @@ export async function verifyCommand(o: VerifyCommandOptions, out: CliOutput): Pr
     sets.push(r);
     const m = r.manifest;
     const bytes = r.files.reduce((n, f) => n + f.bytes, 0);
-    const summary = m ? `${m.mode}, ${r.files.length} files, ${formatBytes(bytes)}, log generations ${m.logGenerations ? `${m.logGenerations.low}-${m.logGenerations.high}` : 'none'}` : 'no usable manifest';
+    const summary = m
+      ? `${m.mode}, ${r.files.length} files, ${formatBytes(bytes)}, log generations ${m.logGenerations ? `${m.logGenerations.low}-${m.logGenerations.high}` : 'none'}`
+      : 'no usable manifest';
     out.line(`${status(r.ok)} ${r.dir}: ${summary}${signatureNote(r)}${r.ok ? '' : `; ${r.problems.length} problem(s)`}`);
     problemLines(r.problems.map((p) => p.message));
   }
@@ -79,8 +92,15 @@ export async function verifyCommand(o: VerifyCommandOptions, out: CliOutput): Pr
   for (const p of o.files) {
     const r = await verifyEseFile(path.resolve(p));
     files.push(r);
-    const state = r.header?.fileType === 'database' ? `, state ${r.header.state}${r.header.stateName ? ` (${r.header.stateName})` : ''}` : r.header?.fileType === 'log' ? `, generation ${r.header.generation}` : '';
-    out.line(`${status(r.ok)} ${r.path}${r.gzip ? ' (gzip)' : ''}: ${r.fileType}, ${r.pageSize}-byte pages, ${r.pages} pages, ${r.pagesWithContent} with content${state}${r.ok ? '' : `; ${r.badPages.length} bad page(s)`}`);
+    const state =
+      r.header?.fileType === 'database'
+        ? `, state ${r.header.state}${r.header.stateName ? ` (${r.header.stateName})` : ''}`
+        : r.header?.fileType === 'log'
+          ? `, generation ${r.header.generation}`
+          : '';
+    out.line(
+      `${status(r.ok)} ${r.path}${r.gzip ? ' (gzip)' : ''}: ${r.fileType}, ${r.pageSize}-byte pages, ${r.pages} pages, ${r.pagesWithContent} with content${state}${r.ok ? '' : `; ${r.badPages.length} bad page(s)`}`,
+    );
     problemLines(r.badPages.map((b) => `page ${b.index}${b.pgno === null ? '' : ` (pgno ${b.pgno})`}: ${b.reason}`));
   }
   const ok = sets.every((r) => r.ok) && files.every((r) => r.ok);

@@ -50,17 +50,24 @@ function callVerdicts(coordinator: Coordinator, inst: JetInstance, readSize = 10
  * @example
  * const watch = watchStop(coordinator, inst); …; const probe = await watch.dispose();
  */
-export function watchStop(coordinator: Coordinator, inst: JetInstance, wrap: (session: JetBackupApi) => JetBackupApi = (s) => s, readSize = 1024 * 1024): { dispose(): Promise<StopProbe | undefined> } {
+export function watchStop(
+  coordinator: Coordinator,
+  inst: JetInstance,
+  wrap: (session: JetBackupApi) => JetBackupApi = (s) => s,
+  readSize = 1024 * 1024,
+): { dispose(): Promise<StopProbe | undefined> } {
   let probe: Promise<StopProbe> | undefined;
   const subscription = coordinator.state$(inst).subscribe((snapshot) => {
     const session = snapshot.context.session;
     if (probe || !session?.open || !session.stopReason) return;
     const reason = session.stopReason;
     const verdicts = callVerdicts(coordinator, inst, readSize, session.databases?.[0] ?? '');
-    probe = wrap(coordinator.session(inst)).readFile(inst, 0n, new Uint8Array(readSize)).then(
-      (bytes) => ({ reason, verdicts, read: { error: undefined, bytes } }),
-      (error: Error) => ({ reason, verdicts, read: { error } }),
-    );
+    probe = wrap(coordinator.session(inst))
+      .readFile(inst, 0n, new Uint8Array(readSize))
+      .then(
+        (bytes) => ({ reason, verdicts, read: { error: undefined, bytes } }),
+        (error: Error) => ({ reason, verdicts, read: { error } }),
+      );
   });
   return {
     async dispose() {

@@ -27,7 +27,8 @@ const systemIdOf = (inst: JetInstance) => `instance:${inst}`;
 export function createCoordinator(options: CoordinatorOptions): Coordinator {
   const { api, policy = 'engine', inspect } = options;
   if (typeof api?.stopBackup !== 'function') throw new TypeError('createCoordinator: options.api must implement JetBackupApi');
-  if (policy !== 'engine' && policy !== 'latch') throw new RangeError(`createCoordinator: policy must be 'engine' or 'latch', got ${String(policy)}`);
+  if (policy !== 'engine' && policy !== 'latch')
+    throw new RangeError(`createCoordinator: policy must be 'engine' or 'latch', got ${String(policy)}`);
 
   const slots = new Map<JetInstance, { slot: InstanceSlot; session: JetBackupApi }>();
   const added = new Subject<InstanceSlot>();
@@ -65,7 +66,12 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   const heldVerdict = (): Verdict | undefined => {
     if (holds.size === 0) return undefined;
     const [key, reason] = holds.entries().next().value as [string, StopReason];
-    return { kind: 'refused', err: JET_err.BackupNotAllowedYet, or: [], rule: `held (${key}: ${reason.source}${reason.detail ? ` ${reason.detail}` : ''}) until released` };
+    return {
+      kind: 'refused',
+      err: JET_err.BackupNotAllowedYet,
+      or: [],
+      rule: `held (${key}: ${reason.source}${reason.detail ? ` ${reason.detail}` : ''}) until released`,
+    };
   };
   /** Send the stop to the slot's chart and tell what it reached, from the chart's context before and after. */
   const stopSlot = (slot: InstanceSlot, reason: StopReason): StopDelivery => {
@@ -130,7 +136,9 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     state$: (inst) => defer(() => snapshotStream(known(inst, 'state$').actor)),
     states$: new Observable<InstanceState>((subscriber) => {
       const ofSlot = (slot: InstanceSlot) => snapshotStream(slot.actor).pipe(map((snapshot) => ({ instance: slot.inst, snapshot })));
-      return merge(from([...slots.values()].map((e) => e.slot)), added).pipe(mergeMap(ofSlot)).subscribe(subscriber);
+      return merge(from([...slots.values()].map((e) => e.slot)), added)
+        .pipe(mergeMap(ofSlot))
+        .subscribe(subscriber);
     }),
     dispose() {
       disposed = true;

@@ -11,7 +11,8 @@ import type { StopReason } from '../../machines/index.js';
  * controller.abort(new Error('operator'));
  */
 export function fromAbortSignal(signal: AbortSignal): Observable<StopReason> {
-  if (typeof signal?.addEventListener !== 'function' || typeof signal.aborted !== 'boolean') throw new TypeError('fromAbortSignal: signal must be an AbortSignal');
+  if (typeof signal?.addEventListener !== 'function' || typeof signal.aborted !== 'boolean')
+    throw new TypeError('fromAbortSignal: signal must be an AbortSignal');
   return new Observable<StopReason>((subscriber) => {
     const emit = () => {
       const reason: unknown = signal.reason;

@@ -3,8 +3,14 @@ import type { StopReason } from '../../machines/index.js';
 
 /** Any Node-style emitter (`on`/`off`, or `addListener`/`removeListener`). */
 export type EventSource =
-  | { on(event: string, listener: (...args: unknown[]) => void): unknown; off(event: string, listener: (...args: unknown[]) => void): unknown }
-  | { addListener(event: string, listener: (...args: unknown[]) => void): unknown; removeListener(event: string, listener: (...args: unknown[]) => void): unknown };
+  | {
+      on(event: string, listener: (...args: unknown[]) => void): unknown;
+      off(event: string, listener: (...args: unknown[]) => void): unknown;
+    }
+  | {
+      addListener(event: string, listener: (...args: unknown[]) => void): unknown;
+      removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+    };
 
 /**
  * A stop source: emits `{ source: 'event', detail: <event name>, shutdown }` each time `emitter`
@@ -17,7 +23,8 @@ export type EventSource =
 export function fromEmitter(emitter: EventSource, event: string, options: { shutdown?: boolean } = {}): Observable<StopReason> {
   if (typeof event !== 'string') throw new TypeError('fromEmitter: event must be a string');
   const add = 'on' in emitter ? emitter.on.bind(emitter) : 'addListener' in emitter ? emitter.addListener.bind(emitter) : undefined;
-  const remove = 'off' in emitter ? emitter.off.bind(emitter) : 'removeListener' in emitter ? emitter.removeListener.bind(emitter) : undefined;
+  const remove =
+    'off' in emitter ? emitter.off.bind(emitter) : 'removeListener' in emitter ? emitter.removeListener.bind(emitter) : undefined;
   if (!add || !remove) throw new TypeError('fromEmitter: emitter must have on/off or addListener/removeListener');
   const shutdown = options.shutdown === true;
   return new Observable<StopReason>((subscriber) => {

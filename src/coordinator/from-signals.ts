@@ -40,8 +40,12 @@ export function platformSignals(signals: readonly NodeJS.Signals[], platform: No
  * @example
  * coordinator.stopWhen(fromSignals(['SIGINT', 'SIGTERM']));
  */
-export function fromSignals(signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'], options: FromSignalsOptions = {}): Observable<StopReason> {
-  if (!Array.isArray(signals) || signals.some((s) => typeof s !== 'string')) throw new TypeError('fromSignals: signals must be an array of signal names');
+export function fromSignals(
+  signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+  options: FromSignalsOptions = {},
+): Observable<StopReason> {
+  if (!Array.isArray(signals) || signals.some((s) => typeof s !== 'string'))
+    throw new TypeError('fromSignals: signals must be an array of signal names');
   const target = options.target ?? process;
   const names = platformSignals(signals, options.platform ?? process.platform);
   return new Observable<StopReason>((subscriber) => {

@@ -1,6 +1,14 @@
 import type { ActorRefFrom } from 'xstate';
 import { verdict, type JetCall, type JetCallDone, type Verdict, type instanceBackup } from '../../machines/index.js';
-import { JET_bit, JetApiName, JetError, jetErrDescription, type JetBackupApi, type JetBackupMethod, type JetInstance } from '../jet/index.js';
+import {
+  JET_bit,
+  JetApiName,
+  JetError,
+  jetErrDescription,
+  type JetBackupApi,
+  type JetBackupMethod,
+  type JetInstance,
+} from '../jet/index.js';
 import { SerialQueue } from './serial-queue.js';
 
 /** One instance as the coordinator holds it: its chart, its call queue, and the read cursor. */
@@ -22,7 +30,10 @@ const typeError = (method: JetBackupMethod, what: string) => new TypeError(`${Je
 
 /** The JetError the engine would answer, raised without reaching it. */
 function refusal(method: JetBackupMethod, err: number, rule: string, file?: string): JetError {
-  return new JetError(JetApiName[method], err, { detail: `${jetErrDescription(err) ?? 'refused'} (refused before the engine: ${rule})`, ...(file === undefined ? {} : { file }) });
+  return new JetError(JetApiName[method], err, {
+    detail: `${jetErrDescription(err) ?? 'refused'} (refused before the engine: ${rule})`,
+    ...(file === undefined ? {} : { file }),
+  });
 }
 
 /**
@@ -33,7 +44,12 @@ function refusal(method: JetBackupMethod, err: number, rule: string, file?: stri
  *
  * @throws TypeError for arguments of the wrong JavaScript type, RangeError for another instance.
  */
-export function guardedSession(slot: InstanceSlot, api: JetBackupApi, stop: () => void, held: () => Verdict | undefined = () => undefined): JetBackupApi {
+export function guardedSession(
+  slot: InstanceSlot,
+  api: JetBackupApi,
+  stop: () => void,
+  held: () => Verdict | undefined = () => undefined,
+): JetBackupApi {
   const { actor, queue } = slot;
   const own = (method: JetBackupMethod, inst: unknown) => {
     if (typeof inst !== 'bigint') throw typeError(method, `instance must be a bigint, got ${typeof inst}`);
@@ -46,7 +62,13 @@ export function guardedSession(slot: InstanceSlot, api: JetBackupApi, stop: () =
   };
 
   /** Check, forward, report: the path of every call but Read and Stop. */
-  function guarded<T>(method: JetBackupMethod, call: JetCall, invoke: () => Promise<T>, done: (out: T) => JetCallDone, file?: string): Promise<T> {
+  function guarded<T>(
+    method: JetBackupMethod,
+    call: JetCall,
+    invoke: () => Promise<T>,
+    done: (out: T) => JetCallDone,
+    file?: string,
+  ): Promise<T> {
     return queue.run(async () => {
       // A hold (coordinator.hold) refuses Begin before the chart is asked.
       const v = (call.type === 'BEGIN_EXTERNAL_BACKUP' ? held() : undefined) ?? verdict(actor.getSnapshot(), call);
@@ -70,20 +92,36 @@ export function guardedSession(slot: InstanceSlot, api: JetBackupApi, stop: () =
     beginExternalBackup(inst, grbit) {
       own('beginExternalBackup', inst);
       const g = grbitOf('beginExternalBackup', grbit, 0);
-      return guarded('beginExternalBackup', { type: 'BEGIN_EXTERNAL_BACKUP', grbit: g }, () => api.beginExternalBackup(inst, g), () => ({ type: 'BEGIN_EXTERNAL_BACKUP.DONE', grbit: g }));
+      return guarded(
+        'beginExternalBackup',
+        { type: 'BEGIN_EXTERNAL_BACKUP', grbit: g },
+        () => api.beginExternalBackup(inst, g),
+        () => ({ type: 'BEGIN_EXTERNAL_BACKUP.DONE', grbit: g }),
+      );
     },
     getAttachInfo(inst) {
       own('getAttachInfo', inst);
-      return guarded('getAttachInfo', { type: 'GET_ATTACH_INFO' }, () => api.getAttachInfo(inst), (files) => ({ type: 'GET_ATTACH_INFO.DONE', files }));
+      return guarded(
+        'getAttachInfo',
+        { type: 'GET_ATTACH_INFO' },
+        () => api.getAttachInfo(inst),
+        (files) => ({ type: 'GET_ATTACH_INFO.DONE', files }),
+      );
     },
     openFile(inst, path) {
       own('openFile', inst);
       if (typeof path !== 'string') throw typeError('openFile', `path must be a string, got ${typeof path}`);
-      return guarded('openFile', { type: 'OPEN_FILE', name: path }, () => api.openFile(inst, path), (r) => {
-        slot.offset = 0;
-        slot.size = Number(r.size);
-        return { type: 'OPEN_FILE.DONE', name: path, size: String(r.size) };
-      }, path);
+      return guarded(
+        'openFile',
+        { type: 'OPEN_FILE', name: path },
+        () => api.openFile(inst, path),
+        (r) => {
+          slot.offset = 0;
+          slot.size = Number(r.size);
+          return { type: 'OPEN_FILE.DONE', name: path, size: String(r.size) };
+        },
+        path,
+      );
     },
     readFile(inst, handle, buffer) {
       own('readFile', inst);
@@ -112,38 +150,78 @@ export function guardedSession(slot: InstanceSlot, api: JetBackupApi, stop: () =
     closeFile(inst, handle) {
       own('closeFile', inst);
       if (typeof handle !== 'bigint') throw typeError('closeFile', `handle must be a bigint, got ${typeof handle}`);
-      return guarded('closeFile', { type: 'CLOSE_FILE', handle: String(handle) }, () => api.closeFile(inst, handle), () => ({ type: 'CLOSE_FILE.DONE' }));
+      return guarded(
+        'closeFile',
+        { type: 'CLOSE_FILE', handle: String(handle) },
+        () => api.closeFile(inst, handle),
+        () => ({ type: 'CLOSE_FILE.DONE' }),
+      );
     },
     getLogInfo(inst) {
       own('getLogInfo', inst);
-      return guarded('getLogInfo', { type: 'GET_LOG_INFO' }, () => api.getLogInfo(inst), (files) => ({ type: 'GET_LOG_INFO.DONE', files }));
+      return guarded(
+        'getLogInfo',
+        { type: 'GET_LOG_INFO' },
+        () => api.getLogInfo(inst),
+        (files) => ({ type: 'GET_LOG_INFO.DONE', files }),
+      );
     },
     getLogInfo2(inst) {
       own('getLogInfo2', inst);
-      return guarded('getLogInfo2', { type: 'GET_LOG_INFO' }, () => api.getLogInfo2(inst), (info) => ({ type: 'GET_LOG_INFO.DONE', files: info.files }));
+      return guarded(
+        'getLogInfo2',
+        { type: 'GET_LOG_INFO' },
+        () => api.getLogInfo2(inst),
+        (info) => ({ type: 'GET_LOG_INFO.DONE', files: info.files }),
+      );
     },
     getTruncateLogInfo(inst) {
       own('getTruncateLogInfo', inst);
-      return guarded('getTruncateLogInfo', { type: 'GET_TRUNCATE_LOG_INFO' }, () => api.getTruncateLogInfo(inst), (files) => ({ type: 'GET_TRUNCATE_LOG_INFO.DONE', files }));
+      return guarded(
+        'getTruncateLogInfo',
+        { type: 'GET_TRUNCATE_LOG_INFO' },
+        () => api.getTruncateLogInfo(inst),
+        (files) => ({ type: 'GET_TRUNCATE_LOG_INFO.DONE', files }),
+      );
     },
     truncateLog(inst) {
       own('truncateLog', inst);
-      return guarded('truncateLog', { type: 'TRUNCATE_LOG' }, () => api.truncateLog(inst), () => ({ type: 'TRUNCATE_LOG.DONE' }));
+      return guarded(
+        'truncateLog',
+        { type: 'TRUNCATE_LOG' },
+        () => api.truncateLog(inst),
+        () => ({ type: 'TRUNCATE_LOG.DONE' }),
+      );
     },
     endExternalBackup(inst, grbit) {
       own('endExternalBackup', inst);
       const g = grbitOf('endExternalBackup', grbit, JET_bit.BackupEndNormal);
-      return guarded('endExternalBackup', { type: 'END_EXTERNAL_BACKUP', grbit: g }, () => api.endExternalBackup(inst, g), () => ({ type: 'END_EXTERNAL_BACKUP.DONE', grbit: g }));
+      return guarded(
+        'endExternalBackup',
+        { type: 'END_EXTERNAL_BACKUP', grbit: g },
+        () => api.endExternalBackup(inst, g),
+        () => ({ type: 'END_EXTERNAL_BACKUP.DONE', grbit: g }),
+      );
     },
     stopService(inst, grbit) {
       own('stopService', inst);
       const g = grbitOf('stopService', grbit, JET_bit.StopServiceAll);
-      return guarded('stopService', { type: 'STOP_SERVICE', grbit: g }, () => api.stopService(inst, g), () => ({ type: 'STOP_SERVICE.DONE', grbit: g }));
+      return guarded(
+        'stopService',
+        { type: 'STOP_SERVICE', grbit: g },
+        () => api.stopService(inst, g),
+        () => ({ type: 'STOP_SERVICE.DONE', grbit: g }),
+      );
     },
     term(inst, grbit) {
       own('term', inst);
       const g = grbitOf('term', grbit, JET_bit.TermAbrupt);
-      return guarded('term', { type: 'TERM', grbit: g }, () => api.term(inst, g), () => ({ type: 'TERM.DONE', grbit: g }));
+      return guarded(
+        'term',
+        { type: 'TERM', grbit: g },
+        () => api.term(inst, g),
+        () => ({ type: 'TERM.DONE', grbit: g }),
+      );
     },
     stopBackup(inst) {
       own('stopBackup', inst);

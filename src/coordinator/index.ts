@@ -1,6 +1,13 @@
 export { createCoordinator } from './create-coordinator.js';
 export type {
-  Coordinator, CoordinatorOptions, InstanceBackupSnapshot, InstanceState, SessionOptions, StopDelivery, StopReasonLike, StopRequest,
+  Coordinator,
+  CoordinatorOptions,
+  InstanceBackupSnapshot,
+  InstanceState,
+  SessionOptions,
+  StopDelivery,
+  StopReasonLike,
+  StopRequest,
   StopWhenOptions,
 } from './coordinator-types.js';
 export { fromSignals, platformSignals } from './from-signals.js';

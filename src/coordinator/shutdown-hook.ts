@@ -51,7 +51,8 @@ const quiet = (s: InstanceBackupSnapshot) => !sessionOpen(s) && s.context.callin
 export function shutdownHook(options: ShutdownHookOptions): ShutdownHook {
   const { coordinator, signals = ['SIGINT', 'SIGTERM'], graceMs, scheduler = asyncScheduler } = options;
   if (typeof coordinator?.stopAll !== 'function') throw new TypeError('shutdownHook: options.coordinator must be a Coordinator');
-  if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) throw new RangeError(`shutdownHook: graceMs must be a finite number >= 0, got ${String(graceMs)}`);
+  if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0)
+    throw new RangeError(`shutdownHook: graceMs must be a finite number >= 0, got ${String(graceMs)}`);
   let resolve!: (code: number) => void;
   const exitCode = new Promise<number>((r) => (resolve = r));
   let first: NodeJS.Signals | undefined;
@@ -67,35 +68,46 @@ export function shutdownHook(options: ShutdownHookOptions): ShutdownHook {
     resolve(code);
   };
   const checkQuiet = () => {
-    if (!settled && ending.size === 0 && coordinator.instances().every((inst) => quiet(coordinator.snapshot(inst)))) finish(shutdownExitCode.clean);
+    if (!settled && ending.size === 0 && coordinator.instances().every((inst) => quiet(coordinator.snapshot(inst))))
+      finish(shutdownExitCode.clean);
   };
   const start = (reason: StopReason) => {
     coordinator.stopAll(reason);
     shutdown.add(timer(graceMs, scheduler).subscribe(() => finish(shutdownExitCode.graceExpired)));
-    shutdown.add(coordinator.states$.subscribe(({ instance, snapshot }) => {
-      if (running(snapshot)) coordinator.stop(instance, reason); // begun during the shutdown
-      else if (sessionOpen(snapshot) && !ending.has(instance) && !snapshot.matches({ backup: 'serviceStopped' })) {
-        ending.add(instance);
-        coordinator.session(instance).endExternalBackup(instance, JET_bit.BackupEndAbort)
-          .catch(() => {}) // -520: the app's own End came first; -1003/-1329: nothing left to end
-          .finally(() => {
-            ending.delete(instance);
-            checkQuiet();
-          });
-      }
-      checkQuiet();
-    }));
+    shutdown.add(
+      coordinator.states$.subscribe(({ instance, snapshot }) => {
+        if (running(snapshot))
+          coordinator.stop(instance, reason); // begun during the shutdown
+        else if (sessionOpen(snapshot) && !ending.has(instance) && !snapshot.matches({ backup: 'serviceStopped' })) {
+          ending.add(instance);
+          coordinator
+            .session(instance)
+            .endExternalBackup(instance, JET_bit.BackupEndAbort)
+            .catch(() => {}) // -520: the app's own End came first; -1003/-1329: nothing left to end
+            .finally(() => {
+              ending.delete(instance);
+              checkQuiet();
+            });
+        }
+        checkQuiet();
+      }),
+    );
   };
 
-  listening.add(fromSignals(signals, { ...(options.target ? { target: options.target } : {}), ...(options.platform ? { platform: options.platform } : {}) }).subscribe((reason) => {
-    const signal = reason.detail as NodeJS.Signals;
-    if (first === undefined) {
-      first = signal;
-      start(reason);
-    } else {
-      finish(shutdownExitCode.signalBase + (constants.signals[signal] ?? 0));
-    }
-  }));
+  listening.add(
+    fromSignals(signals, {
+      ...(options.target ? { target: options.target } : {}),
+      ...(options.platform ? { platform: options.platform } : {}),
+    }).subscribe((reason) => {
+      const signal = reason.detail as NodeJS.Signals;
+      if (first === undefined) {
+        first = signal;
+        start(reason);
+      } else {
+        finish(shutdownExitCode.signalBase + (constants.signals[signal] ?? 0));
+      }
+    }),
+  );
 
   return {
     exitCode,

@@ -51,7 +51,11 @@ export function readCheckpoint(file: string): Checkpoint | undefined {
     if (head.length < Layout.headerSize || !verifyHeaderChecksum(head)) continue;
     const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
     if (v.getUint32(Layout.offMagic, true) !== Layout.magic) continue;
-    return { generation: v.getUint32(ext.generation, true), logSignature: v.getUint32(ext.logSignature, true), fullBackupBase: v.getUint32(ext.fullBackupBase, true) };
+    return {
+      generation: v.getUint32(ext.generation, true),
+      logSignature: v.getUint32(ext.logSignature, true),
+      fullBackupBase: v.getUint32(ext.fullBackupBase, true),
+    };
   }
   throw new Error(`checkpoint file ${file} is corrupt`);
 }

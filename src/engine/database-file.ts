@@ -70,7 +70,8 @@ export class DatabaseFile {
       const p = new DataView(first.buffer).getUint32(236, true) || 4096;
       const sizeOk = p === 4096 || p === 8192 || p === 16384 || p === 32768;
       const header = sizeOk ? (readDatabaseHeader(first.subarray(0, p)) ?? readDatabaseHeader(first.subarray(p, 2 * p))) : undefined;
-      if (!header || header.trailer) throw new JetError(api, JET_err.DatabaseCorrupted, { file: path, detail: 'no valid database header or shadow' });
+      if (!header || header.trailer)
+        throw new JetError(api, JET_err.DatabaseCorrupted, { file: path, detail: 'no valid database header or shadow' });
       const size = fs.fstatSync(fd).size;
       const pages = Math.max(0, Math.floor(size / header.pageSize) - 2);
       const db = new DatabaseFile(path, dbid, header.dbSignature, header.pageSize, fd, pages);
@@ -86,13 +87,16 @@ export class DatabaseFile {
     const P = this.pageSize;
     const parser = new RecordStreamParser(this.headerSize, this.areaSize, (r) => this.applyScanned(r));
     const chunk = Buffer.alloc(P * 256);
-    for (let pgno = 1; pgno <= this.lastPgno; ) {
+    for (let pgno = 1; pgno <= this.lastPgno;) {
       const n = Math.min(256, this.lastPgno - pgno + 1);
       fs.readSync(this.fd, chunk, 0, n * P, (pgno + 1) * P);
       for (let i = 0; i < n; i++, pgno++) {
         const page = chunk.subarray(i * P, (i + 1) * P);
         if (!verifyDataPage(page, pgno)) {
-          throw new JetError('JetAttachDatabase', JET_err.ReadVerifyFailure, { file: this.path, detail: `page ${pgno} fails its checksum` });
+          throw new JetError('JetAttachDatabase', JET_err.ReadVerifyFailure, {
+            file: this.path,
+            detail: `page ${pgno} fails its checksum`,
+          });
         }
         parser.page(page, pgno);
       }
@@ -243,7 +247,15 @@ export class DatabaseFile {
       flushedLsn: this.maxLsnSeen,
       genRequired,
       trailer: 1,
-      ...(eseRecovery ? { eseRecovery: { logSignature: eseRecovery.logSignature, genMinRequired: genRequired, genMaxRequired: eseRecovery.genMaxRequired } } : {}),
+      ...(eseRecovery
+        ? {
+            eseRecovery: {
+              logSignature: eseRecovery.logSignature,
+              genMinRequired: genRequired,
+              genMaxRequired: eseRecovery.genMaxRequired,
+            },
+          }
+        : {}),
     });
     return page;
   }
@@ -275,11 +287,16 @@ export class DatabaseFile {
 export function fileError(api: string, e: unknown, file: string): JetError {
   const code = (e as NodeJS.ErrnoException).code;
   const err =
-    code === 'EEXIST' ? JET_err.DatabaseDuplicate
-    : code === 'ENOENT' ? JET_err.FileNotFound
-    : code === 'EACCES' || code === 'EPERM' || code === 'EBUSY' ? JET_err.FileAccessDenied
-    : code === 'ENOSPC' ? JET_err.DiskFull
-    : code === 'ENAMETOOLONG' || code === 'ENOTDIR' || code === 'EISDIR' ? JET_err.InvalidPath
-    : JET_err.DiskIO;
+    code === 'EEXIST'
+      ? JET_err.DatabaseDuplicate
+      : code === 'ENOENT'
+        ? JET_err.FileNotFound
+        : code === 'EACCES' || code === 'EPERM' || code === 'EBUSY'
+          ? JET_err.FileAccessDenied
+          : code === 'ENOSPC'
+            ? JET_err.DiskFull
+            : code === 'ENAMETOOLONG' || code === 'ENOTDIR' || code === 'EISDIR'
+              ? JET_err.InvalidPath
+              : JET_err.DiskIO;
   return new JetError(api, err, { file, cause: e });
 }

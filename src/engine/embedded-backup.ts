@@ -34,7 +34,8 @@ export function beginExternalBackup(inst: EmbeddedInstance, grbit: number): void
   const b = inst.backup;
   if (inst.backupNotAllowed || inst.state !== 'initialized') fail(name, JET_err.BackupNotAllowedYet);
   if (!inst.config.recovery) fail(name, JET_err.LoggingDisabled);
-  if (grbit !== 0 && grbit !== JET_bit.BackupIncremental) fail(name, JET_err.InvalidGrbit, `grbit 0x${grbit.toString(16)}: only 0 or JET_bitBackupIncremental`);
+  if (grbit !== 0 && grbit !== JET_bit.BackupIncremental)
+    fail(name, JET_err.InvalidGrbit, `grbit 0x${grbit.toString(16)}: only 0 or JET_bitBackupIncremental`);
   const incremental = grbit === JET_bit.BackupIncremental;
   if (incremental && inst.config.circularLogging) fail(name, JET_err.InvalidBackup);
   if (b.inProgress) fail(name, JET_err.BackupInProgress);
@@ -78,7 +79,15 @@ export function openFile(inst: EmbeddedInstance, file: string): JetOpenFileResul
     if (!db) fail(name, JET_err.DatabaseNotFound, 'not an attached database', resolved);
     const d = db as NonNullable<typeof db>;
     const lastPgno = d.pagesOnDisk;
-    b.open = { kind: 'database', path: resolved, size: (lastPgno + 3) * d.pageSize, offset: 0, db: d, lastPgno, trailer: d.trailerPage(b.genCopyMin, { logSignature: inst.logSignature, genMaxRequired: inst.log?.generation ?? b.genCopyMin }) };
+    b.open = {
+      kind: 'database',
+      path: resolved,
+      size: (lastPgno + 3) * d.pageSize,
+      offset: 0,
+      db: d,
+      lastPgno,
+      trailer: d.trailerPage(b.genCopyMin, { logSignature: inst.logSignature, genMaxRequired: inst.log?.generation ?? b.genCopyMin }),
+    };
   }
   return { handle: 0n, size: BigInt((b.open as OpenBackupFile).size) };
 }
@@ -91,9 +100,11 @@ export function readFile(inst: EmbeddedInstance, handle: bigint, buffer: Uint8Ar
   const o = b.open;
   if (!o || handle !== 0n) return fail(name, JET_err.InvalidParameter, `handle ${handle} is not an open backup file`);
   const P = inst.config.pageSize;
-  if (buffer.length === 0 || buffer.length % P !== 0) fail(name, JET_err.InvalidParameter, `buffer of ${buffer.length} bytes: must be a non-zero multiple of the page size ${P}`, o.path);
+  if (buffer.length === 0 || buffer.length % P !== 0)
+    fail(name, JET_err.InvalidParameter, `buffer of ${buffer.length} bytes: must be a non-zero multiple of the page size ${P}`, o.path);
   const minPages = o.kind === 'database' ? 3 : 2;
-  if (o.offset === 0 && buffer.length < minPages * P) fail(name, JET_err.InvalidParameter, `the first read needs at least ${minPages} pages`, o.path);
+  if (o.offset === 0 && buffer.length < minPages * P)
+    fail(name, JET_err.InvalidParameter, `the first read needs at least ${minPages} pages`, o.path);
   const fault = takeReadFault(inst, o.path);
   if (fault !== undefined) {
     b.closeOpen();
@@ -124,7 +135,12 @@ function readDatabase(inst: EmbeddedInstance, o: OpenBackupFile, buffer: Uint8Ar
   if (bad >= 0) {
     inst.backup.closeOpen();
     const index = o.offset / P + bad;
-    fail(api.readFile, JET_err.ReadVerifyFailure, `page ${index < 2 ? (index === 0 ? 'header' : 'shadow') : `pgno ${index - 1}`} fails its checksum; the file is closed`, o.path);
+    fail(
+      api.readFile,
+      JET_err.ReadVerifyFailure,
+      `page ${index < 2 ? (index === 0 ? 'header' : 'shadow') : `pgno ${index - 1}`} fails its checksum; the file is closed`,
+      o.path,
+    );
   }
 }
 
@@ -132,7 +148,8 @@ function readLog(inst: EmbeddedInstance, o: OpenBackupFile, buffer: Uint8Array, 
   if (!o.verifier) {
     o.fd = fs.openSync(o.path, 'r');
     o.verifier = new LogStreamVerifier(o.generation as number);
-    if (fs.fstatSync(o.fd).size !== o.size) kill(inst, api.readFile, JET_err.LogReadVerifyFailure, 'the log changed size since it was opened', o.path);
+    if (fs.fstatSync(o.fd).size !== o.size)
+      kill(inst, api.readFile, JET_err.LogReadVerifyFailure, 'the log changed size since it was opened', o.path);
   }
   let got = 0;
   while (got < n) {
@@ -184,7 +201,10 @@ export function logInfo(inst: EmbeddedInstance): JetLogInfo {
 /** JetGetTruncateLogInfoInstance: the logs of the truncate range still on disk. */
 export function truncateLogInfo(inst: EmbeddedInstance): string[] {
   const b = inst.backup;
-  return inst.logGenerations().filter((g) => g >= b.genDeleteMin && g < b.genDeleteMax).map((g) => inst.logPath(g));
+  return inst
+    .logGenerations()
+    .filter((g) => g >= b.genDeleteMin && g < b.genDeleteMax)
+    .map((g) => inst.logPath(g));
 }
 
 /** JetTruncateLogInstance: delete the truncate range at once, oldest first. */
@@ -212,7 +232,8 @@ export async function truncateLog(inst: EmbeddedInstance): Promise<void> {
 /** JetEndExternalBackupInstance2: ends the session whatever happened; records how it ended. */
 export function endExternalBackup(inst: EmbeddedInstance, grbit: number): void {
   const name = api.endExternalBackup;
-  if (!Number.isInteger(grbit) || grbit < 0 || grbit > 0xffffffff) fail(name, JET_err.InvalidParameter, `grbit ${grbit} is not a 32-bit value`);
+  if (!Number.isInteger(grbit) || grbit < 0 || grbit > 0xffffffff)
+    fail(name, JET_err.InvalidParameter, `grbit ${grbit} is not a 32-bit value`);
   const mode = grbit & (JET_bit.BackupEndNormal | JET_bit.BackupEndAbort);
   const known = JET_bit.BackupEndNormal | JET_bit.BackupEndAbort | JET_bit.BackupTruncateDone;
   if ((mode !== JET_bit.BackupEndNormal && mode !== JET_bit.BackupEndAbort) || (grbit & ~known) !== 0) {

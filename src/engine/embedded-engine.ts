@@ -11,7 +11,8 @@ import * as backup from './embedded-backup.js';
 import { resolveInstanceOptions } from './resolve-instance-options.js';
 import { macrotaskPace } from './macrotask-pace.js';
 
-const STOP_SERVICE_BITS = JET_bit.StopServiceBackgroundUserTasks | JET_bit.StopServiceQuiesceCaches | JET_bit.StopServiceStopAndEmitLog | JET_bit.StopServiceResume;
+const STOP_SERVICE_BITS =
+  JET_bit.StopServiceBackgroundUserTasks | JET_bit.StopServiceQuiesceCaches | JET_bit.StopServiceStopAndEmitLog | JET_bit.StopServiceResume;
 const TERM_BITS = JET_bit.TermComplete | JET_bit.TermAbrupt | JET_bit.TermStopBackup | JET_bit.TermDirty;
 
 function grbitOf(grbit: unknown, fallback: number, what: string): number {
@@ -33,7 +34,8 @@ const isBits = (g: number, allowed: number) => Number.isInteger(g) && g >= 0 && 
  * await engine.beginExternalBackup(inst);
  */
 export async function createEmbeddedEngine(options: { directory: string }): Promise<EmbeddedEngine> {
-  if (typeof options?.directory !== 'string' || options.directory === '') throw new TypeError('createEmbeddedEngine: directory must be a non-empty string');
+  if (typeof options?.directory !== 'string' || options.directory === '')
+    throw new TypeError('createEmbeddedEngine: directory must be a non-empty string');
   const directory = nodePath.resolve(options.directory);
   fs.mkdirSync(directory, { recursive: true });
   const instances = new Map<bigint, EmbeddedInstance>();
@@ -53,7 +55,8 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
   const live = (api: string, inst: unknown, opts: { serviceStopped?: boolean; initialized?: boolean } = {}): EmbeddedInstance => {
     if (typeof inst !== 'bigint') throw new TypeError(`${api}: instance must be a bigint, got ${typeof inst}`);
     const i = instances.get(inst);
-    if (!i || i.state === 'terminated') throw new JetError(api, JET_err.InvalidParameter, { detail: `0x${inst.toString(16)} is not a live instance` });
+    if (!i || i.state === 'terminated')
+      throw new JetError(api, JET_err.InvalidParameter, { detail: `0x${inst.toString(16)} is not a live instance` });
     if (opts.serviceStopped !== false && i.serviceStopped) throw new JetError(api, JET_err.ClientRequestToStopJetService);
     if (opts.initialized !== false && i.state === 'created') throw new JetError(api, JET_err.NotInitialized);
     if (i.state === 'terminating') throw new JetError(api, JET_err.TermInProgress);
@@ -94,9 +97,12 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
     async createInstance(name, opts?: InstanceOptions) {
       const api = 'JetCreateInstance';
       if (typeof name !== 'string') throw new TypeError(`${api}: name must be a string`);
-      if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) throw new JetError(api, JET_err.InvalidPath, { detail: `instance name ${JSON.stringify(name)} cannot name a directory` });
-      for (const i of instances.values()) if (i.name === name && i.state !== 'terminated') throw new JetError(api, JET_err.InstanceNameInUse, { detail: name });
-      if (opts?.directory !== undefined && (typeof opts.directory !== 'string' || opts.directory === '')) throw new TypeError(`${api}: options.directory must be a non-empty path`);
+      if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name))
+        throw new JetError(api, JET_err.InvalidPath, { detail: `instance name ${JSON.stringify(name)} cannot name a directory` });
+      for (const i of instances.values())
+        if (i.name === name && i.state !== 'terminated') throw new JetError(api, JET_err.InstanceNameInUse, { detail: name });
+      if (opts?.directory !== undefined && (typeof opts.directory !== 'string' || opts.directory === ''))
+        throw new TypeError(`${api}: options.directory must be a non-empty path`);
       const dir = opts?.directory !== undefined ? nodePath.resolve(opts.directory) : nodePath.join(directory, name);
       return register(name, dir, resolveInstanceOptions(opts)).handle as JetInstance;
     },
@@ -124,7 +130,8 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
       if (typeof instArg !== 'bigint') throw new TypeError('instanceInfo: instance must be a bigint');
       const i = instances.get(instArg) ?? retired.get(instArg);
       if (!i) throw new JetError('JetGetInstanceInfo', JET_err.InvalidParameter);
-      const state = i.state === 'terminated' ? 'terminated' : i.serviceStopped ? 'serviceStopped' : i.state === 'created' ? 'created' : 'initialized';
+      const state =
+        i.state === 'terminated' ? 'terminated' : i.serviceStopped ? 'serviceStopped' : i.state === 'created' ? 'created' : 'initialized';
       return {
         name: i.name,
         directory: i.directory,
@@ -216,10 +223,12 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
     },
 
     async restore(files, opts) {
-      if (typeof opts?.directory !== 'string' || opts.directory === '') throw new TypeError('restore: options.directory must be a non-empty string');
+      if (typeof opts?.directory !== 'string' || opts.directory === '')
+        throw new TypeError('restore: options.directory must be a non-empty string');
       const dir = nodePath.resolve(opts.directory);
       const name = opts.name ?? `restore-${++restores}-${nodePath.basename(dir)}`;
-      for (const i of instances.values()) if (i.name === name) throw new JetError('JetRestoreInstance', JET_err.InstanceNameInUse, { detail: name });
+      for (const i of instances.values())
+        if (i.name === name) throw new JetError('JetRestoreInstance', JET_err.InstanceNameInUse, { detail: name });
       // The target is locked before anything is laid out in it, so two restores into one directory
       // (or a restore into an open instance's directory) cannot interleave.
       const created = !fs.existsSync(dir);
@@ -229,7 +238,13 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
       let prepared: Awaited<ReturnType<typeof prepareRestore>>;
       try {
         prepared = await prepareRestore(files, dir);
-        inst = register(name, dir, { pageSize: prepared.pageSize, baseName: prepared.baseName, logFileSize: prepared.logFileSize, circularLogging: false, recovery: true });
+        inst = register(name, dir, {
+          pageSize: prepared.pageSize,
+          baseName: prepared.baseName,
+          logFileSize: prepared.logFileSize,
+          circularLogging: false,
+          recovery: true,
+        });
         await inst.init(prepared.remap, lock);
       } catch (e) {
         if (inst) instances.delete(inst.handle);

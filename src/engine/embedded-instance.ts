@@ -136,9 +136,14 @@ export class EmbeddedInstance {
       const parsed = parseLogFile(fs.readFileSync(file));
       if (!parsed) throw new JetError('JetInit', JET_err.LogReadVerifyFailure, { file, detail: 'log header does not verify' });
       if (parsed.header.logSignature !== this.logSignature) throw new JetError('JetInit', JET_err.BadLogSignature, { file });
-      if (parsed.header.generation !== expected) throw new JetError('JetInit', JET_err.MissingLogFile, { file, detail: `expected generation ${expected}, found ${parsed.header.generation}` });
+      if (parsed.header.generation !== expected)
+        throw new JetError('JetInit', JET_err.MissingLogFile, {
+          file,
+          detail: `expected generation ${expected}, found ${parsed.header.generation}`,
+        });
       if (parsed.corrupt && !isCurrent) throw new JetError('JetInit', JET_err.LogReadVerifyFailure, { file, detail: parsed.corrupt });
-      for (const a of parsed.header.attachments) this.attachForReplay(a.dbid, remap ? remap.get(a.dbSignature) : a.path, remap ? undefined : a.dbSignature);
+      for (const a of parsed.header.attachments)
+        this.attachForReplay(a.dbid, remap ? remap.get(a.dbSignature) : a.path, remap ? undefined : a.dbSignature);
       for (const r of parsed.records) this.replay(r, remap);
       expected += 1;
       return parsed;
@@ -199,7 +204,10 @@ export class EmbeddedInstance {
     const db = create ? DatabaseFile.create(file, dbid, this.config.pageSize) : DatabaseFile.open(file, dbid, api);
     if (!create && db.pageSize !== this.config.pageSize) {
       db.closeAbrupt();
-      throw new JetError(api, JET_err.InvalidParameter, { file, detail: `database page size ${db.pageSize} differs from the instance's ${this.config.pageSize}` });
+      throw new JetError(api, JET_err.InvalidParameter, {
+        file,
+        detail: `database page size ${db.pageSize} differs from the instance's ${this.config.pageSize}`,
+      });
     }
     this.databases.set(dbid, db);
     this.lsn = Math.max(this.lsn, db.maxLsn);
@@ -238,7 +246,11 @@ export class EmbeddedInstance {
 
   async writeCheckpointFile(): Promise<void> {
     if (!this.config.recovery) return;
-    await writeCheckpoint(this.checkpointPath, { generation: this.checkpointGeneration, logSignature: this.logSignature, fullBackupBase: this.fullBackupBase });
+    await writeCheckpoint(this.checkpointPath, {
+      generation: this.checkpointGeneration,
+      logSignature: this.logSignature,
+      fullBackupBase: this.fullBackupBase,
+    });
   }
 
   /** Roll the log now (waiting for queued writes), which checkpoints; resolves with the new current generation. */

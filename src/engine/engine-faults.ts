@@ -72,7 +72,8 @@ export async function injectFault(inst: EmbeddedInstance, fault: EngineFault): P
       return;
     }
     case 'truncateError': {
-      if (!Number.isSafeInteger(fault.after) || fault.after < 0) throw new RangeError(`truncateError: after must be a count of logs >= 0, got ${String(fault.after)}`);
+      if (!Number.isSafeInteger(fault.after) || fault.after < 0)
+        throw new RangeError(`truncateError: after must be a count of logs >= 0, got ${String(fault.after)}`);
       truncateFaults.set(inst, { after: fault.after, err: fault.err ?? JET_err.DiskIO });
       return;
     }

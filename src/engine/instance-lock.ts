@@ -44,18 +44,38 @@ function platformLocker(): Locker {
   try {
     koffi = loadKoffi();
   } catch (e) {
-    throw new Error(`cannot lock embedded instance directories on ${process.platform}/${process.arch}: koffi (the FFI used to call flock/LockFileEx) does not load: ${(e as Error).message}`, { cause: e });
+    throw new Error(
+      `cannot lock embedded instance directories on ${process.platform}/${process.arch}: koffi (the FFI used to call flock/LockFileEx) does not load: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   if (process.platform === 'win32') {
     const node = koffi.load(null);
     const kernel32 = koffi.load('kernel32.dll');
     const getHandle = node.func('void *uv_get_osfhandle(int fd)');
-    koffi.struct('ESE_BACKUP_LOCK_OVERLAPPED', { Internal: 'uintptr_t', InternalHigh: 'uintptr_t', Offset: 'uint32_t', OffsetHigh: 'uint32_t', hEvent: 'void *' });
-    const lockFileEx = kernel32.func('int __stdcall LockFileEx(void *hFile, uint32_t flags, uint32_t reserved, uint32_t lowBytes, uint32_t highBytes, _Inout_ ESE_BACKUP_LOCK_OVERLAPPED *ov)');
+    koffi.struct('ESE_BACKUP_LOCK_OVERLAPPED', {
+      Internal: 'uintptr_t',
+      InternalHigh: 'uintptr_t',
+      Offset: 'uint32_t',
+      OffsetHigh: 'uint32_t',
+      hEvent: 'void *',
+    });
+    const lockFileEx = kernel32.func(
+      'int __stdcall LockFileEx(void *hFile, uint32_t flags, uint32_t reserved, uint32_t lowBytes, uint32_t highBytes, _Inout_ ESE_BACKUP_LOCK_OVERLAPPED *ov)',
+    );
     const LOCKFILE_FAIL_IMMEDIATELY = 0x1;
     const LOCKFILE_EXCLUSIVE_LOCK = 0x2;
     // Without GetLastError (koffi does not keep it), a refusal reads as "held": the error names the holder the file tells.
-    locker = (fd) => (lockFileEx(getHandle(fd), LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, { Internal: 0, InternalHigh: 0, Offset: 0, OffsetHigh: 1, hEvent: null }) !== 0 ? 'locked' : 'held');
+    locker = (fd) =>
+      lockFileEx(getHandle(fd), LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, {
+        Internal: 0,
+        InternalHigh: 0,
+        Offset: 0,
+        OffsetHigh: 1,
+        hEvent: null,
+      }) !== 0
+        ? 'locked'
+        : 'held';
     return locker;
   }
   const libc = koffi.load(null);
@@ -83,7 +103,9 @@ export function readInstanceLockHolder(file: string): InstanceLockHolder | undef
       const buf = Buffer.alloc(4096);
       const n = fs.readSync(fd, buf, 0, buf.length, 0);
       const h = JSON.parse(buf.subarray(0, n).toString('utf8')) as InstanceLockHolder;
-      return Number.isSafeInteger(h.pid) && typeof h.hostname === 'string' && typeof h.since === 'string' ? { pid: h.pid, hostname: h.hostname, since: h.since } : undefined;
+      return Number.isSafeInteger(h.pid) && typeof h.hostname === 'string' && typeof h.since === 'string'
+        ? { pid: h.pid, hostname: h.hostname, since: h.since }
+        : undefined;
     } finally {
       fs.closeSync(fd);
     }
@@ -127,8 +149,14 @@ export function lockInstanceDirectory(directory: string, api: string): InstanceL
     } catch (e) {
       // Another user's lock file (or a read-only directory): this process cannot take the lock.
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new JetError(api, JET_err.FileAccessDenied, { file, detail: `cannot open the instance lock file (${code}): ${describeHolder(file)}`, cause: e });
-      if (code === 'ELOOP') throw new JetError(api, JET_err.FileAccessDenied, { file, detail: 'the instance lock file is a symbolic link: refused', cause: e });
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+        throw new JetError(api, JET_err.FileAccessDenied, {
+          file,
+          detail: `cannot open the instance lock file (${code}): ${describeHolder(file)}`,
+          cause: e,
+        });
+      if (code === 'ELOOP')
+        throw new JetError(api, JET_err.FileAccessDenied, { file, detail: 'the instance lock file is a symbolic link: refused', cause: e });
       throw e;
     }
     let keep = false;

@@ -59,12 +59,17 @@ export function decodeLogFileHeader(bytes: Uint8Array): LogFileHeader | undefine
   const head = bytes.subarray(0, Layout.headerSize);
   const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
   if (!verifyHeaderChecksum(head)) return undefined;
-  if (v.getUint32(Layout.offFileType, true) !== Layout.fileType.log || v.getUint32(Layout.offMagic, true) !== Layout.magic) return undefined;
+  if (v.getUint32(Layout.offFileType, true) !== Layout.fileType.log || v.getUint32(Layout.offMagic, true) !== Layout.magic)
+    return undefined;
   const attachments: LogAttachment[] = [];
   let off: number = ext.entries;
   for (let i = v.getUint16(ext.count, true); i > 0; i--) {
     const len = v.getUint16(off + 5, true);
-    attachments.push({ dbid: head[off] as number, dbSignature: v.getUint32(off + 1, true), path: decoder.decode(head.subarray(off + 7, off + 7 + len)) });
+    attachments.push({
+      dbid: head[off] as number,
+      dbSignature: v.getUint32(off + 1, true),
+      path: decoder.decode(head.subarray(off + 7, off + 7 + len)),
+    });
     off += 7 + len;
   }
   return {

@@ -58,7 +58,13 @@ export class LogWriter {
 
   private static async newLogFile(opts: LogWriterOptions, generation: number): Promise<number> {
     const tmp = path.join(opts.directory, `${opts.baseName}tmp.log`);
-    const header = encodeLogFileHeader({ generation, fileSize: opts.logFileSize, pageSize: opts.pageSize, logSignature: opts.logSignature, attachments: opts.attachments() });
+    const header = encodeLogFileHeader({
+      generation,
+      fileSize: opts.logFileSize,
+      pageSize: opts.pageSize,
+      logSignature: opts.logSignature,
+      attachments: opts.attachments(),
+    });
     const fd = fs.openSync(tmp, 'w+');
     fs.writeSync(fd, header, 0, header.length, 0);
     fs.ftruncateSync(fd, opts.logFileSize);

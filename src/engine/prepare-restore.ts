@@ -59,11 +59,13 @@ export async function prepareRestore(files: string[], directory: string): Promis
     } else if (type === Layout.fileType.log) {
       const image = fs.readFileSync(file);
       const parsed = parseLogFile(image);
-      if (!parsed || parsed.corrupt) throw new JetError(API, JET_err.LogReadVerifyFailure, { file, detail: parsed?.corrupt ?? 'log header does not verify' });
+      if (!parsed || parsed.corrupt)
+        throw new JetError(API, JET_err.LogReadVerifyFailure, { file, detail: parsed?.corrupt ?? 'log header does not verify' });
       const gen = parsed.header.generation;
       const base = nodePath.basename(file).replace(/([0-9A-Fa-f]{5}|[0-9A-Fa-f]{8})?\.log$/i, '') || 'edb';
       const prior = logs.get(gen);
-      if (prior && !fs.readFileSync(prior.file).equals(image)) throw new JetError(API, JET_err.BadLogSignature, { file, detail: `two different logs of generation ${gen}` });
+      if (prior && !fs.readFileSync(prior.file).equals(image))
+        throw new JetError(API, JET_err.BadLogSignature, { file, detail: `two different logs of generation ${gen}` });
       logs.set(gen, { file, size: image.length, signature: parsed.header.logSignature, base });
     } else {
       throw new JetError(API, JET_err.InvalidParameter, { file, detail: 'not an ESE database or log file' });
@@ -76,9 +78,15 @@ export async function prepareRestore(files: string[], directory: string): Promis
     const bytes = fs.readFileSync(file);
     const P = bytes.readUInt32LE(Layout.offDbPageSize) as PageSize;
     const header = [4096, 8192, 16384, 32768].includes(P) ? readDatabaseHeader(bytes.subarray(0, P)) : undefined;
-    const trailer = header && bytes.length >= 3 * P && bytes.length % P === 0 ? readDatabaseHeader(bytes.subarray(bytes.length - P)) : undefined;
-    if (!header || !trailer?.trailer) throw new JetError(API, JET_err.DatabaseCorrupted, { file, detail: 'not a streamed database copy (header or trailer page missing or damaged)' });
-    if (pageSize !== undefined && pageSize !== P) throw new JetError(API, JET_err.InvalidParameter, { file, detail: 'databases of different page sizes' });
+    const trailer =
+      header && bytes.length >= 3 * P && bytes.length % P === 0 ? readDatabaseHeader(bytes.subarray(bytes.length - P)) : undefined;
+    if (!header || !trailer?.trailer)
+      throw new JetError(API, JET_err.DatabaseCorrupted, {
+        file,
+        detail: 'not a streamed database copy (header or trailer page missing or damaged)',
+      });
+    if (pageSize !== undefined && pageSize !== P)
+      throw new JetError(API, JET_err.InvalidParameter, { file, detail: 'databases of different page sizes' });
     pageSize = P;
     const bad = findBadPage(bytes, 0, P, bytes.length / P - 1);
     if (bad >= 0) throw new JetError(API, JET_err.ReadVerifyFailure, { file, detail: `page index ${bad} fails its checksum` });
@@ -91,12 +99,29 @@ export async function prepareRestore(files: string[], directory: string): Promis
   const gens = [...logs.keys()].sort((a, b) => a - b);
   const first = logs.get(gens[0] as number);
   if (!first) throw new JetError(API, JET_err.MissingLogFile, { detail: `no log files: generation ${genRequired} on is needed` });
-  for (const [g, l] of logs) if (l.signature !== first.signature) throw new JetError(API, JET_err.BadLogSignature, { file: l.file, detail: `generation ${g} belongs to another instance` });
+  for (const [g, l] of logs)
+    if (l.signature !== first.signature)
+      throw new JetError(API, JET_err.BadLogSignature, { file: l.file, detail: `generation ${g} belongs to another instance` });
   const genLow = gens[0] as number;
   const genHigh = gens[gens.length - 1] as number;
-  if (genLow > genRequired) throw new JetError(API, JET_err.MissingLogFile, { detail: `the databases need logs from generation ${genRequired}; the oldest given is ${genLow}` });
-  for (let g = genLow; g <= genHigh; g++) if (!logs.has(g)) throw new JetError(API, JET_err.MissingLogFile, { detail: `log generation ${g} is missing` });
+  if (genLow > genRequired)
+    throw new JetError(API, JET_err.MissingLogFile, {
+      detail: `the databases need logs from generation ${genRequired}; the oldest given is ${genLow}`,
+    });
+  for (let g = genLow; g <= genHigh; g++)
+    if (!logs.has(g)) throw new JetError(API, JET_err.MissingLogFile, { detail: `log generation ${g} is missing` });
   for (const [g, l] of logs) fs.copyFileSync(l.file, nodePath.join(directory, logFileName(first.base, g)));
-  await writeCheckpoint(nodePath.join(directory, `${first.base}.chk`), { generation: genLow, logSignature: first.signature, fullBackupBase: 0 });
-  return { pageSize: pageSize as PageSize, baseName: first.base, logFileSize: Math.max(...[...logs.values()].map((l) => l.size)), remap, genLow, genHigh };
+  await writeCheckpoint(nodePath.join(directory, `${first.base}.chk`), {
+    generation: genLow,
+    logSignature: first.signature,
+    fullBackupBase: 0,
+  });
+  return {
+    pageSize: pageSize as PageSize,
+    baseName: first.base,
+    logFileSize: Math.max(...[...logs.values()].map((l) => l.size)),
+    remap,
+    genLow,
+    genHigh,
+  };
 }

@@ -33,4 +33,3 @@ export function parseLogFile(bytes: Uint8Array): ParsedLog | undefined {
     offset += r.size;
   }
 }
-

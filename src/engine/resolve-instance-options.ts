@@ -16,6 +16,13 @@ export function resolveInstanceOptions(o: InstanceOptions = {}): InstanceConfig 
     if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new TypeError(`createInstance: ${k} must be a boolean`);
   }
   const baseName = o.baseName ?? 'edb';
-  if (typeof baseName !== 'string' || !/^[A-Za-z0-9]{3}$/.test(baseName)) throw new RangeError(`createInstance: baseName must be three letters or digits, got ${String(baseName)}`);
-  return { pageSize: pageSize as PageSize, logFileSize, circularLogging: o.circularLogging ?? false, recovery: o.recovery ?? true, baseName };
+  if (typeof baseName !== 'string' || !/^[A-Za-z0-9]{3}$/.test(baseName))
+    throw new RangeError(`createInstance: baseName must be three letters or digits, got ${String(baseName)}`);
+  return {
+    pageSize: pageSize as PageSize,
+    logFileSize,
+    circularLogging: o.circularLogging ?? false,
+    recovery: o.recovery ?? true,
+    baseName,
+  };
 }

@@ -44,7 +44,8 @@ export class AsyncGate {
       return await start();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes on: `running` stays
+      if (next)
+        next(); // the slot passes on: `running` stays
       else this.running--;
       this.stats.bulkRunning = this.running;
     }

@@ -47,7 +47,10 @@ export interface EsentBackend extends JetBackupApi {
  * const [db] = await api.getAttachInfo(inst);
  */
 export function createEsentBackend(options: EsentLibraryOptions = {}): EsentBackend {
-  const lib = loadEsentLibrary(resolveEsentLibrary(options), options.bulkConcurrency === undefined ? {} : { bulkConcurrency: options.bulkConcurrency });
+  const lib = loadEsentLibrary(
+    resolveEsentLibrary(options),
+    options.bulkConcurrency === undefined ? {} : { bulkConcurrency: options.bulkConcurrency },
+  );
   lib.requireExports(esentBackupExports);
   // Windows 8 brought JetStopServiceInstance2; before it only JetStopServiceInstance (stop everything).
   const hasStopService2 = lib.hasExport('JetStopServiceInstance2');
@@ -174,7 +177,9 @@ export function createEsentBackend(options: EsentLibraryOptions = {}): EsentBack
       // The old call has one meaning, JET_bitStopServiceAll (it also quiesces the caches); any other
       // grbit asks for what this esent.dll cannot do, so it is refused before the call.
       if (bits !== JET_bit.StopServiceAll) {
-        throw new JetError(api, JET_err.InvalidGrbit, { detail: `grbit 0x${bits.toString(16)}: this esent.dll has no JetStopServiceInstance2 (Windows 8), and JetStopServiceInstance only stops every service (JET_bitStopServiceAll)` });
+        throw new JetError(api, JET_err.InvalidGrbit, {
+          detail: `grbit 0x${bits.toString(16)}: this esent.dll has no JetStopServiceInstance2 (Windows 8), and JetStopServiceInstance only stops every service (JET_bitStopServiceAll)`,
+        });
       }
       return call(api, i, lib.JetStopServiceInstance(i));
     },

@@ -13,7 +13,9 @@ import { JET_err, JetError } from '../jet/index.js';
 export function instanceArg(api: string, inst: unknown, bits: number): bigint {
   if (typeof inst !== 'bigint') throw new TypeError(`${api}: instance must be a bigint, got ${inst === null ? 'null' : typeof inst}`);
   if (inst < 0n || inst >= 1n << BigInt(bits)) {
-    throw new JetError(api, JET_err.InvalidParameter, { detail: `0x${inst.toString(16)} does not fit a ${bits}-bit JET_INSTANCE, so it is not a live instance` });
+    throw new JetError(api, JET_err.InvalidParameter, {
+      detail: `0x${inst.toString(16)} does not fit a ${bits}-bit JET_INSTANCE, so it is not a live instance`,
+    });
   }
   return inst;
 }
@@ -32,7 +34,8 @@ export function handleArg(api: string, handle: unknown): bigint {
 export function grbitArg(api: string, grbit: unknown, fallback: number): number {
   if (grbit === undefined) return fallback;
   if (typeof grbit !== 'number') throw new TypeError(`${api}: grbit must be a number, got ${typeof grbit}`);
-  if (!Number.isInteger(grbit) || grbit < 0 || grbit > 0xffff_ffff) throw new RangeError(`${api}: grbit ${grbit} is not a 32-bit unsigned integer`);
+  if (!Number.isInteger(grbit) || grbit < 0 || grbit > 0xffff_ffff)
+    throw new RangeError(`${api}: grbit ${grbit} is not a 32-bit unsigned integer`);
   return grbit;
 }
 

@@ -28,7 +28,10 @@ export async function createKeyValueTable(lib: EsentTableCalls, sesid: bigint, d
   check('JetAddColumnW', key.err);
   const value = await lib.JetAddColumnW(sesid, created.tableid, KEY_VALUE_COLUMNS.value, { coltyp: JET_table.coltypLongBinary });
   check('JetAddColumnW', value.err);
-  check('JetCreateIndexW', await lib.JetCreateIndexW(sesid, created.tableid, KEY_VALUE_COLUMNS.index, JET_table.bitIndexPrimary, `+${KEY_VALUE_COLUMNS.key}`, 100));
+  check(
+    'JetCreateIndexW',
+    await lib.JetCreateIndexW(sesid, created.tableid, KEY_VALUE_COLUMNS.index, JET_table.bitIndexPrimary, `+${KEY_VALUE_COLUMNS.key}`, 100),
+  );
   return { sesid, tableid: created.tableid, keyColumn: key.columnid, valueColumn: value.columnid };
 }
 
@@ -49,7 +52,11 @@ export async function openKeyValueTable(lib: EsentTableCalls, sesid: bigint, dbi
  *
  * @returns each row's bookmark, as JetUpdate wrote it
  */
-export async function insertRows(lib: EsentTableCalls, t: KeyValueTable, rows: ReadonlyArray<readonly [string, Uint8Array]>): Promise<Uint8Array[]> {
+export async function insertRows(
+  lib: EsentTableCalls,
+  t: KeyValueTable,
+  rows: ReadonlyArray<readonly [string, Uint8Array]>,
+): Promise<Uint8Array[]> {
   check('JetBeginTransaction', await lib.JetBeginTransaction(t.sesid));
   const bookmarks: Uint8Array[] = [];
   try {
@@ -82,7 +89,11 @@ export async function readRows(lib: EsentTableCalls, t: KeyValueTable): Promise<
       buffer = Buffer.alloc(r.cbActual); // JET_wrnBufferTruncated: the whole size is known now
     }
   };
-  for (let err = await lib.JetMove(t.sesid, t.tableid, JET_table.MoveFirst, 0); err !== JET_table.errNoCurrentRecord; err = await lib.JetMove(t.sesid, t.tableid, JET_table.MoveNext, 0)) {
+  for (
+    let err = await lib.JetMove(t.sesid, t.tableid, JET_table.MoveFirst, 0);
+    err !== JET_table.errNoCurrentRecord;
+    err = await lib.JetMove(t.sesid, t.tableid, JET_table.MoveNext, 0)
+  ) {
     check('JetMove', err);
     rows.push([Buffer.from(await column(t.keyColumn)).toString('latin1'), await column(t.valueColumn)]);
   }

@@ -89,7 +89,11 @@ export interface EsentLibrary extends EsentTableCalls {
   JetReadFileInstance(instance: Ptr, handle: Ptr, pv: Uint8Array, cb: number): Promise<{ err: Err; cbActual: number }>;
   JetCloseFileInstance(instance: Ptr, handle: Ptr): Promise<Err>;
   JetGetLogInfoInstanceW(instance: Ptr, szz: Uint8Array | null, cbMax: number): Promise<{ err: Err; cbActual: number }>;
-  JetGetLogInfoInstance2W(instance: Ptr, szz: Uint8Array | null, cbMax: number): Promise<{ err: Err; cbActual: number; logInfo: JetLogInfoW }>;
+  JetGetLogInfoInstance2W(
+    instance: Ptr,
+    szz: Uint8Array | null,
+    cbMax: number,
+  ): Promise<{ err: Err; cbActual: number; logInfo: JetLogInfoW }>;
   JetGetTruncateLogInfoInstanceW(instance: Ptr, szz: Uint8Array | null, cbMax: number): Promise<{ err: Err; cbActual: number }>;
   JetTruncateLogInstance(instance: Ptr): Promise<Err>;
   JetEndExternalBackupInstance(instance: Ptr): Promise<Err>;
@@ -116,7 +120,6 @@ export interface EsentLibrary extends EsentTableCalls {
   JetGetInstanceInfoW(): Promise<{ err: Err; instances: EsentInstanceInfo[] }>;
 }
 
-
 const big = (v: unknown): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
 /** JET_errInvalidParameter: what ESE answers for an instance that is no longer one. */
 const JET_errInvalidParameter = -1003;
@@ -138,7 +141,11 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
   try {
     lib = koffi.load(path);
   } catch (cause) {
-    throw new EsentLoadError('ESENT_LIBRARY_NOT_FOUND', `cannot load ${path} on ${process.platform}-${process.arch}: ${(cause as Error).message}`, { library: path, platform: process.platform, cause });
+    throw new EsentLoadError(
+      'ESENT_LIBRARY_NOT_FOUND',
+      `cannot load ${path} on ${process.platform}-${process.arch}: ${(cause as Error).message}`,
+      { library: path, platform: process.platform, cause },
+    );
   }
   const bound = new Map<EsentExport, KoffiFunction>();
   const fn = (name: EsentExport): KoffiFunction => {
@@ -148,7 +155,13 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
         f = lib.func(esentPrototypes[name]);
       } catch (cause) {
         const minimumWindows = esentMinimumWindows[name];
-        throw new EsentLoadError('ESENT_EXPORT_MISSING', `${path} has no export ${name} (esent.dll exports it from ${minimumWindows} on)`, { library: path, platform: process.platform, exportName: name, minimumWindows, cause });
+        throw new EsentLoadError('ESENT_EXPORT_MISSING', `${path} has no export ${name} (esent.dll exports it from ${minimumWindows} on)`, {
+          library: path,
+          platform: process.platform,
+          exportName: name,
+          minimumWindows,
+          cause,
+        });
       }
       bound.set(name, f);
     }
@@ -163,9 +176,13 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
       return Promise.reject(e);
     }
     const lane: AsyncLane = BULK_CALLS.has(name) ? 'bulk' : 'control';
-    return gate.run(lane, () => new Promise((resolve, reject) => {
-      f.async(...args, (e: unknown, r: number) => (e ? reject(e) : resolve(r)));
-    }));
+    return gate.run(
+      lane,
+      () =>
+        new Promise((resolve, reject) => {
+          f.async(...args, (e: unknown, r: number) => (e ? reject(e) : resolve(r)));
+        }),
+    );
   };
   const hasExport = (name: EsentExport): boolean => {
     try {
@@ -195,7 +212,7 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
     alignedBuffer(size) {
       const backing = new Uint8Array(size + 4096);
       const skew = Number(koffi.address(backing) % 4096n);
-      return backing.subarray((4096 - skew) % 4096, (4096 - skew) % 4096 + size);
+      return backing.subarray((4096 - skew) % 4096, ((4096 - skew) % 4096) + size);
     },
     JetBeginExternalBackupInstance: (i, g) => run('JetBeginExternalBackupInstance', i, g),
     JetGetAttachInfoInstanceW: list('JetGetAttachInfoInstanceW'),
@@ -240,7 +257,8 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
       if (err >= 0) reborn(big(out[0]));
       return { err, instance: big(out[0]) };
     },
-    JetSetSystemParameterW: (i, sesid, paramid, lParam, sz) => run('JetSetSystemParameterW', i === null ? null : [i], sesid, paramid, lParam, sz),
+    JetSetSystemParameterW: (i, sesid, paramid, lParam, sz) =>
+      run('JetSetSystemParameterW', i === null ? null : [i], sesid, paramid, lParam, sz),
     async JetInit(i) {
       const inout = [i];
       const err = await run('JetInit', inout);
@@ -267,8 +285,19 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
     },
     JetCloseDatabase: (sesid, dbid, grbit) => run('JetCloseDatabase', sesid, dbid, grbit),
     JetExternalRestore2W: (a) =>
-      run('JetExternalRestore2W', a.checkpointPath, a.logPath, a.rstmap.length ? a.rstmap : null, a.rstmap.length, a.backupLogPath,
-        { cbSize: 20, ...a.logInfo }, a.targetInstanceName, a.targetInstanceLogPath, a.targetInstanceCheckpointPath, null),
+      run(
+        'JetExternalRestore2W',
+        a.checkpointPath,
+        a.logPath,
+        a.rstmap.length ? a.rstmap : null,
+        a.rstmap.length,
+        a.backupLogPath,
+        { cbSize: 20, ...a.logInfo },
+        a.targetInstanceName,
+        a.targetInstanceLogPath,
+        a.targetInstanceCheckpointPath,
+        null,
+      ),
     async JetGetInstanceInfoW() {
       const count = [0];
       const array: unknown[] = [null];

@@ -40,7 +40,8 @@ export const esentPrototypes = {
   JetSetSystemParameterW:
     'JET_ERR __stdcall JetSetSystemParameterW(JET_INSTANCE *pinstance, JET_SESID sesid, JET_ULONG paramid, JET_API_PTR lParam, const char16_t *szParam)',
   JetInit: 'JET_ERR __stdcall JetInit(_Inout_ JET_INSTANCE *pinstance)',
-  JetBeginSession: 'JET_ERR __stdcall JetBeginSession(JET_INSTANCE instance, _Out_ JET_SESID *psesid, const char *szUserName, const char *szPassword)',
+  JetBeginSession:
+    'JET_ERR __stdcall JetBeginSession(JET_INSTANCE instance, _Out_ JET_SESID *psesid, const char *szUserName, const char *szPassword)',
   JetAttachDatabaseW: 'JET_ERR __stdcall JetAttachDatabaseW(JET_SESID sesid, const char16_t *szFilename, JET_GRBIT grbit)',
   JetCreateDatabaseW:
     'JET_ERR __stdcall JetCreateDatabaseW(JET_SESID sesid, const char16_t *szFilename, const char16_t *szConnect, _Out_ JET_DBID *pdbid, JET_GRBIT grbit)',
@@ -58,7 +59,8 @@ export const esentPrototypes = {
   JetCreateIndexW:
     'JET_ERR __stdcall JetCreateIndexW(JET_SESID sesid, JET_TABLEID tableid, const char16_t *szIndexName, JET_GRBIT grbit, const void *szKey, JET_ULONG cbKey, JET_ULONG lDensity)',
   JetBeginTransaction: 'JET_ERR __stdcall JetBeginTransaction(JET_SESID sesid)',
-  JetCommitTransaction2: 'JET_ERR __stdcall JetCommitTransaction2(JET_SESID sesid, JET_GRBIT grbit, JET_ULONG cmsecDurableCommit, void *pCommitId)',
+  JetCommitTransaction2:
+    'JET_ERR __stdcall JetCommitTransaction2(JET_SESID sesid, JET_GRBIT grbit, JET_ULONG cmsecDurableCommit, void *pCommitId)',
   JetRollback: 'JET_ERR __stdcall JetRollback(JET_SESID sesid, JET_GRBIT grbit)',
   JetOpenTableW:
     'JET_ERR __stdcall JetOpenTableW(JET_SESID sesid, JET_DBID dbid, const char16_t *szTableName, const void *pvParameters, JET_ULONG cbParameters, JET_GRBIT grbit, _Out_ JET_TABLEID *ptableid)',
@@ -66,7 +68,8 @@ export const esentPrototypes = {
   JetPrepareUpdate: 'JET_ERR __stdcall JetPrepareUpdate(JET_SESID sesid, JET_TABLEID tableid, JET_ULONG prep)',
   JetSetColumn:
     'JET_ERR __stdcall JetSetColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, const void *pvData, JET_ULONG cbData, JET_GRBIT grbit, void *psetinfo)',
-  JetUpdate: 'JET_ERR __stdcall JetUpdate(JET_SESID sesid, JET_TABLEID tableid, _Out_ void *pvBookmark, JET_ULONG cbBookmark, _Out_ JET_ULONG *pcbActual)',
+  JetUpdate:
+    'JET_ERR __stdcall JetUpdate(JET_SESID sesid, JET_TABLEID tableid, _Out_ void *pvBookmark, JET_ULONG cbBookmark, _Out_ JET_ULONG *pcbActual)',
   JetMove: 'JET_ERR __stdcall JetMove(JET_SESID sesid, JET_TABLEID tableid, int32_t cRow, JET_GRBIT grbit)',
   JetRetrieveColumn:
     'JET_ERR __stdcall JetRetrieveColumn(JET_SESID sesid, JET_TABLEID tableid, JET_COLUMNID columnid, _Out_ void *pvData, JET_ULONG cbData, _Out_ JET_ULONG *pcbActual, JET_GRBIT grbit, void *pretinfo)',
@@ -133,9 +136,19 @@ export const esentMinimumWindows: Readonly<Record<EsentExport, string>> = {
  * JetStopServiceInstance2 is not among them: before Windows 8 the backend falls back to JetStopServiceInstance.
  */
 export const esentBackupExports: readonly EsentExport[] = [
-  'JetBeginExternalBackupInstance', 'JetGetAttachInfoInstanceW', 'JetOpenFileInstanceW', 'JetReadFileInstance',
-  'JetCloseFileInstance', 'JetGetLogInfoInstanceW', 'JetGetLogInfoInstance2W', 'JetGetTruncateLogInfoInstanceW',
-  'JetTruncateLogInstance', 'JetEndExternalBackupInstance2', 'JetStopBackupInstance', 'JetStopServiceInstance', 'JetTerm2',
+  'JetBeginExternalBackupInstance',
+  'JetGetAttachInfoInstanceW',
+  'JetOpenFileInstanceW',
+  'JetReadFileInstance',
+  'JetCloseFileInstance',
+  'JetGetLogInfoInstanceW',
+  'JetGetLogInfoInstance2W',
+  'JetGetTruncateLogInfoInstanceW',
+  'JetTruncateLogInstance',
+  'JetEndExternalBackupInstance2',
+  'JetStopBackupInstance',
+  'JetStopServiceInstance',
+  'JetTerm2',
 ];
 
 /** `JetSetSystemParameterW` parameter ids a private instance needs (`esent.h` values). */

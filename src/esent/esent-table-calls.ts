@@ -37,7 +37,12 @@ export const JET_table = {
 export interface EsentTableCalls {
   JetCreateDatabase2W(sesid: Ptr, file: string, cpgMax: number, grbit: number): Promise<{ err: Err; dbid: number }>;
   JetCreateTableW(sesid: Ptr, dbid: number, name: string, pages: number, density: number): Promise<{ err: Err; tableid: bigint }>;
-  JetAddColumnW(sesid: Ptr, tableid: Ptr, name: string, def: { coltyp: number; cbMax?: number; grbit?: number }): Promise<{ err: Err; columnid: number }>;
+  JetAddColumnW(
+    sesid: Ptr,
+    tableid: Ptr,
+    name: string,
+    def: { coltyp: number; cbMax?: number; grbit?: number },
+  ): Promise<{ err: Err; columnid: number }>;
   /** `key` as esent.h spells it, e.g. `+key`: the binding adds the double NUL and passes its size in bytes. */
   JetCreateIndexW(sesid: Ptr, tableid: Ptr, name: string, grbit: number, key: string, density: number): Promise<Err>;
   JetBeginTransaction(sesid: Ptr): Promise<Err>;
@@ -74,7 +79,17 @@ export function bindEsentTableCalls(run: (name: string, ...args: unknown[]) => P
     },
     async JetAddColumnW(sesid, tableid, name, def) {
       const out = [0];
-      const columndef: JetColumnDef = { cbStruct: COLUMNDEF_SIZE, columnid: 0, coltyp: def.coltyp, wCountry: 0, langid: 0, cp: 0, wCollate: 0, cbMax: def.cbMax ?? 0, grbit: def.grbit ?? 0 };
+      const columndef: JetColumnDef = {
+        cbStruct: COLUMNDEF_SIZE,
+        columnid: 0,
+        coltyp: def.coltyp,
+        wCountry: 0,
+        langid: 0,
+        cp: 0,
+        wCollate: 0,
+        cbMax: def.cbMax ?? 0,
+        grbit: def.grbit ?? 0,
+      };
       const err = await run('JetAddColumnW', sesid, tableid, name, columndef, null, 0, out);
       return { err, columnid: out[0] as number };
     },

@@ -25,10 +25,22 @@ export function declareEsentTypes(koffi: typeof import('koffi')): void {
   try {
     koffi.type('JET_LOGINFO_W');
   } catch {
-    koffi.struct('JET_LOGINFO_W', { cbSize: 'JET_ULONG', ulGenLow: 'JET_ULONG', ulGenHigh: 'JET_ULONG', szBaseName: koffi.array('char16_t', 4, 'String') });
+    koffi.struct('JET_LOGINFO_W', {
+      cbSize: 'JET_ULONG',
+      ulGenLow: 'JET_ULONG',
+      ulGenHigh: 'JET_ULONG',
+      szBaseName: koffi.array('char16_t', 4, 'String'),
+    });
     koffi.struct('JET_COLUMNDEF', {
-      cbStruct: 'JET_ULONG', columnid: 'JET_COLUMNID', coltyp: 'JET_ULONG', wCountry: 'uint16_t', langid: 'uint16_t',
-      cp: 'uint16_t', wCollate: 'uint16_t', cbMax: 'JET_ULONG', grbit: 'JET_GRBIT',
+      cbStruct: 'JET_ULONG',
+      columnid: 'JET_COLUMNID',
+      coltyp: 'JET_ULONG',
+      wCountry: 'uint16_t',
+      langid: 'uint16_t',
+      cp: 'uint16_t',
+      wCollate: 'uint16_t',
+      cbMax: 'JET_ULONG',
+      grbit: 'JET_GRBIT',
     });
     koffi.struct('JET_RSTMAP_W', { szDatabaseName: 'char16_t *', szNewDatabaseName: 'char16_t *' });
     koffi.struct('JET_INSTANCE_INFO_W', {
@@ -42,4 +54,3 @@ export function declareEsentTypes(koffi: typeof import('koffi')): void {
   }
   typesDeclared = true;
 }
-

@@ -21,7 +21,10 @@ const MAX_TRIES = 8;
  * @example
  * const { files } = await readEsentList('JetGetAttachInfoInstanceW', (b, cb) => lib.JetGetAttachInfoInstanceW(inst, b, cb));
  */
-export async function readEsentList<T>(api: string, call: EsentListCall<T>): Promise<{ files: string[]; last: { err: number; cbActual: number } & T }> {
+export async function readEsentList<T>(
+  api: string,
+  call: EsentListCall<T>,
+): Promise<{ files: string[]; last: { err: number; cbActual: number } & T }> {
   const sizing = await call(null, 0);
   check(api, sizing.err);
   let cbMax = sizing.cbActual;

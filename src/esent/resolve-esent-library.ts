@@ -26,7 +26,8 @@ export function resolveEsentLibrary(options: EsentLibraryOptions = {}): string {
   if (typeof options !== 'object' || options === null) throw new TypeError('createEsentBackend: options must be an object');
   const platform = options.platform ?? process.platform;
   if (options.library !== undefined) {
-    if (typeof options.library !== 'string' || options.library === '') throw new TypeError('createEsentBackend: options.library must be a non-empty string');
+    if (typeof options.library !== 'string' || options.library === '')
+      throw new TypeError('createEsentBackend: options.library must be a non-empty string');
     return options.library;
   }
   if (platform === 'win32') return path.win32.join(process.env.SystemRoot ?? 'C:\\Windows', 'System32', 'esent.dll');

@@ -41,7 +41,10 @@ let configured = false;
 export function configureKoffiForEsent(): ReturnType<Koffi['config']> {
   const koffi = (koffiModule ??= createRequire(import.meta.url)('koffi') as Koffi);
   const current = koffi.config();
-  if (configured || ((current.async_stack_size ?? 0) >= ESENT_ASYNC_STACK_SIZE && (current.async_heap_size ?? 0) >= ESENT_ASYNC_HEAP_SIZE)) {
+  if (
+    configured ||
+    ((current.async_stack_size ?? 0) >= ESENT_ASYNC_STACK_SIZE && (current.async_heap_size ?? 0) >= ESENT_ASYNC_HEAP_SIZE)
+  ) {
     configured = true;
     return current;
   }

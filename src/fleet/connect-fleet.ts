@@ -50,7 +50,12 @@ export interface FleetConnection {
 /** The connection to the fleet failed: `reason` says what to do (start a server, pass credentials). */
 export class FleetConnectError extends Error {
   override readonly name = 'FleetConnectError';
-  constructor(readonly servers: string, readonly reason: 'unreachable' | 'authorization' | 'no-jetstream' | 'other', message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly servers: string,
+    readonly reason: 'unreachable' | 'authorization' | 'no-jetstream' | 'other',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -75,11 +80,15 @@ const readFile = (file: string, what: string): Uint8Array => {
 export async function connectFleet(options: FleetConnectOptions): Promise<FleetConnection> {
   const bucket = checkBucket(options.bucket ?? defaultFleetBucket);
   const servers = Array.isArray(options.servers) ? options.servers : [options.servers];
-  if (servers.length === 0 || servers.some((s) => typeof s !== 'string' || s === '')) throw new TypeError('fleet: servers must be one or more nats:// URLs');
+  if (servers.length === 0 || servers.some((s) => typeof s !== 'string' || s === ''))
+    throw new TypeError('fleet: servers must be one or more nats:// URLs');
   const shown = servers.map((s) => s.replace(/\/\/[^@/]*@/, '//***@')).join(', ');
-  const authenticator = options.credsFile !== undefined ? credsAuthenticator(readFile(options.credsFile, 'credentials file'))
-    : options.nkeySeedFile !== undefined ? nkeyAuthenticator(new TextEncoder().encode(new TextDecoder().decode(readFile(options.nkeySeedFile, 'NKey seed file')).trim()))
-      : undefined;
+  const authenticator =
+    options.credsFile !== undefined
+      ? credsAuthenticator(readFile(options.credsFile, 'credentials file'))
+      : options.nkeySeedFile !== undefined
+        ? nkeyAuthenticator(new TextEncoder().encode(new TextDecoder().decode(readFile(options.nkeySeedFile, 'NKey seed file')).trim()))
+        : undefined;
   let nc: NatsConnection;
   try {
     nc = await connect({
@@ -100,7 +109,11 @@ export async function connectFleet(options: FleetConnectOptions): Promise<FleetC
   try {
     const kvm = new Kvm(nc);
     const desired = await kvm.create(bucket, { history: 1, description: 'ese-backup fleet: desired state (stop.*, hold.*)' });
-    const state = await kvm.create(stateBucketOf(bucket), { history: 1, ttl: options.stateMaxAgeMs ?? 24 * 3600_000, description: 'ese-backup fleet: state of every instance' });
+    const state = await kvm.create(stateBucketOf(bucket), {
+      history: 1,
+      ttl: options.stateMaxAgeMs ?? 24 * 3600_000,
+      description: 'ese-backup fleet: state of every instance',
+    });
     let closing: Promise<void> | undefined;
     // Drain (let what is in flight finish), but never wait on it for long: a drain can stall with the server gone.
     const close = async () => {
@@ -114,9 +127,19 @@ export async function connectFleet(options: FleetConnectOptions): Promise<FleetC
     await nc.close().catch(() => undefined);
     const message = e instanceof Error ? e.message : String(e);
     if (/jetstream not enabled|no responders|503/i.test(message)) {
-      throw new FleetConnectError(shown, 'no-jetstream', `fleet: the server at ${shown} has no JetStream (start it with \`nats-server -js\`): ${message}`, { cause: e });
+      throw new FleetConnectError(
+        shown,
+        'no-jetstream',
+        `fleet: the server at ${shown} has no JetStream (start it with \`nats-server -js\`): ${message}`,
+        { cause: e },
+      );
     }
-    throw new FleetConnectError(shown, 'other', `fleet: cannot open the buckets ${bucket} and ${stateBucketOf(bucket)} at ${shown}: ${message}`, { cause: e });
+    throw new FleetConnectError(
+      shown,
+      'other',
+      `fleet: cannot open the buckets ${bucket} and ${stateBucketOf(bucket)} at ${shown}: ${message}`,
+      { cause: e },
+    );
   }
 }
 
@@ -124,10 +147,20 @@ function connectError(shown: string, e: unknown): FleetConnectError {
   const message = e instanceof Error ? e.message : String(e);
   const text = `${message} ${e instanceof Error && e.cause instanceof Error ? e.cause.message : ''}`;
   if (/authori[sz]ation|authentication|permissions/i.test(text)) {
-    return new FleetConnectError(shown, 'authorization', `fleet: the server at ${shown} refused the connection: ${message} (give credentials: a token, user and password, or a creds file)`, { cause: e });
+    return new FleetConnectError(
+      shown,
+      'authorization',
+      `fleet: the server at ${shown} refused the connection: ${message} (give credentials: a token, user and password, or a creds file)`,
+      { cause: e },
+    );
   }
   if (/ECONNREFUSED|connection refused|CONNECTION_REFUSED|ENOTFOUND|timeout/i.test(text)) {
-    return new FleetConnectError(shown, 'unreachable', `fleet: no NATS server at ${shown}: ${message} (start one with \`nats-server -js\`)`, { cause: e });
+    return new FleetConnectError(
+      shown,
+      'unreachable',
+      `fleet: no NATS server at ${shown}: ${message} (start one with \`nats-server -js\`)`,
+      { cause: e },
+    );
   }
   return new FleetConnectError(shown, 'other', `fleet: cannot connect to ${shown}: ${message}`, { cause: e });
 }

@@ -59,7 +59,8 @@ export async function watchDesiredState(fleet: FleetConnection, options: Desired
   const toEntry = (e: KvEntry): DesiredEntry | { key: string; revision: number; deleted: true } | undefined => {
     if (e.operation !== 'PUT') return { key: e.key, revision: e.revision, deleted: true };
     const target = parseDesiredKey(e.key);
-    if (!target) return warn(e.key, e.revision, 'not a key of the fleet (stop.all, stop.<node>, stop.<node>.<instance>, hold.all, hold.<node>)');
+    if (!target)
+      return warn(e.key, e.revision, 'not a key of the fleet (stop.all, stop.<node>, stop.<node>.<instance>, hold.all, hold.<node>)');
     const json = decodeJson(e.value);
     if (!json.ok) return warn(e.key, e.revision, json.why);
     if (target.kind === 'stop') {
@@ -93,41 +94,44 @@ export async function watchDesiredState(fleet: FleetConnection, options: Desired
     }
     return read;
   };
-  const resync = (): Promise<void> => (resyncing ??= (async () => {
-    touched = new Set();
-    try {
-      // A listing that does not finish is stopped: its consumer must not outlive the connection.
-      const read = await within(options.readTimeoutMs ?? 10_000, `reading ${fleet.bucket}`, readAll(), () => listing?.stop());
-      for (const key of [...entries.keys()]) if (!read.has(key) && !touched.has(key)) entries.delete(key);
-      for (const e of read.values()) take(e);
-      changes.next();
-    } finally {
-      touched = undefined;
-      resyncing = undefined;
-    }
-  })());
+  const resync = (): Promise<void> =>
+    (resyncing ??= (async () => {
+      touched = new Set();
+      try {
+        // A listing that does not finish is stopped: its consumer must not outlive the connection.
+        const read = await within(options.readTimeoutMs ?? 10_000, `reading ${fleet.bucket}`, readAll(), () => listing?.stop());
+        for (const key of [...entries.keys()]) if (!read.has(key) && !touched.has(key)) entries.delete(key);
+        for (const e of read.values()) take(e);
+        changes.next();
+      } finally {
+        touched = undefined;
+        resyncing = undefined;
+      }
+    })());
 
   await resync();
 
   let stopWatch: () => void = () => {};
   const follow = options.follow !== false;
   // The watch: updates only (the full reads give the current values); restarted if it ends.
-  const watching = !follow ? Promise.resolve() : (async () => {
-    while (!closed) {
-      try {
-        const iter = await fleet.desired.watch({ include: KvWatchInclude.UpdatesOnly });
-        stopWatch = () => iter.stop();
-        if (closed) iter.stop();
-        for await (const e of iter) {
-          touched?.add(e.key);
-          if (take(e)) changes.next();
+  const watching = !follow
+    ? Promise.resolve()
+    : (async () => {
+        while (!closed) {
+          try {
+            const iter = await fleet.desired.watch({ include: KvWatchInclude.UpdatesOnly });
+            stopWatch = () => iter.stop();
+            if (closed) iter.stop();
+            for await (const e of iter) {
+              touched?.add(e.key);
+              if (take(e)) changes.next();
+            }
+          } catch {
+            // The connection is down or closing: the reconnect's resync covers the gap.
+          }
+          if (!closed) await new Promise((r) => setTimeout(r, 250));
         }
-      } catch {
-        // The connection is down or closing: the reconnect's resync covers the gap.
-      }
-      if (!closed) await new Promise((r) => setTimeout(r, 250));
-    }
-  })();
+      })();
 
   if (follow) {
     void (async () => {

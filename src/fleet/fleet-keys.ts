@@ -31,7 +31,9 @@ const segment = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function checkSegment(name: unknown, what: 'node' | 'instance'): string {
   if (typeof name !== 'string' || !segment.test(name)) {
-    throw new RangeError(`fleet: ${what} name must be 1-64 letters, digits, '_' or '-' (a NATS subject token), got ${JSON.stringify(name)}`);
+    throw new RangeError(
+      `fleet: ${what} name must be 1-64 letters, digits, '_' or '-' (a NATS subject token), got ${JSON.stringify(name)}`,
+    );
   }
   if (what === 'node' && name === 'all') throw new RangeError("fleet: 'all' is not a node name (stop.all and hold.all mean every node)");
   return name;
@@ -44,15 +46,14 @@ export function toSegment(name: string): string {
 }
 
 /** A desired-state key parsed: what it targets, or `undefined` for a key this version does not know. */
-export type DesiredKey =
-  | { kind: 'stop'; node: string | null; instance: string | null }
-  | { kind: 'hold'; node: string | null };
+export type DesiredKey = { kind: 'stop'; node: string | null; instance: string | null } | { kind: 'hold'; node: string | null };
 
 /** Parses a key of the desired bucket. */
 export function parseDesiredKey(key: string): DesiredKey | undefined {
   const parts = key.split('.');
   if (parts[0] === 'stop') {
-    if (parts.length === 2) return parts[1] === 'all' ? { kind: 'stop', node: null, instance: null } : { kind: 'stop', node: parts[1]!, instance: null };
+    if (parts.length === 2)
+      return parts[1] === 'all' ? { kind: 'stop', node: null, instance: null } : { kind: 'stop', node: parts[1]!, instance: null };
     if (parts.length === 3 && parts[1] !== 'all') return { kind: 'stop', node: parts[1]!, instance: parts[2]! };
   }
   if (parts[0] === 'hold' && parts.length === 2) return { kind: 'hold', node: parts[1] === 'all' ? null : parts[1]! };

@@ -34,11 +34,16 @@ export async function readInstanceRows(fleet: FleetConnection, warnings: string[
   // A key re-put while the listing runs can be listed twice.
   const keys = new Set<string>();
   let listing: { stop(): void } | undefined;
-  await within(10_000, `listing ${fleet.bucket}-state`, (async () => {
-    const iter = await fleet.state.keys('state.>');
-    listing = iter;
-    for await (const k of iter) keys.add(k);
-  })(), () => listing?.stop());
+  await within(
+    10_000,
+    `listing ${fleet.bucket}-state`,
+    (async () => {
+      const iter = await fleet.state.keys('state.>');
+      listing = iter;
+      for await (const k of iter) keys.add(k);
+    })(),
+    () => listing?.stop(),
+  );
   const rows: FleetInstanceRow[] = [];
   for (const key of [...keys].sort()) {
     const entry = await fleet.state.get(key);

@@ -66,7 +66,8 @@ export async function fleetStop(options: FleetStopOptions): Promise<FleetStopRes
   if (options.instance !== undefined && options.node === undefined) throw new RangeError('fleetStop: an instance needs its node');
   const node = options.node === undefined ? undefined : checkSegment(options.node, 'node');
   const instance = options.instance === undefined ? undefined : checkSegment(options.instance, 'instance');
-  const key = node === undefined ? fleetKeys.stopAll : instance === undefined ? fleetKeys.stopNode(node) : fleetKeys.stopInstance(node, instance);
+  const key =
+    node === undefined ? fleetKeys.stopAll : instance === undefined ? fleetKeys.stopNode(node) : fleetKeys.stopInstance(node, instance);
   const target = parseDesiredKey(key)!;
   const waitMs = options.waitMs ?? 10_000;
   return withFleet(options, async (fleet) => {
@@ -91,7 +92,13 @@ export async function fleetStop(options: FleetStopOptions): Promise<FleetStopRes
             const ended = !live.has(row.status.phase);
             let ack = acked.get(e.key);
             if (!ack && (applied || ended)) {
-              ack = { node: row.status.node, instance: row.status.instance, how: applied ? 'applied' : 'ended', ackMs: ms, endedMs: ended ? ms : null };
+              ack = {
+                node: row.status.node,
+                instance: row.status.instance,
+                how: applied ? 'applied' : 'ended',
+                ackMs: ms,
+                endedMs: ended ? ms : null,
+              };
               acked.set(e.key, ack);
               options.onAck?.(ack);
             } else if (ack && ended && ack.endedMs === null) {
@@ -104,18 +111,30 @@ export async function fleetStop(options: FleetStopOptions): Promise<FleetStopRes
           clearTimeout(timer);
         }
       }
-      const missing = targeted.filter((r) => !acked.has(r.key)).map((r) => ({ node: r.status.node, instance: r.status.instance, unreachable: r.unreachable }));
+      const missing = targeted
+        .filter((r) => !acked.has(r.key))
+        .map((r) => ({ node: r.status.node, instance: r.status.instance, unreachable: r.unreachable }));
       return {
-        key, epoch: stop.epoch, stop,
+        key,
+        epoch: stop.epoch,
+        stop,
         targeted: targeted.map((r) => ({ node: r.status.node, instance: r.status.instance, unreachable: r.unreachable })),
-        acked: [...acked.values()], missing, ok: missing.length === 0,
+        acked: [...acked.values()],
+        missing,
+        ok: missing.length === 0,
       };
     } finally {
       watch.stop();
       // Iterate what is left: only then does the watch stop its consumer (else it outlives the connection).
-      await within(2000, 'stopping the watch', (async () => {
-        for await (const _ of watch) { /* drained */ }
-      })()).catch(() => undefined);
+      await within(
+        2000,
+        'stopping the watch',
+        (async () => {
+          for await (const _ of watch) {
+            /* drained */
+          }
+        })(),
+      ).catch(() => undefined);
     }
   });
 }

@@ -85,7 +85,8 @@ export function decodeJson(bytes: Uint8Array): { ok: true; value: unknown } | { 
 export function checkDesiredStop(value: unknown): DesiredStop | string {
   if (!isObject(value)) return 'not a JSON object';
   if (value.v !== fleetSchema) return `schema version ${JSON.stringify(value.v)} (this version reads ${fleetSchema})`;
-  if (typeof value.epoch !== 'number' || !Number.isSafeInteger(value.epoch) || value.epoch < 1) return `epoch must be a positive integer, got ${JSON.stringify(value.epoch)}`;
+  if (typeof value.epoch !== 'number' || !Number.isSafeInteger(value.epoch) || value.epoch < 1)
+    return `epoch must be a positive integer, got ${JSON.stringify(value.epoch)}`;
   if (!isText(value.reason)) return 'reason must be a string (at most 1000 characters)';
   if (!isText(value.by, 200)) return 'by must be a string (at most 200 characters)';
   if (!isText(value.at, 64)) return 'at must be an ISO 8601 string';
@@ -107,7 +108,8 @@ export function checkInstanceStatus(value: unknown): InstanceStatus | string {
   if (!isObject(value)) return 'not a JSON object';
   if (value.v !== fleetSchema) return `schema version ${JSON.stringify(value.v)} (this version reads ${fleetSchema})`;
   for (const k of ['node', 'instance', 'phase', 'owner', 'host'] as const) if (typeof value[k] !== 'string') return `${k} must be a string`;
-  for (const k of ['heartbeatAt', 'heartbeatMs', 'changedAt', 'sessions', 'pid'] as const) if (typeof value[k] !== 'number') return `${k} must be a number`;
+  for (const k of ['heartbeatAt', 'heartbeatMs', 'changedAt', 'sessions', 'pid'] as const)
+    if (typeof value[k] !== 'number') return `${k} must be a number`;
   if (!Array.isArray(value.fleetStops)) return 'fleetStops must be an array';
   return value as unknown as InstanceStatus;
 }

@@ -33,15 +33,25 @@ export function fromFleet(options: FromFleetOptions): Observable<StopReason> {
     void (async () => {
       const owned = !('connection' in options && options.connection);
       const fleet = owned ? await connectFleet(options as FleetConnectOptions) : (options as { connection: FleetConnection }).connection;
-      const desired = await watchDesiredState(fleet, { onWarning: options.onWarning ?? ((m) => console.warn(m)), ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}) });
+      const desired = await watchDesiredState(fleet, {
+        onWarning: options.onWarning ?? ((m) => console.warn(m)),
+        ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
+      });
       const seen = new Map<string, number>();
-      const mine = () => [...desired.current().values()].filter((e): e is Extract<DesiredEntry, { stop: unknown }> => 'stop' in e && targets(e.target, node, instance));
+      const mine = () =>
+        [...desired.current().values()].filter(
+          (e): e is Extract<DesiredEntry, { stop: unknown }> => 'stop' in e && targets(e.target, node, instance),
+        );
       for (const e of mine()) seen.set(e.key, e.stop.epoch);
       const sub = desired.changes$.subscribe(() => {
         for (const e of mine()) {
           if (e.stop.epoch <= (seen.get(e.key) ?? 0)) continue;
           seen.set(e.key, e.stop.epoch);
-          subscriber.next({ source: 'fleet', detail: `${e.key} #${e.stop.epoch} by ${e.stop.by}${e.stop.reason ? `: ${e.stop.reason}` : ''}`, shutdown: false });
+          subscriber.next({
+            source: 'fleet',
+            detail: `${e.key} #${e.stop.epoch} by ${e.stop.by}${e.stop.reason ? `: ${e.stop.reason}` : ''}`,
+            shutdown: false,
+          });
         }
       });
       cleanup = () => {

@@ -92,7 +92,7 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const owned = options.connection === undefined;
   if (owned && options.servers === undefined) throw new TypeError('joinFleet: give options.connection or options.servers');
-  const fleet = options.connection ?? await connectFleet(options as FleetConnectOptions);
+  const fleet = options.connection ?? (await connectFleet(options as FleetConnectOptions));
   const owner = randomUUID();
   const host = os.hostname();
   const tracked = new Map<JetInstance, Tracked>();
@@ -100,7 +100,10 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
   let desired: DesiredState;
   try {
     for (const inst of coordinator.instances()) await checkNoOtherOwner(fleet, node, nameOf(inst), owner);
-    desired = await watchDesiredState(fleet, { onWarning: warn, ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}) });
+    desired = await watchDesiredState(fleet, {
+      onWarning: warn,
+      ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
+    });
   } catch (e) {
     if (owned) await fleet.close();
     throw e;
@@ -112,10 +115,26 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
     const ctx = t.snapshot.context;
     const hold = [...coordinator.holds()][0];
     return {
-      v: fleetSchema, node, instance: t.name, chart: t.snapshot.value, phase: instancePhase(t.snapshot), progress: t.progress,
-      outcome: ctx.outcome, stopReason: ctx.session?.stopReason ?? null, fleetStops: t.fleetStops,
-      held: hold ? { key: hold[0].startsWith(holdPrefix) ? hold[0].slice(holdPrefix.length) : hold[0], reason: hold[1].detail ?? hold[1].source } : null,
-      sessions: t.sessions, changedAt: t.changedAt, heartbeatAt: Date.now(), heartbeatMs, closed, owner, pid: process.pid, host,
+      v: fleetSchema,
+      node,
+      instance: t.name,
+      chart: t.snapshot.value,
+      phase: instancePhase(t.snapshot),
+      progress: t.progress,
+      outcome: ctx.outcome,
+      stopReason: ctx.session?.stopReason ?? null,
+      fleetStops: t.fleetStops,
+      held: hold
+        ? { key: hold[0].startsWith(holdPrefix) ? hold[0].slice(holdPrefix.length) : hold[0], reason: hold[1].detail ?? hold[1].source }
+        : null,
+      sessions: t.sessions,
+      changedAt: t.changedAt,
+      heartbeatAt: Date.now(),
+      heartbeatMs,
+      closed,
+      owner,
+      pid: process.pid,
+      host,
     };
   };
 
@@ -134,7 +153,8 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
             await fleet.state.put(t.key, JSON.stringify(statusOf(t)));
           } catch (e) {
             // Disconnected: the heartbeat and the reconnect republish; nothing is lost locally.
-            if (!fleet.nc.isClosed() && !isDisconnection(e)) warn(`fleet: cannot publish ${t.key}: ${e instanceof Error ? e.message : String(e)}`);
+            if (!fleet.nc.isClosed() && !isDisconnection(e))
+              warn(`fleet: cannot publish ${t.key}: ${e instanceof Error ? e.message : String(e)}`);
           }
         } while (t.dirty && !fleet.nc.isClosed());
       } finally {
@@ -153,7 +173,11 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
       t.baseline.set(e.key, e.stop.epoch);
       t.fleetStops = [...t.fleetStops, { key: e.key, epoch: e.stop.epoch, appliedAt: Date.now() }];
       t.changedAt = Date.now();
-      t.stops.next({ source: 'fleet', detail: `${e.key} #${e.stop.epoch} by ${e.stop.by}${e.stop.reason ? `: ${e.stop.reason}` : ''}`, shutdown: false });
+      t.stops.next({
+        source: 'fleet',
+        detail: `${e.key} #${e.stop.epoch} by ${e.stop.by}${e.stop.reason ? `: ${e.stop.reason}` : ''}`,
+        shutdown: false,
+      });
       applied = true;
     }
     return applied;
@@ -162,7 +186,12 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
   const applyHolds = (): boolean => {
     const wanted = new Map<string, StopReason>();
     for (const e of desired.current().values()) {
-      if ('hold' in e && targets(e.target, node)) wanted.set(holdPrefix + e.key, { source: 'fleet', detail: `${e.key} by ${e.hold.by}${e.hold.reason ? `: ${e.hold.reason}` : ''}`, shutdown: false });
+      if ('hold' in e && targets(e.target, node))
+        wanted.set(holdPrefix + e.key, {
+          source: 'fleet',
+          detail: `${e.key} by ${e.hold.by}${e.hold.reason ? `: ${e.hold.reason}` : ''}`,
+          shutdown: false,
+        });
     }
     let changed = false;
     for (const [key] of coordinator.holds()) {
@@ -191,8 +220,20 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
       const name = nameOf(inst);
       const stops = new Subject<StopReason>();
       t = {
-        inst, name, key: fleetKeys.state(node, name), snapshot, started: false, sessions: 0, baseline: new Map(), fleetStops: [],
-        progress: null, changedAt: Date.now(), stops, stopping: coordinator.stopWhen(stops, { instances: [inst] }), putting: undefined, dirty: false,
+        inst,
+        name,
+        key: fleetKeys.state(node, name),
+        snapshot,
+        started: false,
+        sessions: 0,
+        baseline: new Map(),
+        fleetStops: [],
+        progress: null,
+        changedAt: Date.now(),
+        stops,
+        stopping: coordinator.stopWhen(stops, { instances: [inst] }),
+        putting: undefined,
+        dirty: false,
       };
       tracked.set(inst, t);
     }
@@ -204,7 +245,11 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
       t.sessions += 1;
       t.fleetStops = [];
       t.progress = null;
-      t.baseline = new Map(stopEntries().filter((e) => targets(e.target, node, t!.name)).map((e) => [e.key, e.stop.epoch]));
+      t.baseline = new Map(
+        stopEntries()
+          .filter((e) => targets(e.target, node, t!.name))
+          .map((e) => [e.key, e.stop.epoch]),
+      );
     }
     t.started = started;
     void publish(t);
@@ -258,8 +303,11 @@ async function checkNoOtherOwner(fleet: FleetConnection, node: string, instance:
   if (!entry || entry.operation !== 'PUT') return;
   const json = decodeJson(entry.value);
   const status = json.ok ? checkInstanceStatus(json.value) : undefined;
-  if (!status || typeof status === 'string' || status.owner === owner || !isReachable(status, entry.created.getTime()) || status.closed) return;
-  throw new FleetConflictError(`fleet: node ${node} instance ${instance} is already published by a live process (pid ${status.pid} on ${status.host}); give each process its own node name`);
+  if (!status || typeof status === 'string' || status.owner === owner || !isReachable(status, entry.created.getTime()) || status.closed)
+    return;
+  throw new FleetConflictError(
+    `fleet: node ${node} instance ${instance} is already published by a live process (pid ${status.pid} on ${status.host}); give each process its own node name`,
+  );
 }
 
 function isDisconnection(e: unknown): boolean {

@@ -24,7 +24,9 @@ const base = (p: string) => p.split(/[\\/]/).pop() ?? p;
 function probes(snapshot: InstanceBackupSnapshot): Array<[string, JetCall]> {
   const { session, facts } = snapshot.context;
   const copied = new Set(session?.copied ?? []);
-  const pending = [...(session?.rangesFixed || session?.incremental ? (session.logs ?? []) : (session?.databases ?? []))].find((f) => !copied.has(f));
+  const pending = [...(session?.rangesFixed || session?.incremental ? (session.logs ?? []) : (session?.databases ?? []))].find(
+    (f) => !copied.has(f),
+  );
   const name = session?.file?.name ?? pending;
   const pages = (facts.pageSize ?? 32768) * 4;
   return [

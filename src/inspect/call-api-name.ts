@@ -10,6 +10,9 @@ import { JetApiName } from '../jet/index.js';
  * callApiName('GET_LOG_INFO.DONE') // 'JetGetLogInfoInstance'
  */
 export function callApiName(type: string): string | undefined {
-  const method = type.replace(/\.DONE$/, '').toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const method = type
+    .replace(/\.DONE$/, '')
+    .toLowerCase()
+    .replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   return Object.hasOwn(JetApiName, method) ? JetApiName[method as keyof typeof JetApiName] : undefined;
 }

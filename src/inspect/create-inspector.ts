@@ -57,11 +57,15 @@ export interface Inspector {
  */
 export async function createInspector(options: InspectorOptions): Promise<Inspector> {
   const { coordinator, port = 0, host = '127.0.0.1', allowStop = false, allowNonLoopback = false } = options ?? ({} as InspectorOptions);
-  if (typeof coordinator?.snapshot !== 'function' || typeof coordinator.states$?.subscribe !== 'function') throw new TypeError('createInspector: options.coordinator must be a Coordinator');
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`createInspector: port must be an integer 0..65535, got ${String(port)}`);
+  if (typeof coordinator?.snapshot !== 'function' || typeof coordinator.states$?.subscribe !== 'function')
+    throw new TypeError('createInspector: options.coordinator must be a Coordinator');
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`createInspector: port must be an integer 0..65535, got ${String(port)}`);
   if (typeof host !== 'string' || host === '') throw new TypeError('createInspector: host must be a non-empty string');
   if (!isLoopbackHost(host) && allowNonLoopback !== true) {
-    throw new RangeError(`createInspector: host '${host}' is not a loopback address; the inspector has no authentication, pass allowNonLoopback: true to expose it`);
+    throw new RangeError(
+      `createInspector: host '${host}' is not a loopback address; the inspector has no authentication, pass allowNonLoopback: true to expose it`,
+    );
   }
   const timeline = options.timeline ?? createTimeline();
   const svg = await renderSvg(toDot(instanceBackup));
@@ -82,30 +86,36 @@ export async function createInspector(options: InspectorOptions): Promise<Inspec
     });
   };
   const subscriptions = new Subscription();
-  subscriptions.add(coordinator.states$.subscribe(({ instance, snapshot }) => {
-    const id = instance.toString();
-    timeline.observe(id, snapshot);
-    dirty.set(id, snapshot);
-    schedule();
-  }));
+  subscriptions.add(
+    coordinator.states$.subscribe(({ instance, snapshot }) => {
+      const id = instance.toString();
+      timeline.observe(id, snapshot);
+      dirty.set(id, snapshot);
+      schedule();
+    }),
+  );
   subscriptions.add(timeline.entries$.subscribe((entry) => send('entry', entry)));
 
   const data = () => inspectorData(coordinator, timeline, { allowStop, machine: instanceBackup.id });
-  const server = http.createServer(inspectorRequest({
-    coordinator,
-    allowStop,
-    loopback: isLoopbackHost(host),
-    data,
-    svg,
-    page: (nonce) => inspectorPage({ svg, nonce, allowStop }),
-    nonce: () => randomBytes(16).toString('base64'),
-    stream: (res) => {
-      streams.add(res);
-      res.on('close', () => streams.delete(res));
-      res.write(`event: state\ndata: ${JSON.stringify(data())}\n\n`);
-    },
-  }));
-  const keepAlive = setInterval(() => { for (const res of streams) res.write(': keep-alive\n\n'); }, 15_000);
+  const server = http.createServer(
+    inspectorRequest({
+      coordinator,
+      allowStop,
+      loopback: isLoopbackHost(host),
+      data,
+      svg,
+      page: (nonce) => inspectorPage({ svg, nonce, allowStop }),
+      nonce: () => randomBytes(16).toString('base64'),
+      stream: (res) => {
+        streams.add(res);
+        res.on('close', () => streams.delete(res));
+        res.write(`event: state\ndata: ${JSON.stringify(data())}\n\n`);
+      },
+    }),
+  );
+  const keepAlive = setInterval(() => {
+    for (const res of streams) res.write(': keep-alive\n\n');
+  }, 15_000);
   keepAlive.unref();
 
   await new Promise<void>((resolve, reject) => {

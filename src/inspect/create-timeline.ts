@@ -74,10 +74,18 @@ export function createTimeline(options: TimelineOptions = {}): Timeline {
   const refusal = (e: unknown) => {
     if (e instanceof JetError && e.message.includes(refusedMarker)) {
       const detail = /refused before the engine: ([^)]*)\)/.exec(e.message)?.[1];
-      return { kind: 'refused', api: e.api, err: e.err, code: e.code, by: 'coordinator', text: `${e.api} refused: ${e.code} (${e.err})${detail ? ` — ${detail}` : ''}` } as const;
+      return {
+        kind: 'refused',
+        api: e.api,
+        err: e.err,
+        code: e.code,
+        by: 'coordinator',
+        text: `${e.api} refused: ${e.code} (${e.err})${detail ? ` — ${detail}` : ''}`,
+      } as const;
     }
     // Without the inspection stream an engine error is seen only here.
-    if (e instanceof JetError && !inspecting) return { kind: 'error', api: e.api, err: e.err, code: e.code, by: 'engine', text: `${e.api} answered ${e.code} (${e.err})` } as const;
+    if (e instanceof JetError && !inspecting)
+      return { kind: 'error', api: e.api, err: e.err, code: e.code, by: 'engine', text: `${e.api} answered ${e.code} (${e.err})` } as const;
     return null;
   };
 
@@ -106,7 +114,12 @@ export function createTimeline(options: TimelineOptions = {}): Timeline {
             };
             try {
               const out: unknown = value.apply(target, args);
-              return out instanceof Promise ? out.catch((e: unknown) => { note(e); throw e; }) : out;
+              return out instanceof Promise
+                ? out.catch((e: unknown) => {
+                    note(e);
+                    throw e;
+                  })
+                : out;
             } catch (e) {
               note(e);
               throw e;
@@ -119,7 +132,8 @@ export function createTimeline(options: TimelineOptions = {}): Timeline {
       if (inspecting || last.get(instance) === snapshot) return;
       step(instance, null, snapshot);
     },
-    entries: (instance) => (instance === undefined ? [...byInstance.values()].flat().sort((a, b) => a.seq - b.seq) : [...(byInstance.get(instance) ?? [])]),
+    entries: (instance) =>
+      instance === undefined ? [...byInstance.values()].flat().sort((a, b) => a.seq - b.seq) : [...(byInstance.get(instance) ?? [])],
     entries$: added.asObservable(),
   };
 }

@@ -20,7 +20,11 @@ export interface InspectorData {
  * @example
  * const { instances } = inspectorData(coordinator, timeline, { allowStop: false });
  */
-export function inspectorData(coordinator: Coordinator, timeline: Timeline, options: { allowStop: boolean; machine?: string }): InspectorData {
+export function inspectorData(
+  coordinator: Coordinator,
+  timeline: Timeline,
+  options: { allowStop: boolean; machine?: string },
+): InspectorData {
   return {
     machine: options.machine ?? 'instanceBackup',
     allowStop: options.allowStop,

@@ -43,12 +43,16 @@ export function inspectorRequest(routes: InspectorRoutes): http.RequestListener 
     const stop = /^\/api\/instances\/(\d+)\/stop$/.exec(path);
     if (stop) {
       if (req.method !== 'POST') return json(res, 405, { error: 'use POST' });
-      if (!routes.allowStop) return json(res, 403, { error: 'read-only inspector: start it with allowStop (--allow-stop) to stop backups from the page' });
+      if (!routes.allowStop)
+        return json(res, 403, { error: 'read-only inspector: start it with allowStop (--allow-stop) to stop backups from the page' });
       const origin = req.headers.origin;
-      if (origin !== undefined && origin !== `http://${hostHeader}`) return json(res, 403, { error: `cross-origin request from ${origin}` });
-      if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return json(res, 415, { error: 'send Content-Type: application/json' });
+      if (origin !== undefined && origin !== `http://${hostHeader}`)
+        return json(res, 403, { error: `cross-origin request from ${origin}` });
+      if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+        return json(res, 415, { error: 'send Content-Type: application/json' });
       const inst = BigInt(stop[1]!);
-      if (!routes.coordinator.instances().includes(inst)) return json(res, 404, { error: `instance ${inst} has no session in this coordinator` });
+      if (!routes.coordinator.instances().includes(inst))
+        return json(res, 404, { error: `instance ${inst} has no session in this coordinator` });
       // `delivery` tells the operator what the stop reached ('noSession': nothing was running).
       const delivery = routes.coordinator.stop(inst, { source: 'manual', detail: 'inspector STOP button', shutdown: false });
       req.resume();

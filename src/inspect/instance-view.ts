@@ -52,13 +52,24 @@ export function instanceView(instance: string, snapshot: InstanceBackupSnapshot)
     active,
     state: leaves.join(' · '),
     calls: allowedCalls(snapshot),
-    session: s === null ? null : {
-      open: s.open,
-      incremental: s.incremental,
-      file: s.file?.name ?? null,
-      copied: s.copied.length,
-      stop: stop === null ? null : { source: stop.source, label: stopSourceLabel(stop), ...(stop.detail === undefined ? {} : { detail: stop.detail }), shutdown: stop.shutdown },
-    },
+    session:
+      s === null
+        ? null
+        : {
+            open: s.open,
+            incremental: s.incremental,
+            file: s.file?.name ?? null,
+            copied: s.copied.length,
+            stop:
+              stop === null
+                ? null
+                : {
+                    source: stop.source,
+                    label: stopSourceLabel(stop),
+                    ...(stop.detail === undefined ? {} : { detail: stop.detail }),
+                    shutdown: stop.shutdown,
+                  },
+          },
     outcome: context.outcome === null ? null : { ...context.outcome, text: outcomeText(context.outcome) },
     stops: context.stops,
     latch: context.latch === null ? null : stopSourceLabel(context.latch),

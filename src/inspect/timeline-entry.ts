@@ -53,14 +53,26 @@ const leaves = (paths: string[]) => paths.filter((p) => !paths.some((q) => q.sta
  * timelineEntry('4096', { type: 'STOP_BACKUP', reason }, before, after)
  * // { kind: 'stop', source: 'abort', sourceLabel: 'AbortSignal (operator)', text: 'stop requested by AbortSignal (operator): session stopped', … }
  */
-export function timelineEntry(instance: string, event: AnyEvent | null, prev: InstanceBackupSnapshot | null, next: InstanceBackupSnapshot): TimelineDraft | null {
+export function timelineEntry(
+  instance: string,
+  event: AnyEvent | null,
+  prev: InstanceBackupSnapshot | null,
+  next: InstanceBackupSnapshot,
+): TimelineDraft | null {
   const before = prev ? activeStates(prev.value) : [];
   const entered = leaves(activeStates(next.value)).filter((p) => !before.includes(p));
   const stopBefore = prev?.context.session?.stopReason ?? null;
   const stopNow = next.context.session?.stopReason ?? null;
   const stopped = stopNow !== null && stopNow !== stopBefore && next.context.session !== null;
-  const ended = next.context.outcome !== null && next.context.outcome !== (prev?.context.outcome ?? null) ? next.context.outcome : undefined;
-  const base: TimelineDraft = { instance, kind: 'state', text: '', ...(entered.length ? { entered } : {}), ...(ended ? { outcome: ended } : {}) };
+  const ended =
+    next.context.outcome !== null && next.context.outcome !== (prev?.context.outcome ?? null) ? next.context.outcome : undefined;
+  const base: TimelineDraft = {
+    instance,
+    kind: 'state',
+    text: '',
+    ...(entered.length ? { entered } : {}),
+    ...(ended ? { outcome: ended } : {}),
+  };
   const suffix = [
     ...(stopped && event?.type !== 'STOP_BACKUP' ? [`session stopped by ${stopSourceLabel(stopNow)}`] : []),
     ...(ended ? [`session ended: ${outcomeText(ended)}`] : []),
@@ -78,12 +90,31 @@ export function timelineEntry(instance: string, event: AnyEvent | null, prev: In
   if (event.type === 'xstate.init') return { ...named, kind: 'start', text: withSuffix('chart started') };
   if (event.type === 'STOP_BACKUP') {
     const label = stopSourceLabel(event.reason);
-    const effect = stopped ? 'session stopped' : stopNow !== null ? 'already stopped' : next.context.stopPending !== null ? 'deferred until Begin answers' : 'no running session';
-    return { ...named, kind: 'stop', source: event.reason?.source ?? 'manual', sourceLabel: label, text: withSuffix(`stop requested by ${label}: ${effect}`) };
+    const effect = stopped
+      ? 'session stopped'
+      : stopNow !== null
+        ? 'already stopped'
+        : next.context.stopPending !== null
+          ? 'deferred until Begin answers'
+          : 'no running session';
+    return {
+      ...named,
+      kind: 'stop',
+      source: event.reason?.source ?? 'manual',
+      sourceLabel: label,
+      text: withSuffix(`stop requested by ${label}: ${effect}`),
+    };
   }
   if (event.type === 'JET_ERROR' && typeof event.err === 'number') {
     const code = jetErrName(event.err);
-    return { ...named, kind: 'error', err: event.err, code, by: 'engine', text: withSuffix(`${api ?? event.call?.type} answered ${code} (${event.err})`) };
+    return {
+      ...named,
+      kind: 'error',
+      err: event.err,
+      code,
+      by: 'engine',
+      text: withSuffix(`${api ?? event.call?.type} answered ${code} (${event.err})`),
+    };
   }
   if (event.type === 'RESET') return { ...named, kind: 'reset', text: withSuffix('reset') };
   if (event.type.endsWith('.DONE')) return { ...named, kind: 'answer', text: withSuffix(`${api ?? event.type} returned`) };

@@ -12,4 +12,3 @@ export const instanceCheckErrs: readonly number[] = [
   JET_err.NotInitialized,
   JET_err.TermInProgress,
 ];
-

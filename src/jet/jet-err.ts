@@ -88,14 +88,12 @@ export const JET_errDescription: Readonly<Record<JetErrName, string>> = {
   BadLogSignature: 'A log file does not belong with the others (signature or generation mismatch)',
   InvalidInstance: 'Invalid instance handle',
   DatabaseNotFound: 'No such database',
-  ClientRequestToStopJetService: 'The service was stopped on the client\'s request (JetStopService)',
+  ClientRequestToStopJetService: "The service was stopped on the client's request (JetStopService)",
   DiskFull: 'No space left on disk',
   FileNotFound: 'File not found',
 };
 
-const nameByValue = new Map<number, JetErrName>(
-  (Object.keys(JET_err) as JetErrName[]).map((name) => [JET_err[name], name]),
-);
+const nameByValue = new Map<number, JetErrName>((Object.keys(JET_err) as JetErrName[]).map((name) => [JET_err[name], name]));
 
 /** The ESE name of a code (`-801` → `'JET_errBackupAbortByServer'`); unknown codes read `'JET_err(-1234)'`. */
 export function jetErrName(err: number): string {

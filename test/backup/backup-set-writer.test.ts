@@ -44,7 +44,11 @@ describe('BackupSetWriter: durability and destinations', () => {
     const { fs: io, calls } = recordingFs();
     const w = await BackupSetWriter.create({ to, mode: 'full', instance, fs: io });
     const mkdirs = calls.filter((c) => c.startsWith('mkdir '));
-    expect(mkdirs.slice(0, 3)).toEqual([`mkdir ${path.join(root, 'a')}`, `mkdir ${path.join(root, 'a', 'b')}`, `mkdir ${path.join(root, 'a', 'b', 'c')}`]);
+    expect(mkdirs.slice(0, 3)).toEqual([
+      `mkdir ${path.join(root, 'a')}`,
+      `mkdir ${path.join(root, 'a', 'b')}`,
+      `mkdir ${path.join(root, 'a', 'b', 'c')}`,
+    ]);
     const syncs = calls.filter((c) => c.startsWith('sync '));
     expect(syncs).toEqual([`sync ${root}`, `sync ${path.join(root, 'a')}`, `sync ${path.join(root, 'a', 'b')}`]);
     const sink = await w.addFile('x.log', 'log', '/src/x.log', 1);
@@ -63,7 +67,9 @@ describe('BackupSetWriter: durability and destinations', () => {
     const root = await tempDir();
     const to = path.join(root, 'set');
     fs.symlinkSync(path.join(root, 'nowhere'), to);
-    await expect(BackupSetWriter.create({ to, mode: 'full', instance })).rejects.toThrow(/set .* is a symbolic link \(to .*nowhere\): a set is never written through a link/);
+    await expect(BackupSetWriter.create({ to, mode: 'full', instance })).rejects.toThrow(
+      /set .* is a symbolic link \(to .*nowhere\): a set is never written through a link/,
+    );
     expect(fs.readdirSync(root)).toEqual(['set']); // no lock, no temporary directory
     fs.rmSync(to);
     fs.mkdirSync(path.join(root, 'real'));
@@ -84,7 +90,7 @@ describe('BackupSetWriter: durability and destinations', () => {
     expect(fs.readdirSync(root)).toEqual(['set']); // the lock was taken back, no temporary directory
   });
 
-  it('a dangling link as runBackup\'s destination fails the run before Begin', async () => {
+  it("a dangling link as runBackup's destination fails the run before Begin", async () => {
     const { engine, inst, work } = await engineFixture();
     const coordinator = createCoordinator({ api: engine });
     onTestFinished(() => coordinator.dispose());

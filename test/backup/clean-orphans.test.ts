@@ -6,7 +6,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createCoordinator } from '../../src/coordinator/index.js';
-import { BackupSetBusyError, BackupSetWriter, cleanOrphans, readBackupLock, runBackup, verifyBackupSet, type BackupLock } from '../../src/backup/index.js';
+import {
+  BackupSetBusyError,
+  BackupSetWriter,
+  cleanOrphans,
+  readBackupLock,
+  runBackup,
+  verifyBackupSet,
+  type BackupLock,
+} from '../../src/backup/index.js';
 import { writeBackupLock } from '../../src/backup/backup-lock.js';
 import { JET_err } from '../../src/jet/index.js';
 import { seedLabel, testSeed } from '../support/test-seed.js';
@@ -67,7 +75,11 @@ describe('cleanOrphans', () => {
     expect(fs.readdirSync(path.join(work, names[1]!))).toContain('test.edb');
 
     // Alive: nothing is removed.
-    expect(await cleanOrphans(work)).toMatchObject({ removed: [], sessions: [], kept: [{ path: path.join(work, '.mon.lock') }, { path: path.join(work, names[1]!) }] });
+    expect(await cleanOrphans(work)).toMatchObject({
+      removed: [],
+      sessions: [],
+      kept: [{ path: path.join(work, '.mon.lock') }, { path: path.join(work, names[1]!) }],
+    });
     run.proc.kill('SIGKILL');
     await run.exited;
     const report = await cleanOrphans(work);
@@ -95,13 +107,18 @@ describe('cleanOrphans', () => {
       const started = performance.now();
       // The first run is timed, not killed: the others are killed at a random moment of such a span.
       const delay = i === 0 ? Infinity : random.below(span);
-      const killed = await Promise.race([run.exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(run.proc.kill('SIGKILL')), Math.min(delay, 60_000)))]);
+      const killed = await Promise.race([
+        run.exited.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(run.proc.kill('SIGKILL')), Math.min(delay, 60_000))),
+      ]);
       await run.exited;
       if (i === 0) span = Math.max(10, Math.round(performance.now() - started));
       outcomes.push(killed ? 'killed' : run.output().includes('completed') ? 'completed' : run.output().trim());
     }
     const cleaned = await cleanOrphans(work);
-    console.log(`random kills: ${outcomes.join(', ')}; cleaned ${cleaned.removed.length} leftovers; sets: ${fs.readdirSync(work).join(' ')}`);
+    console.log(
+      `random kills: ${outcomes.join(', ')}; cleaned ${cleaned.removed.length} leftovers; sets: ${fs.readdirSync(work).join(' ')}`,
+    );
     for (const name of fs.readdirSync(work)) {
       expect(name.startsWith('.'), `${name} left after cleaning (${outcomes})`).toBe(false);
       const r = await verifyBackupSet(path.join(work, name));
@@ -110,10 +127,16 @@ describe('cleanOrphans', () => {
     expect(await cleanOrphans(work)).toEqual({ removed: [], kept: [], sessions: [] });
   });
 
-  it('keeps live runs, other hosts\' runs and unreadable locks; removes dead temporary directories and lock side files', async () => {
+  it("keeps live runs, other hosts' runs and unreadable locks; removes dead temporary directories and lock side files", async () => {
     const work = await tempDir();
     const dead = deadPid();
-    const lock = (pid: number, hostname = os.hostname(), set = 'a'): BackupLock => ({ pid, hostname, instance: identity, startTime: new Date().toISOString(), temporary: path.join(work, `.${set}.partial-${pid}-ab`) });
+    const lock = (pid: number, hostname = os.hostname(), set = 'a'): BackupLock => ({
+      pid,
+      hostname,
+      instance: identity,
+      startTime: new Date().toISOString(),
+      temporary: path.join(work, `.${set}.partial-${pid}-ab`),
+    });
     // A live run: this very process.
     expect(writeBackupLock(path.join(work, '.live.lock'), lock(process.pid, os.hostname(), 'live'))).toBeUndefined();
     fs.mkdirSync(path.join(work, `.live.partial-${process.pid}-ab`));
@@ -128,14 +151,16 @@ describe('cleanOrphans', () => {
     fs.mkdirSync(path.join(work, `.committed.partial-not-a-pid`));
     const report = await cleanOrphans(work);
     expect(report.removed.sort()).toEqual([path.join(work, `.gone.partial-${dead}-cd`), path.join(work, `.side.lock.${dead}-123`)].sort());
-    expect(report.kept.map((k) => path.basename(k.path)).sort()).toEqual(['.live.lock', '.odd.lock', '.remote.lock', `.remote.partial-${dead}-ab`, `.live.partial-${process.pid}-ab`].sort());
+    expect(report.kept.map((k) => path.basename(k.path)).sort()).toEqual(
+      ['.live.lock', '.odd.lock', '.remote.lock', `.remote.partial-${dead}-ab`, `.live.partial-${process.pid}-ab`].sort(),
+    );
     expect(report.sessions).toEqual([]);
     expect(fs.readdirSync(work)).toContain('committed');
     expect(fs.readdirSync(work)).toContain('.committed.partial-not-a-pid');
     expect(await cleanOrphans(path.join(work, 'absent'))).toEqual({ removed: [], kept: [], sessions: [] });
   });
 
-  it('two runs on one coordinator: the second finds a dead run of the same backend and handle, and does not end the first\'s session', async () => {
+  it("two runs on one coordinator: the second finds a dead run of the same backend and handle, and does not end the first's session", async () => {
     const { engine, inst, work } = await engineFixture({ keys: 200 });
     const coordinator = createCoordinator({ api: engine });
     onTestFinished(() => coordinator.dispose());
@@ -172,12 +197,21 @@ describe('cleanOrphans', () => {
     });
     const first = runBackup({ coordinator: gatedCoordinator, instance: inst, to: path.join(work, 'first'), mode: 'full', readSize: 65536 });
     // The first run's session is open, mid-read (a first run that ended before its second read fails here).
-    await Promise.race([holding, first.then((r) => Promise.reject(new Error(`the first run ended early: ${r.outcome} ${r.error?.message}`)))]);
+    await Promise.race([
+      holding,
+      first.then((r) => Promise.reject(new Error(`the first run ended early: ${r.outcome} ${r.error?.message}`))),
+    ]);
 
     // A dead run's lock naming this very backend and handle (as every CLI's embedded instance has).
     const dead = deadPid();
     const handle = `0x${inst.toString(16)}`;
-    writeBackupLock(path.join(work, '.old.lock'), { pid: dead, hostname: os.hostname(), instance: { backend: 'embedded', handle }, startTime: new Date().toISOString(), temporary: path.join(work, `.old.partial-${dead}-ab`) });
+    writeBackupLock(path.join(work, '.old.lock'), {
+      pid: dead,
+      hostname: os.hostname(),
+      instance: { backend: 'embedded', handle },
+      startTime: new Date().toISOString(),
+      temporary: path.join(work, `.old.partial-${dead}-ab`),
+    });
     const second = await runBackup({ coordinator, instance: inst, to: path.join(work, 'second'), mode: 'full' });
     expect(second.orphans?.sessions).toEqual([expect.objectContaining({ pid: dead, instance: { backend: 'embedded', handle } })]);
     expect(second.outcome).toBe('failed'); // the first run's session is in progress: not ended for the second

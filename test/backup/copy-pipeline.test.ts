@@ -130,7 +130,11 @@ describe('EseFileVerifier: the fast page pass', () => {
         v.push(chunk);
       }
       const r = v.finish();
-      expect({ bad: r.badPages, content: r.pagesWithContent, pages: r.pages }).toEqual({ bad: expected.badPages, content: expected.pagesWithContent, pages: expected.pages });
+      expect({ bad: r.badPages, content: r.pagesWithContent, pages: r.pages }).toEqual({
+        bad: expected.badPages,
+        content: expected.pagesWithContent,
+        pages: expected.pages,
+      });
     }
   });
 });
@@ -140,7 +144,13 @@ async function sinkIn(dir: string, name: string, syncEvery?: number) {
   const file = path.join(dir, name);
   const handle = await fsp.open(file, 'wx');
   const closed: unknown[] = [];
-  const sink = new BackupFileSink(file, handle, { name, role: 'db', source: `/src/${name}` }, (e) => closed.push(e), syncEvery === undefined ? {} : { syncEvery });
+  const sink = new BackupFileSink(
+    file,
+    handle,
+    { name, role: 'db', source: `/src/${name}` },
+    (e) => closed.push(e),
+    syncEvery === undefined ? {} : { syncEvery },
+  );
   return { file, sink, closed };
 }
 
@@ -242,7 +252,13 @@ describe('copyBackupFile: the pipeline', () => {
   it('keeps every buffer of the pool in flight, and calls onChunk as each chunk is read, in file order', async () => {
     const fx = fakeCopy(10 * 4096, 4096);
     const order: number[] = [];
-    const copy = copyBackupFile('/db/a.edb', { session: fx.session, inst: 1n, pool: fx.pool, sink: async () => fx.sink, onChunk: (n, c) => order.push(c[0]!) });
+    const copy = copyBackupFile('/db/a.edb', {
+      session: fx.session,
+      inst: 1n,
+      pool: fx.pool,
+      sink: async () => fx.sink,
+      onChunk: (n, c) => order.push(c[0]!),
+    });
     await tick();
     // Every buffer holds a chunk being written: no more reads until one is free.
     expect(fx.writes).toHaveLength(4);
@@ -293,7 +309,13 @@ describe('copyBackupFile: the pipeline', () => {
   it('interrupted with chunks in flight: closes the ESE file at once and returns without waiting for them', async () => {
     const fx = fakeCopy(40 * 4096, 4096);
     let stop = false;
-    const copy = copyBackupFile('/db/a.edb', { session: fx.session, inst: 1n, pool: fx.pool, sink: async () => fx.sink, interrupted: () => stop });
+    const copy = copyBackupFile('/db/a.edb', {
+      session: fx.session,
+      inst: 1n,
+      pool: fx.pool,
+      sink: async () => fx.sink,
+      interrupted: () => stop,
+    });
     await tick();
     expect(fx.writes).toHaveLength(4);
     stop = true;

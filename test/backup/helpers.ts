@@ -26,7 +26,9 @@ export interface EngineFixture {
 }
 
 /** Create the engine, an instance (64 KiB logs unless told) and `test.edb` with `keys` keys. */
-export async function engineFixture(options: { instance?: InstanceOptions; keys?: number; valueSize?: number } = {}): Promise<EngineFixture> {
+export async function engineFixture(
+  options: { instance?: InstanceOptions; keys?: number; valueSize?: number } = {},
+): Promise<EngineFixture> {
   const root = await tempDir();
   const engine = await createEmbeddedEngine({ directory: path.join(root, 'engine') });
   onTestFinished(() => engine.close());

@@ -7,13 +7,22 @@ import { MANIFEST_NAME, runBackup, serializeBackupManifest, type BackupManifest 
 import { engineFixture, putKeys, type EngineFixture } from './helpers.js';
 
 /** A full set committed by `runBackup` from a real embedded instance, with the fixture that made it. */
-export async function committedSet(options: { keys?: number; signKey?: Uint8Array; name?: string; truncateLogs?: boolean } = {}): Promise<EngineFixture & { set: string }> {
+export async function committedSet(
+  options: { keys?: number; signKey?: Uint8Array; name?: string; truncateLogs?: boolean } = {},
+): Promise<EngineFixture & { set: string }> {
   const fixture = await engineFixture({ keys: options.keys ?? 40 });
   const coordinator = createCoordinator({ api: fixture.engine });
   onTestFinished(() => coordinator.dispose());
   // Writes after the first roll, so the set holds several logs.
   await putKeys(fixture.db, options.keys ?? 40, (options.keys ?? 40) + 60, 1500, 'x-');
-  const result = await runBackup({ coordinator, instance: fixture.inst, to: path.join(fixture.work, options.name ?? 'full'), mode: 'full', truncateLogs: options.truncateLogs === true, ...(options.signKey ? { signKey: options.signKey } : {}) });
+  const result = await runBackup({
+    coordinator,
+    instance: fixture.inst,
+    to: path.join(fixture.work, options.name ?? 'full'),
+    mode: 'full',
+    truncateLogs: options.truncateLogs === true,
+    ...(options.signKey ? { signKey: options.signKey } : {}),
+  });
   if (result.outcome !== 'completed') throw new Error(`backup ${result.outcome}: ${result.error?.message}`);
   return { ...fixture, set: result.set!.path };
 }
@@ -30,7 +39,8 @@ export async function incrementalSet(): Promise<EngineFixture & { set: string; f
 }
 
 /** The manifest of a set as JSON. */
-export const readManifest = (set: string): BackupManifest => JSON.parse(fs.readFileSync(path.join(set, MANIFEST_NAME), 'utf8')) as BackupManifest;
+export const readManifest = (set: string): BackupManifest =>
+  JSON.parse(fs.readFileSync(path.join(set, MANIFEST_NAME), 'utf8')) as BackupManifest;
 
 /** Rewrites the manifest through `edit` and re-hashes it, as someone editing the set on purpose would. */
 export function rehashManifest(set: string, edit: (m: BackupManifest) => void): BackupManifest {

@@ -6,7 +6,9 @@ import { seeded } from './helpers.js';
 /** A log image: a 4096-byte header (not the walker's business), `count` records, then `tail` zero bytes. */
 function logImage(count: number, tail: number): { bytes: Uint8Array; starts: number[] } {
   const random = seeded(count);
-  const records = Array.from({ length: count }, (_, i) => encodeLogRecord({ op: LogOp.put, dbid: 1, lsn: i + 1, key: `key${i}`, value: random.fill(new Uint8Array(random.below(3000))) }));
+  const records = Array.from({ length: count }, (_, i) =>
+    encodeLogRecord({ op: LogOp.put, dbid: 1, lsn: i + 1, key: `key${i}`, value: random.fill(new Uint8Array(random.below(3000))) }),
+  );
   const size = 4096 + records.reduce((n, r) => n + r.length, 0) + tail;
   const bytes = new Uint8Array(size);
   const starts: number[] = [];
@@ -64,7 +66,9 @@ describe('LogRecordWalker', () => {
 
   it('a record cut by the end of the file is damage; up to three zero bytes after the last record are not', () => {
     const { bytes, starts } = logImage(5, 0);
-    expect(walk(bytes.subarray(0, bytes.length - 10)).problems).toEqual([{ offset: starts[4], reason: `record at offset ${starts[4]} runs past the end of the log` }]);
+    expect(walk(bytes.subarray(0, bytes.length - 10)).problems).toEqual([
+      { offset: starts[4], reason: `record at offset ${starts[4]} runs past the end of the log` },
+    ]);
     const withStub = new Uint8Array(bytes.length + 3);
     withStub.set(bytes);
     expect(walk(withStub)).toEqual({ problems: [], records: 5, end: bytes.length });

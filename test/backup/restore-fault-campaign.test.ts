@@ -55,7 +55,10 @@ function faultyEngine(engine: EmbeddedEngine, plan: Plan | undefined, log: strin
         if (!hit) return result;
         // After: the call ran (and settled), then its caller is told it failed.
         if (!(result instanceof Promise)) throw plan.error();
-        return result.then(() => Promise.reject(plan.error()), () => Promise.reject(plan.error()));
+        return result.then(
+          () => Promise.reject(plan.error()),
+          () => Promise.reject(plan.error()),
+        );
       };
     },
   });
@@ -66,84 +69,102 @@ const enospc = () => Object.assign(new Error('ENOSPC: injected no space left on 
 const jetError = () => new JetError('JetInjected', JET_err.DiskIO, { detail: 'injected' });
 
 describe('restore fault campaign (issue 9, item 7, restore half)', () => {
-  it.each(['full', 'full + incremental'] as const)('%s: fails every fs call and every engine call of a restore in turn: the target is untouched or a whole instance with the data, and a retry succeeds', async (kind) => {
-    const source = kind === 'full' ? await committedSet({ keys: 30 }) : await incrementalSet();
-    const set = kind === 'full' ? [source.set] : [(source as Awaited<ReturnType<typeof incrementalSet>>).full, source.set];
-    const expected = contents(source.db);
-    await source.engine.close();
-    const root = await tempDir('ese-restore-campaign-');
+  it.each(['full', 'full + incremental'] as const)(
+    '%s: fails every fs call and every engine call of a restore in turn: the target is untouched or a whole instance with the data, and a retry succeeds',
+    async (kind) => {
+      const source = kind === 'full' ? await committedSet({ keys: 30 }) : await incrementalSet();
+      const set = kind === 'full' ? [source.set] : [(source as Awaited<ReturnType<typeof incrementalSet>>).full, source.set];
+      const expected = contents(source.db);
+      await source.engine.close();
+      const root = await tempDir('ese-restore-campaign-');
 
-    // A clean run counts the calls.
-    const counted: string[] = [];
-    const cleanParent = path.join(root, 'clean');
-    const cleanEngine = await createEmbeddedEngine({ directory: cleanParent });
-    const clean = await restoreBackupSet(set, { engine: faultyEngine(cleanEngine, undefined, counted), to: path.join(cleanParent, 'to'), fs: faultyFs(undefined, counted), name: 'to' });
-    expect(contents(clean.restored.databases[0]!)).toEqual(expected);
-    await cleanEngine.close();
-    const fsCalls = counted.filter((c) => c.startsWith('fs.')).length;
-    const engineCalls = counted.filter((c) => c.startsWith('engine.')).length;
-    expect(fsCalls).toBeGreaterThan(5);
-    expect(engineCalls).toBe(ENGINE_CALLS.length);
+      // A clean run counts the calls.
+      const counted: string[] = [];
+      const cleanParent = path.join(root, 'clean');
+      const cleanEngine = await createEmbeddedEngine({ directory: cleanParent });
+      const clean = await restoreBackupSet(set, {
+        engine: faultyEngine(cleanEngine, undefined, counted),
+        to: path.join(cleanParent, 'to'),
+        fs: faultyFs(undefined, counted),
+        name: 'to',
+      });
+      expect(contents(clean.restored.databases[0]!)).toEqual(expected);
+      await cleanEngine.close();
+      const fsCalls = counted.filter((c) => c.startsWith('fs.')).length;
+      const engineCalls = counted.filter((c) => c.startsWith('engine.')).length;
+      expect(fsCalls).toBeGreaterThan(5);
+      expect(engineCalls).toBe(ENGINE_CALLS.length);
 
-    const plans: Plan[] = [];
-    for (let k = 1; k <= fsCalls; k++) for (const when of ['before', 'after'] as const) plans.push({ layer: 'fs', k, when, error: k % 2 ? eio : enospc });
-    const engineNames = counted.filter((c) => c.startsWith('engine.'));
-    for (let k = 1; k <= engineCalls; k++) {
-      for (const when of ['before', 'after'] as const) {
-        // engine.restore either builds a live instance and returns it, or fails and retires it itself:
-        // "built, then reported failed" is not a state the engine can be in, so only "before" for it.
-        if (when === 'after' && engineNames[k - 1] === 'engine.restore') continue;
-        plans.push({ layer: 'engine', k, when, error: jetError });
-      }
-    }
-    const outcomes = { failedUntouched: 0, failedButComplete: 0, succeeded: 0 };
-    for (const [i, plan] of plans.entries()) {
-      const label = `${plan.layer} call ${plan.k} (${counted.filter((c) => c.startsWith(`${plan.layer}.`))[plan.k - 1]}) failed ${plan.when}`;
-      const parent = path.join(root, `p${i}`);
-      // Half the runs restore into an empty directory that exists, half into an absent one.
-      const to = path.join(parent, 'to');
-      if (i % 2) fs.mkdirSync(to, { recursive: true });
-      const engine = await createEmbeddedEngine({ directory: parent });
-      const log: string[] = [];
-      let error: unknown;
-      try {
-        await restoreBackupSet(set, { engine: faultyEngine(engine, plan, log), to, fs: faultyFs(plan, log), name: 'to' });
-      } catch (e) {
-        error = e;
-      } finally {
-        await engine.close();
-      }
-      const present = fs.existsSync(to) ? fs.readdirSync(to) : undefined;
-      if (present === undefined || present.length === 0) {
-        // Untouched: as it was (absent, or the empty directory), and a retry is not refused.
-        expect(error, label).toBeDefined();
-        expect(present === undefined ? 'absent' : 'empty', label).toBe(i % 2 ? 'empty' : 'absent');
-        outcomes.failedUntouched++;
-        const retryEngine = await createEmbeddedEngine({ directory: parent });
-        try {
-          const retry = await restoreBackupSet(set, { engine: retryEngine, to, name: 'to' });
-          expect(contents(retry.restored.databases[0]!), label).toEqual(expected);
-        } finally {
-          await retryEngine.close();
+      const plans: Plan[] = [];
+      for (let k = 1; k <= fsCalls; k++)
+        for (const when of ['before', 'after'] as const) plans.push({ layer: 'fs', k, when, error: k % 2 ? eio : enospc });
+      const engineNames = counted.filter((c) => c.startsWith('engine.'));
+      for (let k = 1; k <= engineCalls; k++) {
+        for (const when of ['before', 'after'] as const) {
+          // engine.restore either builds a live instance and returns it, or fails and retires it itself:
+          // "built, then reported failed" is not a state the engine can be in, so only "before" for it.
+          if (when === 'after' && engineNames[k - 1] === 'engine.restore') continue;
+          plans.push({ layer: 'engine', k, when, error: jetError });
         }
-      } else {
-        if (error) outcomes.failedButComplete++;
-        else outcomes.succeeded++;
       }
-      // Whatever happened, what is under the final name is a whole instance that opens with every committed key.
-      const opened = await openEmbeddedInstance(parent, 'to');
-      try {
-        const dbs = opened.engine.instanceInfo(opened.instance).databases;
-        expect(dbs.map((d) => path.basename(d)), label).toEqual(['test.edb']);
-        const reopened = await opened.engine.attachDatabase(opened.instance, dbs[0]!);
-        expect(contents(reopened), label).toEqual(expected);
-      } finally {
-        await opened.close();
+      const outcomes = { failedUntouched: 0, failedButComplete: 0, succeeded: 0 };
+      for (const [i, plan] of plans.entries()) {
+        const label = `${plan.layer} call ${plan.k} (${counted.filter((c) => c.startsWith(`${plan.layer}.`))[plan.k - 1]}) failed ${plan.when}`;
+        const parent = path.join(root, `p${i}`);
+        // Half the runs restore into an empty directory that exists, half into an absent one.
+        const to = path.join(parent, 'to');
+        if (i % 2) fs.mkdirSync(to, { recursive: true });
+        const engine = await createEmbeddedEngine({ directory: parent });
+        const log: string[] = [];
+        let error: unknown;
+        try {
+          await restoreBackupSet(set, { engine: faultyEngine(engine, plan, log), to, fs: faultyFs(plan, log), name: 'to' });
+        } catch (e) {
+          error = e;
+        } finally {
+          await engine.close();
+        }
+        const present = fs.existsSync(to) ? fs.readdirSync(to) : undefined;
+        if (present === undefined || present.length === 0) {
+          // Untouched: as it was (absent, or the empty directory), and a retry is not refused.
+          expect(error, label).toBeDefined();
+          expect(present === undefined ? 'absent' : 'empty', label).toBe(i % 2 ? 'empty' : 'absent');
+          outcomes.failedUntouched++;
+          const retryEngine = await createEmbeddedEngine({ directory: parent });
+          try {
+            const retry = await restoreBackupSet(set, { engine: retryEngine, to, name: 'to' });
+            expect(contents(retry.restored.databases[0]!), label).toEqual(expected);
+          } finally {
+            await retryEngine.close();
+          }
+        } else {
+          if (error) outcomes.failedButComplete++;
+          else outcomes.succeeded++;
+        }
+        // Whatever happened, what is under the final name is a whole instance that opens with every committed key.
+        const opened = await openEmbeddedInstance(parent, 'to');
+        try {
+          const dbs = opened.engine.instanceInfo(opened.instance).databases;
+          expect(
+            dbs.map((d) => path.basename(d)),
+            label,
+          ).toEqual(['test.edb']);
+          const reopened = await opened.engine.attachDatabase(opened.instance, dbs[0]!);
+          expect(contents(reopened), label).toEqual(expected);
+        } finally {
+          await opened.close();
+        }
+        // Leftover temporary directories (a failed removal) are hidden and never block anything.
+        expect(
+          fs.readdirSync(parent).filter((n) => !n.startsWith('.')),
+          label,
+        ).toEqual(['to']);
       }
-      // Leftover temporary directories (a failed removal) are hidden and never block anything.
-      expect(fs.readdirSync(parent).filter((n) => !n.startsWith('.')), label).toEqual(['to']);
-    }
-    console.log(`restore fault campaign (${kind}): ${plans.length} runs (${fsCalls} fs calls, ${engineCalls} engine calls, each failed before and after): ${outcomes.failedUntouched} failed leaving the target untouched, ${outcomes.failedButComplete} failed after the rename with a whole instance in place, ${outcomes.succeeded} succeeded (a fault after the last call that matters)`);
-    expect(outcomes.failedUntouched).toBeGreaterThan(0);
-  }, 240_000);
+      console.log(
+        `restore fault campaign (${kind}): ${plans.length} runs (${fsCalls} fs calls, ${engineCalls} engine calls, each failed before and after): ${outcomes.failedUntouched} failed leaving the target untouched, ${outcomes.failedButComplete} failed after the rename with a whole instance in place, ${outcomes.succeeded} succeeded (a fault after the last call that matters)`,
+      );
+      expect(outcomes.failedUntouched).toBeGreaterThan(0);
+    },
+    240_000,
+  );
 });

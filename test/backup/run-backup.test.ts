@@ -26,7 +26,12 @@ describe('runBackup: a full backup', () => {
     expect(result.error).toBeUndefined();
     expect(engine.lastBackup(inst)).toMatchObject({ end: 'normal', truncated: false });
     const manifest = result.set!.manifest;
-    expect(manifest).toMatchObject({ mode: 'full', pageSize: 4096, instance: { backend: 'embedded', name: 'main' }, tool: { name: 'ese-backup' } });
+    expect(manifest).toMatchObject({
+      mode: 'full',
+      pageSize: 4096,
+      instance: { backend: 'embedded', name: 'main' },
+      tool: { name: 'ese-backup' },
+    });
     expect(manifest.files.filter((f) => f.role === 'db').map((f) => f.name)).toEqual(['test.edb']);
     const logs = manifest.files.filter((f) => f.role === 'log');
     expect(logs.length).toBeGreaterThanOrEqual(1);
@@ -39,7 +44,12 @@ describe('runBackup: a full backup', () => {
 
     const events = await progress;
     const last = events.at(-1)!;
-    expect(last).toMatchObject({ phase: 'done', outcome: 'completed', filesDone: manifest.files.length, filesTotal: manifest.files.length });
+    expect(last).toMatchObject({
+      phase: 'done',
+      outcome: 'completed',
+      filesDone: manifest.files.length,
+      filesTotal: manifest.files.length,
+    });
     expect(last.bytesDone).toBe(manifest.files.reduce((n, f) => n + f.size, 0));
     expect(last.bytesTotal).toBe(last.bytesDone);
     const phases = [...new Set(events.map((e: BackupProgress) => e.phase))];
@@ -93,7 +103,12 @@ describe('runBackup: stops and failures', () => {
       }
     });
     const result = await run;
-    expect(result).toMatchObject({ outcome: 'stopped', end: 'abort', truncated: false, stopReason: { source: 'manual', detail: 'operator' } });
+    expect(result).toMatchObject({
+      outcome: 'stopped',
+      end: 'abort',
+      truncated: false,
+      stopReason: { source: 'manual', detail: 'operator' },
+    });
     expect(result.set).toBeUndefined();
     expect(engine.lastBackup(inst)).toMatchObject({ end: 'abortedByServer', truncated: false });
     expect(fs.readdirSync(work)).toEqual([]);
@@ -123,7 +138,9 @@ describe('runBackup: stops and failures', () => {
 
   it('a killed session (-612 on a damaged log, -569 on a missing one) is reported failed and not ended again', async () => {
     const { engine, inst, db, work, coordinator } = await setup({ keys: 20 });
-    expect((await runBackup({ coordinator, instance: inst, to: path.join(work, 'base'), mode: 'full', truncateLogs: true })).outcome).toBe('completed');
+    expect((await runBackup({ coordinator, instance: inst, to: path.join(work, 'base'), mode: 'full', truncateLogs: true })).outcome).toBe(
+      'completed',
+    );
     await putKeys(db, 20, 150);
     const rolled = engine.instanceInfo(inst).logGenerations.slice(0, -1);
     expect(rolled.length).toBeGreaterThanOrEqual(2);
@@ -190,9 +207,19 @@ describe('runBackup: a stop at each later step', () => {
   it('a shutdown hook on SIGINT mid-copy: the hook ends the session, the run resolves stopped, the hook exits 0', async () => {
     const fx = await setup({ keys: 120 });
     const signals = new EventEmitter();
-    const hook = shutdownHook({ coordinator: fx.coordinator, graceMs: 5000, target: signals as unknown as Parameters<typeof shutdownHook>[0]['target'] });
+    const hook = shutdownHook({
+      coordinator: fx.coordinator,
+      graceMs: 5000,
+      target: signals as unknown as Parameters<typeof shutdownHook>[0]['target'],
+    });
     onTestFinished(() => hook.dispose());
-    const run = runBackup({ coordinator: fx.coordinator, instance: fx.inst, to: path.join(fx.work, 'set'), mode: 'full', readSize: 16 * 1024 });
+    const run = runBackup({
+      coordinator: fx.coordinator,
+      instance: fx.inst,
+      to: path.join(fx.work, 'set'),
+      mode: 'full',
+      readSize: 16 * 1024,
+    });
     let sent = false;
     run.progress$.subscribe((p) => {
       if (!sent && p.phase === 'databases' && p.fileBytes > 0) {
@@ -239,11 +266,16 @@ describe('runBackup: incremental after a truncating full backup', () => {
     expect(incr2.outcome).toBe('completed');
 
     const expected = contents(db);
-    const restored = await restoreBackupSet([path.join(work, 'full'), path.join(work, 'incr'), path.join(work, 'incr2')], { engine, to: path.join(work, 'restore') });
+    const restored = await restoreBackupSet([path.join(work, 'full'), path.join(work, 'incr'), path.join(work, 'incr2')], {
+      engine,
+      to: path.join(work, 'restore'),
+    });
     expect(contents(restored.restored.databases[0]!)).toEqual(expected);
     expect(restored.genLow).toBe(full.set!.manifest.logGenerations!.low);
     // Without the middle set the chain has a gap: refused before the engine is asked.
-    await expect(restoreBackupSet([path.join(work, 'full'), path.join(work, 'incr2')], { engine, to: path.join(work, 'restore-2') })).rejects.toThrow(/do not chain/);
+    await expect(
+      restoreBackupSet([path.join(work, 'full'), path.join(work, 'incr2')], { engine, to: path.join(work, 'restore-2') }),
+    ).rejects.toThrow(/do not chain/);
     expect(JET_bit.BackupEndNormal).toBe(1);
   });
 });

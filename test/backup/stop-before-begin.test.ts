@@ -19,13 +19,16 @@ function gatedApi(api: JetBackupApi, held: JetBackupMethod) {
     (Object.keys(api) as Array<keyof JetBackupApi>).map((key) => {
       const value = api[key];
       if (typeof value !== 'function') return [key, value];
-      return [key, (...args: unknown[]) => {
-        calls.push(key);
-        const call = () => (value as (...a: unknown[]) => unknown).apply(api, args);
-        if (key !== held) return call();
-        reached();
-        return gate.then(call);
-      }];
+      return [
+        key,
+        (...args: unknown[]) => {
+          calls.push(key);
+          const call = () => (value as (...a: unknown[]) => unknown).apply(api, args);
+          if (key !== held) return call();
+          reached();
+          return gate.then(call);
+        },
+      ];
     }),
   ) as unknown as JetBackupApi;
   return { api: wrapped, calls, release, entered };

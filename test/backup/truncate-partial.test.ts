@@ -24,7 +24,13 @@ describe('runBackup --truncate-logs: a TruncateLog that fails is never followed 
     const to = path.join(work, 'set');
     const result = await runBackup({ coordinator, instance: inst, to, mode: 'full', truncateLogs: true });
 
-    expect(result).toMatchObject({ outcome: 'failed', truncated: 'partial', end: 'abort', error: { err: JET_err.DiskIO }, verification: { ok: true } });
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      truncated: 'partial',
+      end: 'abort',
+      error: { err: JET_err.DiskIO },
+      verification: { ok: true },
+    });
     expect(result.logsTruncated).toHaveLength(2);
     for (const file of result.logsTruncated!) expect(fs.existsSync(file)).toBe(false);
     expect(result.set?.path).toBe(to);

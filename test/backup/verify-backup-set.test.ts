@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createCoordinator } from '../../src/coordinator/index.js';
-import { listBackupSets, MANIFEST_NAME, runBackup, verifyBackupSet, verifyEseFile, type BackupManifest, type BackupSetReport } from '../../src/backup/index.js';
+import {
+  listBackupSets,
+  MANIFEST_NAME,
+  runBackup,
+  verifyBackupSet,
+  verifyEseFile,
+  type BackupManifest,
+  type BackupSetReport,
+} from '../../src/backup/index.js';
 import type { PageSize } from '../../src/engine/index.js';
 import { engineFixture, flipBit, putKeys, seeded, tempDir } from './helpers.js';
 
@@ -78,22 +86,34 @@ describe('verifyBackupSet on committed sets', () => {
       expect(r.ok, `round ${round}`).toBe(false);
       for (const [name, damage] of damaged) {
         const mine = problemsOf(r, name);
-        expect(mine.length, `round ${round}: ${name} ${JSON.stringify(damage)} not reported in ${JSON.stringify(r.problems)}`).toBeGreaterThan(0);
+        expect(
+          mine.length,
+          `round ${round}: ${name} ${JSON.stringify(damage)} not reported in ${JSON.stringify(r.problems)}`,
+        ).toBeGreaterThan(0);
         if (name === MANIFEST_NAME) continue;
         const entry = manifest.files.find((f) => f.name === name)!;
         if (damage.kind === 'truncate') {
           expect(mine.some((p) => p.kind === 'size')).toBe(true);
           continue;
         }
-        expect(mine.some((p) => p.kind === 'sha256'), `round ${round}: ${name}`).toBe(true);
+        expect(
+          mine.some((p) => p.kind === 'sha256'),
+          `round ${round}: ${name}`,
+        ).toBe(true);
         for (const offset of damage.offsets) {
           if (entry.role === 'db') {
             const index = Math.floor(offset / manifest.pageSize);
-            expect(mine.some((p) => p.kind === 'page' && p.index === index), `round ${round}: ${name} page ${index} in ${JSON.stringify(mine)}`).toBe(true);
+            expect(
+              mine.some((p) => p.kind === 'page' && p.index === index),
+              `round ${round}: ${name} page ${index} in ${JSON.stringify(mine)}`,
+            ).toBe(true);
             if (index >= 2 && offset < entry.size - manifest.pageSize) expect(mine.find((p) => p.index === index)!.pgno).toBe(index - 1);
           } else {
             // A log is checked record by record: the damage lies in the record reported, at or before the flipped byte.
-            expect(mine.some((p) => p.kind === 'log' && p.index! <= Math.floor(offset / 4096)), `round ${round}: ${name} offset ${offset} in ${JSON.stringify(mine)}`).toBe(true);
+            expect(
+              mine.some((p) => p.kind === 'log' && p.index! <= Math.floor(offset / 4096)),
+              `round ${round}: ${name} offset ${offset} in ${JSON.stringify(mine)}`,
+            ).toBe(true);
           }
         }
       }
@@ -128,20 +148,30 @@ describe('verifyBackupSet on committed sets', () => {
     const file = path.join(full, MANIFEST_NAME);
     const text = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, text.replace(/"source": "([^"]*)"/, '"source": "/elsewhere"'));
-    expect((await verifyBackupSet(full)).problems).toEqual([{ kind: 'manifest', file: MANIFEST_NAME, message: 'manifest: manifestSha256 does not match its content (accidental change or a hand edit)' }]);
+    expect((await verifyBackupSet(full)).problems).toEqual([
+      {
+        kind: 'manifest',
+        file: MANIFEST_NAME,
+        message: 'manifest: manifestSha256 does not match its content (accidental change or a hand edit)',
+      },
+    ]);
     fs.writeFileSync(file, text.replace('\n', '\n '));
-    expect((await verifyBackupSet(full)).problems.map((p) => p.message)).toEqual(['manifest: the file is not the canonical text its checksum covers']);
+    expect((await verifyBackupSet(full)).problems.map((p) => p.message)).toEqual([
+      'manifest: the file is not the canonical text its checksum covers',
+    ]);
   });
 });
 
-describe('verifyEseFile on the embedded engine\'s files', () => {
+describe("verifyEseFile on the embedded engine's files", () => {
   it('a streamed database copy is recognised by its trailer; bits flipped in log records and in the zero tail are placed', async () => {
     const { incr, full } = await twoSets(4096);
     const db = manifestOf(full).files.find((f) => f.role === 'db')!;
     const copy = await verifyEseFile(path.join(full, db.name));
     expect(copy).toMatchObject({ ok: true, streamed: true, fileType: 'database', pageSize: 4096 });
     // The last log was rolled early by GetLogInfo: it ends in a long zero tail.
-    const log = manifestOf(incr).files.filter((f) => f.role === 'log').at(-1)!;
+    const log = manifestOf(incr)
+      .files.filter((f) => f.role === 'log')
+      .at(-1)!;
     const file = path.join(incr, log.name);
     const clean = await verifyEseFile(file);
     expect(clean).toMatchObject({ ok: true, fileType: 'log', header: { generation: log.generation } });
@@ -171,7 +201,10 @@ describe('listBackupSets', () => {
     fs.writeFileSync(path.join(work, '.incr2.partial-1-abc', MANIFEST_NAME), '{}');
     flipBit(path.join(incr, manifestOf(incr).files[0]!.name), 5000, 1);
     const sets = await listBackupSets(work);
-    expect(sets.map((s) => [s.name, s.mode, s.verified])).toEqual([['full', 'full', true], ['incr', 'incremental', false]]);
+    expect(sets.map((s) => [s.name, s.mode, s.verified])).toEqual([
+      ['full', 'full', true],
+      ['incr', 'incremental', false],
+    ]);
     expect(sets[0]!.size).toBe(manifestOf(full).files.reduce((n, f) => n + f.size, 0));
     expect(sets[1]!.logGenerations).toEqual(manifestOf(incr).logGenerations);
     expect((await listBackupSets(work, { verify: false })).map((s) => s.verified)).toEqual([undefined, undefined]);

@@ -6,7 +6,6 @@ import { verifyEseBytes } from '../../src/engine/format/verify-ese-bytes.js';
 import { EseFileVerifier, verifyEseFile } from '../../src/backup/index.js';
 import { eseRealDir, eseRealFiles, goodDatabases, readEseReal, seeded, tempDir } from './helpers.js';
 
-
 const headers = [
   ['museum_win10_rathbunvm_clean_SRU.log', 'log', 9],
   ['museum_win10_rathbunvm_clean_SRU00008.log', 'log', 8],
@@ -29,7 +28,15 @@ describe('verifyEseFile on every real Windows file of the fixtures', () => {
 
   it.each(goodDatabases)('%s: %i-byte pages, state %i, %i pages with content, all verify', async (name, pageSize, state, content) => {
     const r = await verifyEseFile(path.join(eseRealDir(), name));
-    expect(r).toMatchObject({ fileType: 'database', pageSize, pagesWithContent: content, streamed: false, ok: true, badPages: [], gzip: name.endsWith('.gz') });
+    expect(r).toMatchObject({
+      fileType: 'database',
+      pageSize,
+      pagesWithContent: content,
+      streamed: false,
+      ok: true,
+      badPages: [],
+      gzip: name.endsWith('.gz'),
+    });
     expect(r.header).toMatchObject({ state, checksumOk: true });
     expect(r.pages * pageSize).toBe(r.bytes);
   });
@@ -53,34 +60,46 @@ describe('verifyEseFile on every real Windows file of the fixtures', () => {
     for (const name of eseRealFiles().filter((n) => !n.endsWith('.gz'))) {
       const bytes = readEseReal(name);
       const v = new EseFileVerifier({ streamed: false });
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         const n = 1 + random.below(random.below(2) ? 100 : 50_000);
         v.push(bytes.subarray(at, at + n));
         at += n;
       }
       const expected = verifyEseBytes(bytes);
       const r = v.finish();
-      expect({ name, bad: r.badPages, content: r.pagesWithContent, pages: r.pages }).toEqual({ name, bad: expected.badPages, content: expected.pagesWithContent, pages: expected.pages });
+      expect({ name, bad: r.badPages, content: r.pagesWithContent, pages: r.pages }).toEqual({
+        name,
+        bad: expected.badPages,
+        content: expected.pagesWithContent,
+        pages: expected.pages,
+      });
     }
   });
 });
 
 describe('verifyEseFile finds every flipped bit', () => {
-  it.each(goodDatabases)('%s: bits flipped in the header or the shadow and in many content pages are each reported with its page', async (name, pageSize) => {
-    const original = readEseReal(name);
-    const random = seeded(original.length);
-    const content = [...Array(original.length / pageSize).keys()].filter((i) => i >= 2 && original.subarray(i * pageSize, (i + 1) * pageSize).some((b) => b !== 0));
-    for (const header of [0, 1]) {
-      const bytes = original.slice();
-      const targets = new Set<number>([header]);
-      while (targets.size < Math.min(content.length, 30)) targets.add(content[random.below(content.length)]!);
-      for (const index of targets) bytes[index * pageSize + random.below(pageSize)]! ^= 1 << random.below(8);
-      const r = await verifyEseFile(await writeCopy(name, bytes));
-      expect(r.badPages.map((bad) => [bad.index, bad.pgno])).toEqual([...targets].sort((a, b) => a - b).map((i) => [i, i >= 2 ? i - 1 : null]));
-      // With page 0 damaged, the fields come from the shadow.
-      expect(r).toMatchObject({ headerIndex: header === 0 ? 1 : 0, pageSize, fileType: 'database', ok: false });
-    }
-  });
+  it.each(goodDatabases)(
+    '%s: bits flipped in the header or the shadow and in many content pages are each reported with its page',
+    async (name, pageSize) => {
+      const original = readEseReal(name);
+      const random = seeded(original.length);
+      const content = [...Array(original.length / pageSize).keys()].filter(
+        (i) => i >= 2 && original.subarray(i * pageSize, (i + 1) * pageSize).some((b) => b !== 0),
+      );
+      for (const header of [0, 1]) {
+        const bytes = original.slice();
+        const targets = new Set<number>([header]);
+        while (targets.size < Math.min(content.length, 30)) targets.add(content[random.below(content.length)]!);
+        for (const index of targets) bytes[index * pageSize + random.below(pageSize)]! ^= 1 << random.below(8);
+        const r = await verifyEseFile(await writeCopy(name, bytes));
+        expect(r.badPages.map((bad) => [bad.index, bad.pgno])).toEqual(
+          [...targets].sort((a, b) => a - b).map((i) => [i, i >= 2 ? i - 1 : null]),
+        );
+        // With page 0 damaged, the fields come from the shadow.
+        expect(r).toMatchObject({ headerIndex: header === 0 ? 1 : 0, pageSize, fileType: 'database', ok: false });
+      }
+    },
+  );
 
   it.each(headers)('%s: a bit flipped in the %s header is reported as page 0', async (name, fileType) => {
     const original = readEseReal(name);

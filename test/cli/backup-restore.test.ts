@@ -20,7 +20,18 @@ describe('ese-backup backup / verify / restore', () => {
     const expected = await withInstance(dir, 'main', 'test.edb', contents);
     const set = path.join(dir, 'backups', 'full-1');
 
-    const backup = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', set, '--json', '--read-size', '65536']);
+    const backup = await runCli([
+      'backup',
+      '--engine',
+      `embedded:${dir}`,
+      '--instance',
+      'main',
+      '--to',
+      set,
+      '--json',
+      '--read-size',
+      '65536',
+    ]);
     expect(backup.code, backup.stderr).toBe(0);
     const b = backup.json<BackupJson>();
     expect(b).toMatchObject({ outcome: 'completed', exitCode: 0, set, verified: true, truncated: false, end: 'normal' });
@@ -44,7 +55,17 @@ describe('ese-backup backup / verify / restore', () => {
     // The restored instance is an embedded instance `dir/restored`: open it like any other and compare.
     expect(await withInstance(dir, 'restored', 'test.edb', contents)).toEqual(expected);
     // And a second backup of the restored instance works through the same --engine form.
-    const again = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'restored', '--to', path.join(dir, 'backups', 'of-restored'), '--json', '--no-progress']);
+    const again = await runCli([
+      'backup',
+      '--engine',
+      `embedded:${dir}`,
+      '--instance',
+      'restored',
+      '--to',
+      path.join(dir, 'backups', 'of-restored'),
+      '--json',
+      '--no-progress',
+    ]);
     expect(again.json()).toMatchObject({ outcome: 'completed', verified: true });
   });
 
@@ -52,7 +73,9 @@ describe('ese-backup backup / verify / restore', () => {
     const dir = await tempDir();
     await makeInstance(dir, 'main', (db) => putRows(db, 0, 40));
     const set = path.join(dir, 'b', 'full');
-    const r = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', set, '--no-progress'], { env: { FORCE_COLOR: '1' } });
+    const r = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', set, '--no-progress'], {
+      env: { FORCE_COLOR: '1' },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^completed in [\d.]+ s: 2 files, .* log generations \d+-\d+; verified from disk$/m);
     expect(r.stdout).toContain(`set: ${set}`);
@@ -68,10 +91,25 @@ describe('ese-backup demo', () => {
     const dir = await tempDir();
     const r = await runCli(['demo', '--dir', dir, '--size', '6', '--rate', '0', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const j = r.json<{ outcome: string; verify: { ok: boolean }; restore: { rows: number; missing: number; committedBeforeLogs: number }; database: { rows: number } }>();
+    const j = r.json<{
+      outcome: string;
+      verify: { ok: boolean };
+      restore: { rows: number; missing: number; committedBeforeLogs: number };
+      database: { rows: number };
+    }>();
     expect(j).toMatchObject({ outcome: 'completed', exitCode: 0, verify: { ok: true }, restore: { missing: 0, rows: 96 } });
     // `embedded:DIR` opens the instance the demo left in DIR/demo (JetInit recovers it).
-    const b = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'demo', '--to', path.join(dir, 'backups', 'second'), '--json', '--no-progress']);
+    const b = await runCli([
+      'backup',
+      '--engine',
+      `embedded:${dir}`,
+      '--instance',
+      'demo',
+      '--to',
+      path.join(dir, 'backups', 'second'),
+      '--json',
+      '--no-progress',
+    ]);
     expect(b.code, b.stderr).toBe(0);
     expect(b.json()).toMatchObject({ outcome: 'completed', verified: true });
     const list = await runCli(['list', path.join(dir, 'backups'), '--json']);
@@ -85,13 +123,19 @@ describe('ese-backup demo', () => {
     const j = r.json<{
       outcome: string;
       set: string | null;
-      stop: { reason: { source: string }; verdicts: Array<{ api: string; kind: string; err?: number }>; read: { error: { err: number; code: string } }; after: { err: number } };
+      stop: {
+        reason: { source: string };
+        verdicts: Array<{ api: string; kind: string; err?: number }>;
+        read: { error: { err: number; code: string } };
+        after: { err: number };
+      };
       visible: { finalName: boolean; leftovers: string[]; sets: number };
     }>();
     expect(j).toMatchObject({ outcome: 'stopped', set: null, exitCode: 130 });
     expect(j.stop.reason.source).toBe('deadline');
     const verdict = (api: string) => j.stop.verdicts.find((v) => v.api === api);
-    for (const api of ['JetReadFileInstance', 'JetOpenFileInstance', 'JetGetLogInfoInstance', 'JetTruncateLogInstance']) expect(verdict(api)).toMatchObject({ kind: 'refused', err: -801 });
+    for (const api of ['JetReadFileInstance', 'JetOpenFileInstance', 'JetGetLogInfoInstance', 'JetTruncateLogInstance'])
+      expect(verdict(api)).toMatchObject({ kind: 'refused', err: -801 });
     expect(verdict('JetEndExternalBackupInstance2')).toMatchObject({ kind: 'allowed' });
     expect(verdict('JetBeginExternalBackupInstance')).toMatchObject({ kind: 'refused', err: -505 });
     expect(j.stop.read.error).toMatchObject({ err: -801, code: 'JET_errBackupAbortByServer' });

@@ -38,7 +38,11 @@ const cleanEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
 
 /** Start `ese-backup args…` in a child process (`node --import tsx src/cli/ese-backup.ts`), killed when the test finishes. */
 export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): CliProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repoRoot, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    cwd: repoRoot,
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   onTestFinished(() => void proc.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
@@ -65,7 +69,9 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv } = 
       if (line !== undefined) return Promise.resolve(line);
       return new Promise((resolve, reject) => {
         waiting.push({ pattern, resolve });
-        void done.then((r) => reject(new Error(`ese-backup ended (code ${r.code}, signal ${r.signal}) before a stderr line matched ${pattern}\n${r.stderr}`)));
+        void done.then((r) =>
+          reject(new Error(`ese-backup ended (code ${r.code}, signal ${r.signal}) before a stderr line matched ${pattern}\n${r.stderr}`)),
+        );
       });
     },
   };
@@ -89,7 +95,8 @@ export const valueOf = (i: number, size = 1500, tag = ''): string => `${tag}${i}
 
 /** Write rows `from … to-1` to `db`, eight at a time. */
 export async function putRows(db: EmbeddedDatabase, from: number, to: number, size = 1500, tag = ''): Promise<void> {
-  for (let i = from; i < to; i += 8) await Promise.all(Array.from({ length: Math.min(8, to - i) }, (_, j) => db.put(keyOf(i + j), valueOf(i + j, size, tag))));
+  for (let i = from; i < to; i += 8)
+    await Promise.all(Array.from({ length: Math.min(8, to - i) }, (_, j) => db.put(keyOf(i + j), valueOf(i + j, size, tag))));
 }
 
 /**
@@ -128,7 +135,10 @@ export function contents(db: EmbeddedDatabase): Map<string, string> {
 
 /** The names of the log files of an instance directory. */
 export function logFiles(dir: string): string[] {
-  return fs.readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.log'))
+    .sort();
 }
 
 /** Names in a backup directory that belong to runs, not to sets (temporary directories, locks). */

@@ -8,7 +8,15 @@ interface VerifyJson {
   ok: boolean;
   exitCode: number;
   sets: Array<{ path: string; ok: boolean; problems: Array<{ kind: string; file?: string; index?: number; message: string }> }>;
-  files: Array<{ path: string; ok: boolean; fileType: string; pageSize: number; pagesWithContent: number; gzip: boolean; badPages: Array<{ index: number; pgno: number | null }> }>;
+  files: Array<{
+    path: string;
+    ok: boolean;
+    fileType: string;
+    pageSize: number;
+    pagesWithContent: number;
+    gzip: boolean;
+    badPages: Array<{ index: number; pgno: number | null }>;
+  }>;
 }
 
 function flipBit(file: string, offset: number, bit: number): void {
@@ -28,7 +36,7 @@ describe('ese-backup verify: damaged committed sets', () => {
     expect(files).toContain('manifest.json');
     const pageSize = 4096;
     let seed = 7;
-    const below = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const below = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
 
     const damaged: Array<{ set: string; file: string; how: 'flip' | 'truncate'; offset: number }> = [];
     for (let i = 0; i < 30; i++) {
@@ -58,13 +66,23 @@ describe('ese-backup verify: damaged committed sets', () => {
       const what = `${d.how} of ${d.file} at ${d.offset}`;
       expect(report.ok, what).toBe(false);
       if (d.file === 'manifest.json') {
-        expect(report.problems.some((p) => p.kind === 'manifest'), what).toBe(true);
+        expect(
+          report.problems.some((p) => p.kind === 'manifest'),
+          what,
+        ).toBe(true);
         continue;
       }
       const mine = report.problems.filter((p) => p.file === d.file);
-      expect(mine.some((p) => p.kind === (d.how === 'flip' ? 'sha256' : 'size')), what).toBe(true);
+      expect(
+        mine.some((p) => p.kind === (d.how === 'flip' ? 'sha256' : 'size')),
+        what,
+      ).toBe(true);
       // A flipped bit in a database is also found by the page checksums, at its page.
-      if (d.how === 'flip' && d.file.endsWith('.edb')) expect(mine.some((p) => p.kind === 'page' && p.index === Math.floor(d.offset / pageSize)), what).toBe(true);
+      if (d.how === 'flip' && d.file.endsWith('.edb'))
+        expect(
+          mine.some((p) => p.kind === 'page' && p.index === Math.floor(d.offset / pageSize)),
+          what,
+        ).toBe(true);
     }
 
     const human = await runCli(['verify', damaged[0]!.set]);
@@ -79,7 +97,16 @@ describe('ese-backup verify --file: single ESE files made by Windows', () => {
   const fixture = (name: string) => path.join(fixtures, name);
 
   it('verifies real databases, logs, checkpoints and a .gz; the negative 8 KiB case fails with every page listed', async () => {
-    const ok = await runCli(['verify', '--file', fixture('museum_win10_rathbunvm_clean_SRUDB.dat'), fixture('museum_win10_rathbunvm_clean_SRU.log'), fixture('museum_win10_rathbunvm_clean_SRU.chk'), fixture('museum_win10_search_clean_Windows.edb.gz'), fixture('goese_qmgr.db'), '--json']);
+    const ok = await runCli([
+      'verify',
+      '--file',
+      fixture('museum_win10_rathbunvm_clean_SRUDB.dat'),
+      fixture('museum_win10_rathbunvm_clean_SRU.log'),
+      fixture('museum_win10_rathbunvm_clean_SRU.chk'),
+      fixture('museum_win10_search_clean_Windows.edb.gz'),
+      fixture('goese_qmgr.db'),
+      '--json',
+    ]);
     expect(ok.code, ok.stdout).toBe(0);
     const files = ok.json<VerifyJson>().files;
     expect(files.map((f) => [f.fileType, f.pageSize, f.ok])).toEqual([

@@ -11,7 +11,9 @@ describe('ese-backup backup --to: the destination is looked at without following
     fs.symlinkSync(path.join(dir, 'nowhere'), to);
     const r = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', to, '--no-progress']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--to ${to} is a symbolic link (to ${path.join(dir, 'nowhere')}): a backup set is never written through a link`);
+    expect(r.stderr).toContain(
+      `--to ${to} is a symbolic link (to ${path.join(dir, 'nowhere')}): a backup set is never written through a link`,
+    );
     expect(fs.readdirSync(dir).sort()).toEqual(['main', 'set']);
   });
 });

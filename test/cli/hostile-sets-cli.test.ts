@@ -45,7 +45,10 @@ describe('ese-backup on hostile sets (issue 9, items 3-5)', () => {
     const otherDb = manifestOf(foreign).files.find((f) => f.role === 'db')!;
     fs.copyFileSync(path.join(foreign, otherDb.name), path.join(set, db.name));
     const m = manifestOf(set);
-    Object.assign(m.files.find((f) => f.name === db.name)!, { size: otherDb.size, sha256: otherDb.sha256 });
+    Object.assign(
+      m.files.find((f) => f.name === db.name)!,
+      { size: otherDb.size, sha256: otherDb.sha256 },
+    );
     fs.writeFileSync(path.join(set, MANIFEST_NAME), serializeBackupManifest(m));
     const to = path.join(dir, 'restored');
     const [verify, list, restore] = await Promise.all([

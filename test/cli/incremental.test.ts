@@ -17,7 +17,18 @@ describe('ese-backup backup --incremental', () => {
     const engine = `embedded:${dir}`;
     const sets = path.join(dir, 'sets');
     const backup = async (name: string, ...flags: string[]) => {
-      const r = await runCli(['backup', '--engine', engine, '--instance', 'main', '--to', path.join(sets, name), '--json', '--no-progress', ...flags]);
+      const r = await runCli([
+        'backup',
+        '--engine',
+        engine,
+        '--instance',
+        'main',
+        '--to',
+        path.join(sets, name),
+        '--json',
+        '--no-progress',
+        ...flags,
+      ]);
       expect(r.code, r.stderr).toBe(0);
       return r.json<BackupJson>();
     };
@@ -25,7 +36,18 @@ describe('ese-backup backup --incremental', () => {
     const logsBefore = logFiles(path.join(dir, 'main'));
 
     // An incremental with no truncating full backup before it: the engine refuses (-560).
-    const early = await runCli(['backup', '--engine', engine, '--instance', 'main', '--to', path.join(sets, 'too-early'), '--incremental', '--json', '--no-progress']);
+    const early = await runCli([
+      'backup',
+      '--engine',
+      engine,
+      '--instance',
+      'main',
+      '--to',
+      path.join(sets, 'too-early'),
+      '--incremental',
+      '--json',
+      '--no-progress',
+    ]);
     expect(early.code).toBe(1);
     expect(early.json()).toMatchObject({ outcome: 'failed', error: { code: 'JET_errMissingFullBackup', err: -560 } });
     expect(fs.existsSync(path.join(sets, 'too-early'))).toBe(false);
@@ -51,7 +73,15 @@ describe('ese-backup backup --incremental', () => {
     const expected = await withInstance(dir, 'main', 'test.edb', contents);
     expect(expected.size).toBe(290);
 
-    const restore = await runCli(['restore', path.join(sets, 'full'), path.join(sets, 'incr-1'), path.join(sets, 'incr-2'), '--to', path.join(dir, 'restored'), '--json']);
+    const restore = await runCli([
+      'restore',
+      path.join(sets, 'full'),
+      path.join(sets, 'incr-1'),
+      path.join(sets, 'incr-2'),
+      '--to',
+      path.join(dir, 'restored'),
+      '--json',
+    ]);
     expect(restore.code, restore.stderr).toBe(0);
     expect(restore.json()).toMatchObject({ ok: true, databases: [{ keys: 290 }] });
     expect(await withInstance(dir, 'restored', 'test.edb', contents)).toEqual(expected);

@@ -5,7 +5,12 @@ import { makeInstance, putRows, startCli, tempDir } from './cli-helpers.js';
 
 interface StateJson {
   allowStop: boolean;
-  instances: Array<{ instance: string; value: { backup: unknown }; session: { stop: { detail?: string } | null } | null; outcome: unknown }>;
+  instances: Array<{
+    instance: string;
+    value: { backup: unknown };
+    session: { stop: { detail?: string } | null } | null;
+    outcome: unknown;
+  }>;
 }
 
 const getState = async (url: string): Promise<StateJson> => (await fetch(new URL('api/state', url))).json() as Promise<StateJson>;
@@ -21,7 +26,11 @@ describe('the live inspector from the CLI', () => {
     const [view] = running.instances;
     expect(view!.value.backup).toMatchObject({ session: { phase: 'databases', stop: 'running' } });
 
-    const stop = await fetch(new URL(`api/instances/${view!.instance}/stop`, url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const stop = await fetch(new URL(`api/instances/${view!.instance}/stop`, url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(stop.status).toBe(200);
     await cli.stderrLine(/^inspector: still serving; Ctrl-C to exit$/);
     const after = await getState(url);
@@ -32,7 +41,13 @@ describe('the live inspector from the CLI', () => {
     cli.proc.kill('SIGINT');
     const r = await cli.done;
     expect(r.code, r.stderr).toBe(130);
-    expect(r.json()).toMatchObject({ outcome: 'stopped', stopReason: { source: 'manual' }, signal: null, stop: { reason: { source: 'manual', detail: 'inspector STOP button' } }, visible: { finalName: false } });
+    expect(r.json()).toMatchObject({
+      outcome: 'stopped',
+      stopReason: { source: 'manual' },
+      signal: null,
+      stop: { reason: { source: 'manual', detail: 'inspector STOP button' } },
+      visible: { finalName: false },
+    });
     await expect(fetch(url)).rejects.toThrow(); // the server is gone with the process
   });
 
@@ -43,7 +58,10 @@ describe('the live inspector from the CLI', () => {
     const cli = startCli(['inspect', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', set, '--rate', '1', '--json']);
     const url = (await cli.stderrLine(/^inspector: http/)).slice('inspector: '.length);
     const { instances } = await getState(url);
-    const stop = await fetch(new URL(`api/instances/${instances[0]!.instance}/stop`, url), { method: 'POST', headers: { 'content-type': 'application/json' } });
+    const stop = await fetch(new URL(`api/instances/${instances[0]!.instance}/stop`, url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(stop.status).toBe(403);
     await cli.stderrLine(/^inspector: still serving/);
     expect((await getState(url)).instances[0]!.outcome).toMatchObject({ kind: 'completed' });

@@ -18,10 +18,35 @@ describe('ese-backup backup --truncate-logs: a truncation that fails part-way', 
     fs.writeFileSync(path.join(instDir, logs[1]!, 'keep'), 'x');
     const set = path.join(dir, 'backups', 'full-1');
 
-    const r = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', set, '--truncate-logs', '--json', '--no-progress']);
+    const r = await runCli([
+      'backup',
+      '--engine',
+      `embedded:${dir}`,
+      '--instance',
+      'main',
+      '--to',
+      set,
+      '--truncate-logs',
+      '--json',
+      '--no-progress',
+    ]);
     expect(r.code, r.stderr).toBe(1);
-    const j = r.json<{ outcome: string; exitCode: number; set: string | null; truncated: unknown; logsTruncated: string[]; verified: boolean | null }>();
-    expect(j).toMatchObject({ outcome: 'failed', exitCode: 1, set, truncated: 'partial', verified: true, logsTruncated: [path.join(instDir, logs[0]!)] });
+    const j = r.json<{
+      outcome: string;
+      exitCode: number;
+      set: string | null;
+      truncated: unknown;
+      logsTruncated: string[];
+      verified: boolean | null;
+    }>();
+    expect(j).toMatchObject({
+      outcome: 'failed',
+      exitCode: 1,
+      set,
+      truncated: 'partial',
+      verified: true,
+      logsTruncated: [path.join(instDir, logs[0]!)],
+    });
     expect(fs.existsSync(path.join(instDir, logs[0]!))).toBe(false);
 
     const text = await runCli(['verify', set, '--json']);
@@ -39,10 +64,22 @@ describe('ese-backup backup --truncate-logs: a truncation that fails part-way', 
     fs.rmSync(path.join(instDir, logs[1]!));
     fs.mkdirSync(path.join(instDir, logs[1]!, 'sub'), { recursive: true });
     const set = path.join(dir, 'full');
-    const r = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', set, '--truncate-logs', '--no-progress']);
+    const r = await runCli([
+      'backup',
+      '--engine',
+      `embedded:${dir}`,
+      '--instance',
+      'main',
+      '--to',
+      set,
+      '--truncate-logs',
+      '--no-progress',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('TruncateLog failed part-way: 1 log(s) are gone');
-    expect(r.stdout).toContain(`the set ${set} is kept (committed and verified from disk, because logs are already gone from the instance)`);
+    expect(r.stdout).toContain(
+      `the set ${set} is kept (committed and verified from disk, because logs are already gone from the instance)`,
+    );
     expect(r.stdout).toContain(`  gone: ${path.join(instDir, logs[0]!)}`);
   });
 });

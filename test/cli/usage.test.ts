@@ -7,12 +7,14 @@ import { makeInstance, putRows, runCli, tempDir } from './cli-helpers.js';
 async function all<T, R>(items: T[], run: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all([0, 1].map(async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await run(items[i]!);
-    }
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await run(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -39,17 +41,38 @@ describe('ese-backup: help and usage', () => {
     const existing = path.join(dir, 'taken');
     fs.mkdirSync(existing);
     fs.writeFileSync(path.join(existing, 'x'), 'x');
-    const backup = (...more: string[]) => ['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', path.join(dir, 'sets', 'new'), ...more];
+    const backup = (...more: string[]) => [
+      'backup',
+      '--engine',
+      `embedded:${dir}`,
+      '--instance',
+      'main',
+      '--to',
+      path.join(dir, 'sets', 'new'),
+      ...more,
+    ];
     const cases: Array<[string[], RegExp]> = [
       [[], /Usage: ese-backup/],
       [['bogus'], /unknown command 'bogus'/],
       [['backup'], /required option '--engine <spec>' not specified/],
       [['backup', '--engine', `embedded:${dir}`, '--instance', 'main'], /required option '--to <set>' not specified/],
-      [['backup', '--engine', 'sqlite:x', '--instance', 'main', '--to', path.join(dir, 'b')], /--engine must be embedded:DIR or esent, got "sqlite:x"/],
-      [['backup', '--engine', `embedded:${dir}`, '--instance', 'nope', '--to', path.join(dir, 'b')], /no embedded instance at .*nope: run "ese-backup demo --dir/],
-      [['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', existing], /already exists: a backup set is never written over/],
+      [
+        ['backup', '--engine', 'sqlite:x', '--instance', 'main', '--to', path.join(dir, 'b')],
+        /--engine must be embedded:DIR or esent, got "sqlite:x"/,
+      ],
+      [
+        ['backup', '--engine', `embedded:${dir}`, '--instance', 'nope', '--to', path.join(dir, 'b')],
+        /no embedded instance at .*nope: run "ese-backup demo --dir/,
+      ],
+      [
+        ['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', existing],
+        /already exists: a backup set is never written over/,
+      ],
       [['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', path.join(dir, '.hidden')], /must not start with a dot/],
-      [['backup', '--engine', 'esent', '--instance', 'app', '--to', path.join(dir, 'b')], /--engine esent needs the databases to attach: --database FILE/],
+      [
+        ['backup', '--engine', 'esent', '--instance', 'app', '--to', path.join(dir, 'b')],
+        /--engine esent needs the databases to attach: --database FILE/,
+      ],
       [backup('--read-size', '1000'), /option '--read-size <bytes>' argument '1000' is invalid. must be a multiple of 4096/],
       [backup('--rate', '0'), /option '--rate <MiB\/s>' argument '0' is invalid/],
       [backup('--stop-after', 'soon'), /option '--stop-after <ms>' argument 'soon' is invalid/],
@@ -57,7 +80,10 @@ describe('ese-backup: help and usage', () => {
       [['demo', '--size', '-1'], /option '--size <MiB>' argument '-1' is invalid/],
       [['demo', '--inspect', '70000'], /must be a port 0..65535/],
       [['demo', '--inspect', '--host', '0.0.0.0'], /--host 0\.0\.0\.0 is not a loopback address; .* pass --allow-non-loopback/],
-      [['inspect', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', path.join(dir, 'b'), '--host', '192.0.2.1'], /--host 192\.0\.2\.1 is not a loopback address/],
+      [
+        ['inspect', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', path.join(dir, 'b'), '--host', '192.0.2.1'],
+        /--host 192\.0\.2\.1 is not a loopback address/,
+      ],
       [['verify'], /verify needs a backup set \(verify SET\) or a file \(verify --file PATH\)/],
       [['verify', path.join(dir, 'missing')], /missing is not a directory/],
       [['verify', '--file', path.join(dir, 'missing.edb')], /missing\.edb is not a file/],
@@ -77,7 +103,10 @@ describe('ese-backup: help and usage', () => {
     // With --json, stdout holds the error as JSON too.
     const json = await runCli(['backup', '--engine', 'nope', '--instance', 'x', '--to', path.join(dir, 'b'), '--json']);
     expect(json.code).toBe(2);
-    expect(json.json()).toEqual({ error: expect.objectContaining({ name: 'UsageError', message: expect.stringContaining('--engine must be') }), exitCode: 2 });
+    expect(json.json()).toEqual({
+      error: expect.objectContaining({ name: 'UsageError', message: expect.stringContaining('--engine must be') }),
+      exitCode: 2,
+    });
     const parseError = await runCli(['list', '--json']);
     expect(parseError.code).toBe(2);
     expect(parseError.json()).toMatchObject({ error: { message: "missing required argument 'dir'" }, exitCode: 2 });
@@ -86,8 +115,26 @@ describe('ese-backup: help and usage', () => {
   it('--engine esent off Windows: a clear error naming the platform, exit 1', async () => {
     if (process.platform === 'win32') return;
     const dir = await tempDir();
-    const r = await runCli(['backup', '--engine', 'esent', '--instance', 'app', '--database', path.join(dir, 'app.edb'), '--to', path.join(dir, 'b'), '--json']);
+    const r = await runCli([
+      'backup',
+      '--engine',
+      'esent',
+      '--instance',
+      'app',
+      '--database',
+      path.join(dir, 'app.edb'),
+      '--to',
+      path.join(dir, 'b'),
+      '--json',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.json()).toMatchObject({ error: { name: 'EsentLoadError', code: 'ESENT_PLATFORM_UNSUPPORTED', message: expect.stringContaining(`esent.dll exists only on Windows (this is ${process.platform})`) }, exitCode: 1 });
+    expect(r.json()).toMatchObject({
+      error: {
+        name: 'EsentLoadError',
+        code: 'ESENT_PLATFORM_UNSUPPORTED',
+        message: expect.stringContaining(`esent.dll exists only on Windows (this is ${process.platform})`),
+      },
+      exitCode: 1,
+    });
   });
 });

@@ -37,4 +37,6 @@ if (missing) {
 }
 
 /** The native backends the conformance suite also runs against (listed as skipped without a C compiler, outside CI). */
-export const esentNativeBackends: readonly Backend[] = [missing && process.env.CI !== 'true' ? { ...esentNative, skip: missing } : esentNative];
+export const esentNativeBackends: readonly Backend[] = [
+  missing && process.env.CI !== 'true' ? { ...esentNative, skip: missing } : esentNative,
+];

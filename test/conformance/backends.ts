@@ -37,9 +37,10 @@ const embedded: Backend = {
 };
 
 /** Every backend the suite runs against; one that cannot run here stays listed with its `skip` reason. */
-export const backends: readonly Backend[] = process.env.ESE_SYSTEM_ESENT === '1' && process.platform === 'win32'
-  ? [embedded, ...esentFacadeBackends] // npm run test:esent on Windows: the shim needs a C compiler Windows runners lack
-  : [embedded, ...esentNativeBackends, ...esentFacadeBackends];
+export const backends: readonly Backend[] =
+  process.env.ESE_SYSTEM_ESENT === '1' && process.platform === 'win32'
+    ? [embedded, ...esentFacadeBackends] // npm run test:esent on Windows: the shim needs a C compiler Windows runners lack
+    : [embedded, ...esentNativeBackends, ...esentFacadeBackends];
 
 /**
  * `describe(title, body)` once per backend, `$name` in the title replaced by its name. A backend with a

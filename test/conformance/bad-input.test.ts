@@ -10,21 +10,40 @@ import type { Backend } from './backends.js';
 import { INVALID_INSTANCE, expectJet, expectMisuse, readToEnd, setup, streamFile } from './helpers.js';
 
 const METHODS: JetBackupMethod[] = [
-  'beginExternalBackup', 'getAttachInfo', 'openFile', 'readFile', 'closeFile', 'getLogInfo', 'getLogInfo2',
-  'getTruncateLogInfo', 'truncateLog', 'endExternalBackup', 'stopService', 'term', 'stopBackup',
+  'beginExternalBackup',
+  'getAttachInfo',
+  'openFile',
+  'readFile',
+  'closeFile',
+  'getLogInfo',
+  'getLogInfo2',
+  'getTruncateLogInfo',
+  'truncateLog',
+  'endExternalBackup',
+  'stopService',
+  'term',
+  'stopBackup',
 ];
 
 /** Call `method` with plausible arguments and the given instance. */
 function call(api: JetBackupApi, method: JetBackupMethod, inst: JetInstance, file: string): unknown {
   switch (method) {
-    case 'beginExternalBackup': return api.beginExternalBackup(inst, 0);
-    case 'openFile': return api.openFile(inst, file);
-    case 'readFile': return api.readFile(inst, 0n, new Uint8Array(64 * 1024));
-    case 'closeFile': return api.closeFile(inst, 0n);
-    case 'endExternalBackup': return api.endExternalBackup(inst, JET_bit.BackupEndNormal);
-    case 'stopService': return api.stopService(inst, JET_bit.StopServiceAll);
-    case 'term': return api.term(inst, JET_bit.TermAbrupt);
-    default: return api[method](inst);
+    case 'beginExternalBackup':
+      return api.beginExternalBackup(inst, 0);
+    case 'openFile':
+      return api.openFile(inst, file);
+    case 'readFile':
+      return api.readFile(inst, 0n, new Uint8Array(64 * 1024));
+    case 'closeFile':
+      return api.closeFile(inst, 0n);
+    case 'endExternalBackup':
+      return api.endExternalBackup(inst, JET_bit.BackupEndNormal);
+    case 'stopService':
+      return api.stopService(inst, JET_bit.StopServiceAll);
+    case 'term':
+      return api.term(inst, JET_bit.TermAbrupt);
+    default:
+      return api[method](inst);
   }
 }
 
@@ -79,9 +98,12 @@ describeEachBackend('$name: bad input (issue 2 §4)', (backend) => {
     );
     const endOk = new Set([0x1, 0x2, 0x101, 0x102]);
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 0xffff_ffff }).filter((g) => !endOk.has(g)), async (g) => {
-        await expectJet(() => t.api.endExternalBackup(t.live.inst, g), 'endExternalBackup', JET_err.InvalidParameter);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 0xffff_ffff }).filter((g) => !endOk.has(g)),
+        async (g) => {
+          await expectJet(() => t.api.endExternalBackup(t.live.inst, g), 'endExternalBackup', JET_err.InvalidParameter);
+        },
+      ),
       { numRuns: 60, seed: 4 },
     );
     await fc.assert(
@@ -136,9 +158,12 @@ describeEachBackend('$name: bad input (issue 2 §4)', (backend) => {
     expect(await t.api.readFile(t.live.inst, t.handle, first)).toBe(3 * t.P);
     expect(Buffer.from(first).equals(t.clean.data.subarray(0, 3 * t.P))).toBe(true);
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 12 * t.P }).filter((n) => n % t.P !== 0), async (n) => {
-        await expectJet(() => t.api.readFile(t.live.inst, t.handle, new Uint8Array(n)), 'readFile', JET_err.InvalidParameter);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 12 * t.P }).filter((n) => n % t.P !== 0),
+        async (n) => {
+          await expectJet(() => t.api.readFile(t.live.inst, t.handle, new Uint8Array(n)), 'readFile', JET_err.InvalidParameter);
+        },
+      ),
       { numRuns: 50, seed: 9 },
     );
     await t.finish(3 * t.P);
@@ -170,12 +195,26 @@ describeEachBackend('$name: bad input (issue 2 §4)', (backend) => {
     const t = await liveSession(backend);
     await t.api.closeFile(t.live.inst, t.handle);
     await expectJet(() => t.api.openFile(t.live.inst, ''), 'openFile', JET_err.InvalidParameter);
-    const fixed = ['x', 'test.edb', './test.edb', '../test.edb', '/', '/nonexistent/test.edb', t.live.directory, `${t.db}.missing`, 'a\0b', ' '];
+    const fixed = [
+      'x',
+      'test.edb',
+      './test.edb',
+      '../test.edb',
+      '/',
+      '/nonexistent/test.edb',
+      t.live.directory,
+      `${t.db}.missing`,
+      'a\0b',
+      ' ',
+    ];
     const names = fc.oneof(fc.constantFrom(...fixed), fc.string({ minLength: 1 }), fc.string({ unit: 'grapheme', minLength: 1 }));
     await fc.assert(
-      fc.asyncProperty(names.filter((name) => path.resolve(name) !== t.db), async (name) => {
-        await expectJet(() => t.api.openFile(t.live.inst, name), 'openFile', JET_err.DatabaseNotFound);
-      }),
+      fc.asyncProperty(
+        names.filter((name) => path.resolve(name) !== t.db),
+        async (name) => {
+          await expectJet(() => t.api.openFile(t.live.inst, name), 'openFile', JET_err.DatabaseNotFound);
+        },
+      ),
       { numRuns: 150, seed: 11 },
     );
     const { handle } = await t.api.openFile(t.live.inst, t.db);

@@ -33,7 +33,7 @@ describeEachBackend('$name: JetBeginExternalBackupInstance (§3)', (backend) => 
     // a session in progress is checked before the missing full backup: -505, not -560
     await expectJet(() => s.api.beginExternalBackup(s.inst, JET_bit.BackupIncremental), 'beginExternalBackup', JET_err.BackupInProgress);
     let total = s.readSize;
-    for (let n; (n = await s.api.readFile(s.inst, handle, buffer)) > 0; ) total += n;
+    for (let n; (n = await s.api.readFile(s.inst, handle, buffer)) > 0;) total += n;
     expect(BigInt(total)).toBe(size);
     await s.api.closeFile(s.inst, handle);
     for (const log of await s.api.getLogInfo(s.inst)) await streamFile(s.api, s.inst, log, s.readSize);
@@ -114,8 +114,11 @@ describeEachBackend('$name: lastBackup(inst).end (docs/engine-rules.md "End2")',
     const ckpt = s.engine.instanceInfo(s.inst).checkpointGeneration;
     const result = await fullBackup(s.api, s.inst, await tempDir(), { readSize: s.readSize });
     expect(s.engine.lastBackup(s.inst)).toMatchObject({
-      incremental: false, end: 'normal', truncated: false,
-      genCopyMin: ckpt, genCopyMax: result.logInfo.genHigh + 1,
+      incremental: false,
+      end: 'normal',
+      truncated: false,
+      genCopyMin: ckpt,
+      genCopyMax: result.logInfo.genHigh + 1,
     });
     await s.api.beginExternalBackup(s.inst, 0);
     await s.api.getLogInfo(s.inst); // End(Normal) after the log phase is normal even if nothing was read

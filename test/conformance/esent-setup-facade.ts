@@ -86,7 +86,8 @@ export function esentSetupFacade(api: EsentBackend, root: string): EmbeddedEngin
       const inst = created.instance as JetInstance;
       const directory = path.join(root, name);
       fs.mkdirSync(directory, { recursive: true });
-      const set = async (param: number, value: bigint, text: string | null) => check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(inst, 0n, param, value, text));
+      const set = async (param: number, value: bigint, text: string | null) =>
+        check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(inst, 0n, param, value, text));
       await set(JET_param.SystemPath, 0n, directory + path.sep);
       await set(JET_param.LogFilePath, 0n, directory + path.sep);
       await set(JET_param.TempPath, 0n, path.join(directory, 'tmp.edb'));
@@ -124,7 +125,10 @@ export function esentSetupFacade(api: EsentBackend, root: string): EmbeddedEngin
         recovery: i.options.recovery ?? true,
         databases: [...i.databases],
       };
-      const unknown = (field: string) => ({ get: () => noEseEquivalent(`instanceInfo().${field} (the embedded engine's view; no ESE call answers it)`), enumerable: true });
+      const unknown = (field: string) => ({
+        get: () => noEseEquivalent(`instanceInfo().${field} (the embedded engine's view; no ESE call answers it)`),
+        enumerable: true,
+      });
       return Object.defineProperties(known, {
         state: unknown('state'),
         currentGeneration: unknown('currentGeneration'),
@@ -132,13 +136,15 @@ export function esentSetupFacade(api: EsentBackend, root: string): EmbeddedEngin
         logGenerations: unknown('logGenerations'),
       }) as EmbeddedInstanceInfo;
     },
-    lastBackup: () => noEseEquivalent('lastBackup (the embedded engine\'s record of a session; ESE has no such call)'),
+    lastBackup: () => noEseEquivalent("lastBackup (the embedded engine's record of a session; ESE has no such call)"),
     injectFault: () => noEseEquivalent('injectFault (the embedded engine damages its own files; ESE has no such call)'),
-    restore: () => noEseEquivalent('engine.restore (the embedded engine\'s restore; restoreEsentBackupSet is tested in test/esent)'),
+    restore: () => noEseEquivalent("engine.restore (the embedded engine's restore; restoreEsentBackupSet is tested in test/esent)"),
     async close() {
       for (const inst of instances.keys()) await api.term(inst, JET_bit.TermAbrupt).catch(() => undefined);
     },
   };
   // Every JetBackupApi call goes to the backend under test.
-  return new Proxy(facade, { get: (t, k) => (k in t ? t[k as keyof typeof t] : (api as unknown as Record<string | symbol, unknown>)[k]) }) as unknown as EmbeddedEngine & { close(): Promise<void> };
+  return new Proxy(facade, {
+    get: (t, k) => (k in t ? t[k as keyof typeof t] : (api as unknown as Record<string | symbol, unknown>)[k]),
+  }) as unknown as EmbeddedEngine & { close(): Promise<void> };
 }

@@ -2,11 +2,7 @@ import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { assert, expect, onTestFinished } from 'vitest';
-import type {
-  EmbeddedDatabase,
-  EmbeddedEngine,
-  InstanceOptions,
-} from '../../src/engine/embedded-engine-api.js';
+import type { EmbeddedDatabase, EmbeddedEngine, InstanceOptions } from '../../src/engine/embedded-engine-api.js';
 import { JET_bit, JetApiName, JetError, jetErrName } from '../../src/jet/index.js';
 import type { JetBackupApi, JetBackupMethod, JetInstance, JetLogInfo } from '../../src/jet/index.js';
 import type { Backend } from './backends.js';
@@ -128,7 +124,11 @@ export function valueOf(key: string, size: number): Uint8Array {
   let x = 0x9e3779b9;
   for (const ch of key) x = Math.imul(x ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   for (let i = 0; i < size; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     out[i] = x & 0xff;
   }
   return out;
@@ -138,11 +138,7 @@ export function valueOf(key: string, size: number): Uint8Array {
  * Await `call` and require a JetError with one of `codes`, raised by the ESE function `method`
  * stands for (an A/W suffix is accepted). Returns the error.
  */
-export async function expectJet(
-  call: () => unknown,
-  method: JetBackupMethod,
-  codes: number | readonly number[],
-): Promise<JetError> {
+export async function expectJet(call: () => unknown, method: JetBackupMethod, codes: number | readonly number[]): Promise<JetError> {
   const allowed = typeof codes === 'number' ? [codes] : codes;
   const what = allowed.map((c) => jetErrName(c)).join(' or ');
   let caught: unknown = undefined;
@@ -292,7 +288,12 @@ export async function backup(api: JetBackupApi, inst: JetInstance, dest: string,
 }
 
 /** A full backup (see `backup`). */
-export function fullBackup(api: JetBackupApi, inst: JetInstance, dest: string, options: Omit<BackupOptions, 'incremental'>): Promise<BackupResult> {
+export function fullBackup(
+  api: JetBackupApi,
+  inst: JetInstance,
+  dest: string,
+  options: Omit<BackupOptions, 'incremental'>,
+): Promise<BackupResult> {
   return backup(api, inst, dest, { ...options, incremental: false });
 }
 

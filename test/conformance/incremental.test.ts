@@ -63,7 +63,12 @@ describeEachBackend('$name: incremental backups (§3)', (backend) => {
     expect(inc.logInfo.genHigh).toBe(Math.max(...onDisk)); // the log in use was rolled and copied
     expect(inc.logInfo.files.length).toBe(onDisk.length);
     for (const file of inc.logInfo.files) expect(path.dirname(file)).toBe(s.directory);
-    expect(s.engine.lastBackup(s.inst)).toMatchObject({ incremental: true, end: 'normal', genCopyMin: inc.logInfo.genLow, genCopyMax: inc.logInfo.genHigh + 1 });
+    expect(s.engine.lastBackup(s.inst)).toMatchObject({
+      incremental: true,
+      end: 'normal',
+      genCopyMin: inc.logInfo.genLow,
+      genCopyMax: inc.logInfo.genHigh + 1,
+    });
 
     // Without truncation the next incremental copies the same logs again, plus the new ones.
     const again = await backup(s.api, s.inst, await tempDir(), { readSize: s.readSize, incremental: true, truncate: true });
@@ -83,7 +88,9 @@ describeEachBackend('$name: incremental backups (§3)', (backend) => {
     s.api.stopBackup(s.inst);
     await expectJet(() => s.api.openFile(s.inst, logs[0]!), 'openFile', JET_err.BackupAbortByServer);
     await expectJet(() => s.api.truncateLog(s.inst), 'truncateLog', JET_err.BackupAbortByServer);
-    await s.api.endExternalBackup(s.inst).catch((e: unknown) => expectJet(() => Promise.reject(e), 'endExternalBackup', JET_err.BackupAbortByServer));
+    await s.api
+      .endExternalBackup(s.inst)
+      .catch((e: unknown) => expectJet(() => Promise.reject(e), 'endExternalBackup', JET_err.BackupAbortByServer));
     expect(s.engine.lastBackup(s.inst)).toMatchObject({ incremental: true, end: 'abortedByServer' });
   });
 });

@@ -6,10 +6,17 @@ import type { JetBackupApi, JetInstance } from '../../src/jet/index.js';
 import { describeEachBackend } from './backends.js';
 import { expectJet, fullBackup, readToEnd, setupOne, streamFile, tempDir } from './helpers.js';
 
-const { NoBackup, InvalidBackupSequence, InvalidParameter, MissingFileToBackup, LogReadVerifyFailure, DatabaseNotFound, OutOfMemory } = JET_err;
+const { NoBackup, InvalidBackupSequence, InvalidParameter, MissingFileToBackup, LogReadVerifyFailure, DatabaseNotFound, OutOfMemory } =
+  JET_err;
 
 /** After the engine killed a session: every call answers -520 until a new Begin, which works. */
-async function expectKilled(api: JetBackupApi, inst: JetInstance, by: number, killedBy: () => number | undefined, file: string): Promise<void> {
+async function expectKilled(
+  api: JetBackupApi,
+  inst: JetInstance,
+  by: number,
+  killedBy: () => number | undefined,
+  file: string,
+): Promise<void> {
   expect(killedBy()).toBe(by);
   await expectJet(() => api.getAttachInfo(inst), 'getAttachInfo', NoBackup);
   await expectJet(() => api.openFile(inst, file), 'openFile', NoBackup);
@@ -160,7 +167,12 @@ describeEachBackend('$name: Open and Read of logs (§3)', (backend) => {
 
   it('any path outside the copy range answers -569 and kills the session', async () => {
     const s = await setupOne(backend);
-    const others = [path.join(s.directory, 'edb.log'), path.join(s.directory, 'edb.chk'), path.join(s.directory, 'nope.log'), '/nonexistent/x.log'];
+    const others = [
+      path.join(s.directory, 'edb.log'),
+      path.join(s.directory, 'edb.chk'),
+      path.join(s.directory, 'nope.log'),
+      '/nonexistent/x.log',
+    ];
     for (const other of others) {
       await s.api.beginExternalBackup(s.inst, 0);
       await s.api.getLogInfo(s.inst);

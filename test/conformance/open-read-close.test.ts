@@ -114,7 +114,8 @@ describeEachBackend('$name: JetReadFileInstance and JetCloseFileInstance (§3)',
     const [db] = await s.api.getAttachInfo(s.inst);
     const clean = await streamFile(s.api, s.inst, db!, s.readSize);
     const { handle, size } = await s.api.openFile(s.inst, db!);
-    const refuse = (h: bigint, length: number) => expectJet(() => s.api.readFile(s.inst, h, new Uint8Array(length)), 'readFile', InvalidParameter);
+    const refuse = (h: bigint, length: number) =>
+      expectJet(() => s.api.readFile(s.inst, h, new Uint8Array(length)), 'readFile', InvalidParameter);
     for (const h of [1n, 2n, -1n, 1n << 64n]) await refuse(h, 3 * P);
     await refuse(1n, 1); // handle and buffer both wrong: still -1003
     for (const length of [0, 1, 511, P - 1, P + 1, 3 * P - 1, 3 * P + 1, 3 * P + 512]) await refuse(handle, length);

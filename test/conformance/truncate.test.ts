@@ -8,7 +8,11 @@ import { expectJet, fill, fullBackup, listDir, setupOne, streamFile, tempDir } f
 
 const { InvalidBackupSequence, LogFileNotCopied } = JET_err;
 
-const exists = (file: string) => access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 describeEachBackend('$name: JetTruncateLogInstance (§3)', (backend) => {
   it('before GetLogInfo answers -521 and the session continues', async () => {

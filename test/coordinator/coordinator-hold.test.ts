@@ -23,8 +23,14 @@ it('a hold refuses Begin with -523 without reaching the engine; verdict says so;
   const session = coordinator.session(inst);
   coordinator.hold('fleet:hold.all', { source: 'fleet', detail: 'hold.all by ops: freeze', shutdown: false });
   coordinator.hold('local', 'maintenance');
-  expect(coordinator.verdict(inst, { type: 'BEGIN_EXTERNAL_BACKUP', grbit: 0 })).toMatchObject({ kind: 'refused', err: JET_err.BackupNotAllowedYet });
-  const e = await session.beginExternalBackup(inst, 0).then(() => undefined, (x: unknown) => x);
+  expect(coordinator.verdict(inst, { type: 'BEGIN_EXTERNAL_BACKUP', grbit: 0 })).toMatchObject({
+    kind: 'refused',
+    err: JET_err.BackupNotAllowedYet,
+  });
+  const e = await session.beginExternalBackup(inst, 0).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(JetError);
   expect((e as JetError).err).toBe(JET_err.BackupNotAllowedYet);
   expect((e as JetError).message).toMatch(/held \(fleet:hold\.all: fleet hold\.all by ops: freeze\) until released/);
@@ -32,7 +38,10 @@ it('a hold refuses Begin with -523 without reaching the engine; verdict says so;
   expect([...coordinator.holds().keys()]).toEqual(['fleet:hold.all', 'local']);
 
   coordinator.release('fleet:hold.all');
-  expect(coordinator.verdict(inst, { type: 'BEGIN_EXTERNAL_BACKUP', grbit: 0 })).toMatchObject({ kind: 'refused', rule: expect.stringMatching(/^held \(local: manual maintenance\)/) });
+  expect(coordinator.verdict(inst, { type: 'BEGIN_EXTERNAL_BACKUP', grbit: 0 })).toMatchObject({
+    kind: 'refused',
+    rule: expect.stringMatching(/^held \(local: manual maintenance\)/),
+  });
   coordinator.release('local');
   coordinator.release('never-held');
   expect(coordinator.verdict(inst, { type: 'BEGIN_EXTERNAL_BACKUP', grbit: 0 }).kind).not.toBe('refused');

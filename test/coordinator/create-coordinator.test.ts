@@ -17,7 +17,10 @@ beforeEach(async () => {
 afterEach(() => fx.close());
 
 async function rejects(p: Promise<unknown>, err: number): Promise<JetError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(JetError);
   expect((e as JetError).err).toBe(err);
   return e as JetError;
@@ -58,7 +61,8 @@ describe('createCoordinator: guarded session over the embedded engine', () => {
     expect(e.api).toBe('JetReadFileInstance');
     expect(e.message).toMatch(/refused before the engine/);
     expect(api.count('readFile')).toBe(reads);
-    for (const call of [b.getAttachInfo(inst), b.getLogInfo(inst), b.getTruncateLogInfo(inst), b.truncateLog(inst), b.openFile(inst, db!)]) await rejects(call, -801);
+    for (const call of [b.getAttachInfo(inst), b.getLogInfo(inst), b.getTruncateLogInfo(inst), b.truncateLog(inst), b.openFile(inst, db!)])
+      await rejects(call, -801);
     await rejects(b.beginExternalBackup(inst, 0), JET_err.BackupInProgress);
     expect(api.calls.slice(-1)[0]?.method).toBe('stopBackup');
     await b.closeFile(inst, handle); // allowed after a stop
@@ -89,16 +93,19 @@ describe('createCoordinator: guarded session over the embedded engine', () => {
   it('calls on one instance are serialized: concurrent reads never overlap in the backend', async () => {
     let inside = 0;
     let most = 0;
-    const slow = { ...api, async readFile(i: JetInstance, h: bigint, buf: Uint8Array) {
-      inside++;
-      most = Math.max(most, inside);
-      await new Promise((r) => setTimeout(r, 2));
-      try {
-        return await api.readFile(i, h, buf);
-      } finally {
-        inside--;
-      }
-    } };
+    const slow = {
+      ...api,
+      async readFile(i: JetInstance, h: bigint, buf: Uint8Array) {
+        inside++;
+        most = Math.max(most, inside);
+        await new Promise((r) => setTimeout(r, 2));
+        try {
+          return await api.readFile(i, h, buf);
+        } finally {
+          inside--;
+        }
+      },
+    };
     const c = createCoordinator({ api: slow });
     const b = c.session(inst);
     await b.beginExternalBackup(inst, 0);
@@ -195,10 +202,13 @@ describe('createCoordinator: guarded session over the embedded engine', () => {
   it('inspect sees every instance actor (id and systemId from the instance) and its events', async () => {
     const actors = new Set<string>();
     const events: string[] = [];
-    const c = createCoordinator({ api, inspect: (e) => {
-      if (e.type === '@xstate.actor') actors.add((e.actorRef as AnyActorRef).id);
-      if (e.type === '@xstate.event') events.push(e.event.type);
-    } });
+    const c = createCoordinator({
+      api,
+      inspect: (e) => {
+        if (e.type === '@xstate.actor') actors.add((e.actorRef as AnyActorRef).id);
+        if (e.type === '@xstate.event') events.push(e.event.type);
+      },
+    });
     const b = c.session(inst);
     await b.beginExternalBackup(inst, 0);
     c.stop(inst);

@@ -41,7 +41,11 @@ function archivedLog(db: string): string {
 }
 afterEach(() => fx.close());
 
-const err = (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e as JetError).err);
+const err = (p: Promise<unknown>) =>
+  p.then(
+    () => 0,
+    (e: unknown) => (e as JetError).err,
+  );
 
 it('the engine: an archived log opens and streams before GetLogInfo; a database answers -521 and kills the session', async () => {
   const e = fx.engine;
@@ -52,7 +56,7 @@ it('the engine: an archived log opens and streams before GetLogInfo; a database 
   expect(size).toBeGreaterThan(0n);
   const buffer = new Uint8Array(READ_SIZE);
   let bytes = 0;
-  for (let n; (n = await e.readFile(inst, handle, buffer)) > 0; ) bytes += n;
+  for (let n; (n = await e.readFile(inst, handle, buffer)) > 0;) bytes += n;
   expect(BigInt(bytes)).toBe(size);
   await e.closeFile(inst, handle);
   expect((await e.getLogInfo(inst)).length).toBeGreaterThan(0);

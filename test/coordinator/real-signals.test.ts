@@ -24,7 +24,10 @@ interface Report {
  * Start the child, wait for "ready", run `send` (with `seen`: resolves once the child printed that its
  * first signal arrived), and collect its report and exit code.
  */
-async function run(readDelayMs: number, send: (kill: (s: NodeJS.Signals) => void, seen: () => Promise<void>) => Promise<void> | void): Promise<{ report: Report; exitCode: number | null; signal: string | null }> {
+async function run(
+  readDelayMs: number,
+  send: (kill: (s: NodeJS.Signals) => void, seen: () => Promise<void>) => Promise<void> | void,
+): Promise<{ report: Report; exitCode: number | null; signal: string | null }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ese-signal-'));
   try {
     const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, String(readDelayMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -44,7 +47,9 @@ async function run(readDelayMs: number, send: (kill: (s: NodeJS.Signals) => void
         const check = () => out.includes('signal seen\n') && resolve();
         proc.stdout.on('data', check);
         check();
-        void exited.then(() => (out.includes('signal seen\n') ? resolve() : reject(new Error(`child exited before it saw a signal: ${err}`))));
+        void exited.then(() =>
+          out.includes('signal seen\n') ? resolve() : reject(new Error(`child exited before it saw a signal: ${err}`)),
+        );
       });
     await send((s) => proc.kill(s), seen);
     const [exitCode, signal] = await exited;
@@ -69,31 +74,39 @@ function expectNoLeakedListeners(report: Report): void {
 }
 
 describe.skipIf(process.platform === 'win32')('real signals to a child process', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s: one STOP per session, sessions end as abortedByServer, exit code 0', async (sig) => {
-    const { report, exitCode, signal } = await run(5, (kill) => kill(sig));
-    expect(report.signal).toBe(sig);
-    expect(report.code).toBe(0);
-    expect([exitCode, signal]).toEqual([0, null]);
-    expectOneStopPerSession(report);
-    expect(report.ends).toEqual(['abortedByServer', 'abortedByServer']);
-    expectNoLeakedListeners(report);
-  }, 30_000);
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s: one STOP per session, sessions end as abortedByServer, exit code 0',
+    async (sig) => {
+      const { report, exitCode, signal } = await run(5, (kill) => kill(sig));
+      expect(report.signal).toBe(sig);
+      expect(report.code).toBe(0);
+      expect([exitCode, signal]).toEqual([0, null]);
+      expectOneStopPerSession(report);
+      expect(report.ends).toEqual(['abortedByServer', 'abortedByServer']);
+      expectNoLeakedListeners(report);
+    },
+    30_000,
+  );
 
   it.each([
     ['SIGINT', 'SIGINT', 130],
     ['SIGINT', 'SIGTERM', 143],
     ['SIGTERM', 'SIGINT', 130],
-  ] as const)('%s then %s during the grace period: exit code %i at once', async (first, second, code) => {
-    const { report, exitCode } = await run(400, async (kill, seen) => {
-      kill(first);
-      await seen();
-      kill(second);
-    });
-    expect(report.signal).toBe(first);
-    expect([report.code, exitCode]).toEqual([code, code]);
-    expectOneStopPerSession(report);
-    expectNoLeakedListeners(report);
-  }, 30_000);
+  ] as const)(
+    '%s then %s during the grace period: exit code %i at once',
+    async (first, second, code) => {
+      const { report, exitCode } = await run(400, async (kill, seen) => {
+        kill(first);
+        await seen();
+        kill(second);
+      });
+      expect(report.signal).toBe(first);
+      expect([report.code, exitCode]).toEqual([code, code]);
+      expectOneStopPerSession(report);
+      expectNoLeakedListeners(report);
+    },
+    30_000,
+  );
 
   // Identical pending signals coalesce in the kernel, so the burst follows a first signal the child has seen.
   it('a storm of 500 SIGINTs: one STOP per session, exit code 130, no leaked listeners', async () => {

@@ -73,7 +73,10 @@ describe('shutdownHook', () => {
   });
 
   it('a second signal resolves at once with 128 + its number', async () => {
-    const slow = { ...api, readFile: (i: JetInstance, h: bigint, b: Uint8Array) => new Promise<number>((r) => setTimeout(() => r(api.readFile(i, h, b)), 300)) };
+    const slow = {
+      ...api,
+      readFile: (i: JetInstance, h: bigint, b: Uint8Array) => new Promise<number>((r) => setTimeout(() => r(api.readFile(i, h, b)), 300)),
+    };
     const c = createCoordinator({ api: slow });
     const inst = await fx.instance('slow');
     void backupLoop(c.session(inst), inst, 0);
@@ -93,7 +96,10 @@ describe('shutdownHook', () => {
     const stuck = new Promise<void>((r) => (release = r));
     let entered!: () => void;
     const inFlight = new Promise<void>((r) => (entered = r));
-    const hanging = { ...api, readFile: async (i: JetInstance, h: bigint, b: Uint8Array) => (entered(), await stuck, api.readFile(i, h, b)) };
+    const hanging = {
+      ...api,
+      readFile: async (i: JetInstance, h: bigint, b: Uint8Array) => (entered(), await stuck, api.readFile(i, h, b)),
+    };
     const c = createCoordinator({ api: hanging });
     const inst = await fx.instance('hang');
     const loop = backupLoop(c.session(inst), inst, 0);

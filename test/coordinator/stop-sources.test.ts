@@ -14,7 +14,10 @@ describe('fromSignals', () => {
     expect(target.listenerCount('SIGINT')).toBe(1);
     target.emit('SIGTERM');
     target.emit('SIGINT');
-    expect(seen).toEqual([{ source: 'signal', detail: 'SIGTERM', shutdown: true }, { source: 'signal', detail: 'SIGINT', shutdown: true }]);
+    expect(seen).toEqual([
+      { source: 'signal', detail: 'SIGTERM', shutdown: true },
+      { source: 'signal', detail: 'SIGINT', shutdown: true },
+    ]);
     sub.unsubscribe();
     expect(target.eventNames()).toEqual([]);
   });
@@ -86,7 +89,11 @@ describe('fromEmitter', () => {
 
 describe('toStopReason', () => {
   it('keeps reasons, reads strings as manual stops and anything else as an event', () => {
-    expect(toStopReason({ source: 'signal', detail: 'SIGINT', shutdown: true })).toEqual({ source: 'signal', detail: 'SIGINT', shutdown: true });
+    expect(toStopReason({ source: 'signal', detail: 'SIGINT', shutdown: true })).toEqual({
+      source: 'signal',
+      detail: 'SIGINT',
+      shutdown: true,
+    });
     expect(toStopReason('operator')).toEqual({ source: 'manual', detail: 'operator', shutdown: false });
     expect(toStopReason(42)).toEqual({ source: 'event', detail: '42', shutdown: false });
     expect(toStopReason(undefined, 'manual')).toEqual({ source: 'manual', shutdown: false });

@@ -9,7 +9,19 @@ const edge = (source: string, target: string) => graph.edges.filter((e) => e.sou
 
 describe('chartGraph', () => {
   it('lists every state with its type, initial child, history kind, invokes and entry actions', () => {
-    expect([...graph.states.keys()]).toEqual(['', 'idle', 'work', 'work.a', 'work.a.a1', 'work.a.a2', 'work.a.hist', 'work.b', 'work.b.b1', 'work.b.b2', 'done']);
+    expect([...graph.states.keys()]).toEqual([
+      '',
+      'idle',
+      'work',
+      'work.a',
+      'work.a.a1',
+      'work.a.a2',
+      'work.a.hist',
+      'work.b',
+      'work.b.b1',
+      'work.b.b2',
+      'done',
+    ]);
     expect(graph.root).toMatchObject({ key: 'sample', type: 'compound', initial: 'idle' });
     expect(graph.states.get('work')?.type).toBe('parallel');
     expect(graph.states.get('work.a')?.initial).toBe('work.a.a1');
@@ -28,8 +40,12 @@ describe('chartGraph', () => {
   });
 
   it('merges events that share source, target, guard and actions; keeps targetless transitions inside the state', () => {
-    expect(edge('idle', 'work')).toEqual([{ source: 'idle', target: 'work', events: ['GO', 'GO2'], guard: 'ready', actions: ['log'], internal: false }]);
-    expect(graph.states.get('idle')?.internal).toEqual([{ source: 'idle', target: 'idle', events: ['PING'], guard: null, actions: ['log'], internal: true }]);
+    expect(edge('idle', 'work')).toEqual([
+      { source: 'idle', target: 'work', events: ['GO', 'GO2'], guard: 'ready', actions: ['log'], internal: false },
+    ]);
+    expect(graph.states.get('idle')?.internal).toEqual([
+      { source: 'idle', target: 'idle', events: ['PING'], guard: null, actions: ['log'], internal: true },
+    ]);
     expect(graph.edges.every((e) => !e.internal)).toBe(true);
   });
 
@@ -40,8 +56,13 @@ describe('chartGraph', () => {
     expect(ib.states.get('backup.session.stop.stopped')?.entry).toEqual(['countStop', 'stopBackup']);
     const toBusy = ib.edges.find((e) => e.source === 'call.idle' && e.target === 'call.busy');
     expect(toBusy?.events).toHaveLength(10);
-    expect(ib.edges.find((e) => e.source === 'backup.session' && e.target === 'backup.noSession.killed' && e.events.includes('JET_ERROR'))?.guard).toBe('answered(call=OPEN_FILE, errs=-521|-569)');
-    expect(ib.edges.find((e) => e.source === 'backup.noSession' && e.target === 'backup.session.phase.logs.incremental')?.guard).toBe('incrementalBegin');
+    expect(
+      ib.edges.find((e) => e.source === 'backup.session' && e.target === 'backup.noSession.killed' && e.events.includes('JET_ERROR'))
+        ?.guard,
+    ).toBe('answered(call=OPEN_FILE, errs=-521|-569)');
+    expect(ib.edges.find((e) => e.source === 'backup.noSession' && e.target === 'backup.session.phase.logs.incremental')?.guard).toBe(
+      'incrementalBegin',
+    );
   });
 });
 
@@ -68,9 +89,15 @@ describe('eventLabel and implementationName', () => {
     expect(eventLabel('xstate.after.1000.m.s')).toBe('after 1000 ms');
     expect(eventLabel('xstate.error.actor.x')).toBe('error: x');
     expect(implementationName({ type: 'isReady', params: { a: 1 } })).toBe('isReady(a=1)');
-    expect(implementationName({ type: 'answered', params: { call: 'OPEN_FILE', errs: [-521, -569] } })).toBe('answered(call=OPEN_FILE, errs=-521|-569)');
+    expect(implementationName({ type: 'answered', params: { call: 'OPEN_FILE', errs: [-521, -569] } })).toBe(
+      'answered(call=OPEN_FILE, errs=-521|-569)',
+    );
     expect(implementationName({ type: 'fromData', params: () => ({ a: 1 }) })).toBe('fromData');
-    expect(implementationName(function namedGuard() { return true; })).toBe('namedGuard');
+    expect(
+      implementationName(function namedGuard() {
+        return true;
+      }),
+    ).toBe('namedGuard');
     expect(implementationName(Object.assign(() => {}, { type: 'xstate.assign' }))).toBe('assign');
   });
 });

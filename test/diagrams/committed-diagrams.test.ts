@@ -9,7 +9,9 @@ import { staleDiagrams } from '../../diagrams/generate.js';
 describe('committed diagrams', () => {
   it('every machine has its .mmd, .md and .svg, up to date', async () => {
     const files = await diagramFiles();
-    expect(files.map((f) => f.path)).toEqual(machineCatalog().flatMap((m) => ['mmd', 'md', 'svg'].map((ext) => `diagrams/${m.name}.${ext}`)));
+    expect(files.map((f) => f.path)).toEqual(
+      machineCatalog().flatMap((m) => ['mmd', 'md', 'svg'].map((ext) => `diagrams/${m.name}.${ext}`)),
+    );
     const stale = await staleDiagrams(files);
     expect(stale, `stale diagrams (${stale.join(', ')}): run \`${regenerateCommand}\` and commit the result`).toEqual([]);
   });

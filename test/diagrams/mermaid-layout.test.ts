@@ -15,7 +15,10 @@ type Box = { x: number; y: number; width: number; height: number };
 interface PageGlobals {
   mermaid: { initialize(options: object): void; render(id: string, text: string): Promise<{ svg: string }> };
   document: {
-    getElementById(id: string): { innerHTML: string; querySelectorAll(selector: string): Iterable<{ id: string; getBoundingClientRect(): { toJSON(): Box } }> } | null;
+    getElementById(id: string): {
+      innerHTML: string;
+      querySelectorAll(selector: string): Iterable<{ id: string; getBoundingClientRect(): { toJSON(): Box } }>;
+    } | null;
   };
 }
 
@@ -52,9 +55,15 @@ describe.skipIf(noChromium !== undefined)(noChromium ?? 'Mermaid keeps every sta
   });
 
   const cases = [
-    ...machineCatalog().map((m) => ({ name: `diagrams/${m.name}.mmd`, text: () => fs.readFileSync(path.join('diagrams', `${m.name}.mmd`), 'utf8') })),
+    ...machineCatalog().map((m) => ({
+      name: `diagrams/${m.name}.mmd`,
+      text: () => fs.readFileSync(path.join('diagrams', `${m.name}.mmd`), 'utf8'),
+    })),
     { name: 'the sample chart (history, invoke, cross-region edges)', text: () => toMermaid(sampleMachine) },
-    { name: 'a highlighted snapshot', text: () => toMermaid(sampleMachine, { active: ['work', 'work.a', 'work.a.a1', 'work.b', 'work.b.b2'] }) },
+    {
+      name: 'a highlighted snapshot',
+      text: () => toMermaid(sampleMachine, { active: ['work', 'work.a', 'work.a.a1', 'work.b', 'work.b.b2'] }),
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -66,12 +75,15 @@ describe.skipIf(noChromium !== undefined)(noChromium ?? 'Mermaid keeps every sta
         const { svg } = await mermaid.render(`d${Date.now()}`, source);
         const out = document.getElementById('out')!;
         out.innerHTML = svg;
-        const boxes = (selector: string) => [...out.querySelectorAll(selector)].map((g) => ({ id: g.id, box: g.getBoundingClientRect().toJSON() }));
+        const boxes = (selector: string) =>
+          [...out.querySelectorAll(selector)].map((g) => ({ id: g.id, box: g.getBoundingClientRect().toJSON() }));
         return { nodes: boxes('g.node'), clusters: boxes('g.statediagram-cluster') };
       }, text);
       expect(browser.offLoopback).toEqual([]);
       const idOf = (domId: string) => /^d\d+-state-(\w+?)-\d+$/.exec(domId)?.[1];
-      const clusters = new Map(drawn.clusters.flatMap((c) => (idOf(c.id) && parents.has(idOf(c.id)!) ? [[idOf(c.id)!, c.box] as const] : [])));
+      const clusters = new Map(
+        drawn.clusters.flatMap((c) => (idOf(c.id) && parents.has(idOf(c.id)!) ? [[idOf(c.id)!, c.box] as const] : [])),
+      );
       const center = (b: Box) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
       const inside = (p: { x: number; y: number }, b: Box) => p.x >= b.x && p.x <= b.x + b.width && p.y >= b.y && p.y <= b.y + b.height;
       const ancestors = (id: string) => {
@@ -80,13 +92,23 @@ describe.skipIf(noChromium !== undefined)(noChromium ?? 'Mermaid keeps every sta
         return out;
       };
       let checked = 0;
-      const contains = (outer: Box, inner: Box) => inner.x >= outer.x - 1 && inner.y >= outer.y - 1 && inner.x + inner.width <= outer.x + outer.width + 1 && inner.y + inner.height <= outer.y + outer.height + 1;
-      const shapes = [...drawn.nodes.map((n) => [idOf(n.id), n.box, false] as const), ...[...clusters].map(([id, box]) => [id, box, true] as const)];
+      const contains = (outer: Box, inner: Box) =>
+        inner.x >= outer.x - 1 &&
+        inner.y >= outer.y - 1 &&
+        inner.x + inner.width <= outer.x + outer.width + 1 &&
+        inner.y + inner.height <= outer.y + outer.height + 1;
+      const shapes = [
+        ...drawn.nodes.map((n) => [idOf(n.id), n.box, false] as const),
+        ...[...clusters].map(([id, box]) => [id, box, true] as const),
+      ];
       for (const [id, box, block] of shapes) {
         if (id === undefined || !parents.has(id)) continue;
         const mine = ancestors(id);
         // A state is inside a block when its center is (a block: when all of it is).
-        const holders = [...clusters].filter(([cid, cbox]) => cid !== id && (block ? contains(cbox, box) : inside(center(box), cbox))).map(([cid]) => cid).sort();
+        const holders = [...clusters]
+          .filter(([cid, cbox]) => cid !== id && (block ? contains(cbox, box) : inside(center(box), cbox)))
+          .map(([cid]) => cid)
+          .sort();
         expect(holders, `${id} must be drawn inside ${mine.join(' < ') || 'no block'}`).toEqual([...mine].sort());
         checked++;
       }

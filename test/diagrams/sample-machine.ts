@@ -14,7 +14,12 @@ export const sampleMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      on: { GO: { target: 'work', guard: 'ready', actions: 'log' }, GO2: { target: 'work', guard: 'ready', actions: 'log' }, DEEP: 'work.b.b2', PING: { actions: 'log' } },
+      on: {
+        GO: { target: 'work', guard: 'ready', actions: 'log' },
+        GO2: { target: 'work', guard: 'ready', actions: 'log' },
+        DEEP: 'work.b.b2',
+        PING: { actions: 'log' },
+      },
       after: { 500: 'done' },
     },
     work: {

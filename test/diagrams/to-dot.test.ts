@@ -11,7 +11,9 @@ describe('toDot', () => {
       expect(svg.startsWith('<svg')).toBe(true);
       for (const [path, state] of chartGraph(machine).states) {
         if (path === '') continue;
-        expect(svg, path).toMatch(new RegExp(`<g id="state:${path.replace(/\./g, '\\.')}" class="${state.children.length ? 'cluster (region|compound)' : 'node'}"`));
+        expect(svg, path).toMatch(
+          new RegExp(`<g id="state:${path.replace(/\./g, '\\.')}" class="${state.children.length ? 'cluster (region|compound)' : 'node'}"`),
+        );
       }
     }
   });

@@ -17,32 +17,36 @@ const valueOf = (i: number, round: number) => `value ${i} round ${round} ${'x'.r
 
 describe('crash recovery and restart', () => {
   // More than 256 pages, so the page scan reads several chunks, and values spanning pages.
-  it.each([4096, 32768] as PageSize[])('an abrupt term loses nothing committed; the restarted instance replays the logs (%i-byte pages)', async (pageSize) => {
-    const dir = tmp();
-    const engine = await createEmbeddedEngine({ directory: dir });
-    const inst = await engine.createInstance('r', { pageSize, logFileSize: 64 * 1024 });
-    await engine.init(inst);
-    const db = await engine.createDatabase(inst, 'r.edb');
-    for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 1500; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => db.put(`k${i + j}`, valueOf(i + j, round))));
-    }
-    for (let i = 0; i < 1500; i += 7) await db.delete(`k${i}`);
-    const before = db.entries();
-    await engine.term(inst, JET_bit.TermAbrupt);
+  it.each([4096, 32768] as PageSize[])(
+    'an abrupt term loses nothing committed; the restarted instance replays the logs (%i-byte pages)',
+    async (pageSize) => {
+      const dir = tmp();
+      const engine = await createEmbeddedEngine({ directory: dir });
+      const inst = await engine.createInstance('r', { pageSize, logFileSize: 64 * 1024 });
+      await engine.init(inst);
+      const db = await engine.createDatabase(inst, 'r.edb');
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 1500; i += 50)
+          await Promise.all(Array.from({ length: 50 }, (_, j) => db.put(`k${i + j}`, valueOf(i + j, round))));
+      }
+      for (let i = 0; i < 1500; i += 7) await db.delete(`k${i}`);
+      const before = db.entries();
+      await engine.term(inst, JET_bit.TermAbrupt);
 
-    const again = await engine.createInstance('r', { pageSize, logFileSize: 64 * 1024 });
-    await engine.init(again);
-    const [file] = engine.instanceInfo(again).databases;
-    expect(file).toBe(db.path);
-    const reopened = await engine.attachDatabase(again, 'r.edb');
-    expect(reopened.entries()).toEqual(before);
-    if (pageSize === 4096) expect(fs.statSync(db.path).size / pageSize).toBeGreaterThan(258);
-    // The recovered instance keeps working and backs up.
-    await reopened.put('after', 'restart');
-    await engine.beginExternalBackup(again);
-    await engine.endExternalBackup(again, JET_bit.BackupEndAbort);
-    await engine.close();
-  });
+      const again = await engine.createInstance('r', { pageSize, logFileSize: 64 * 1024 });
+      await engine.init(again);
+      const [file] = engine.instanceInfo(again).databases;
+      expect(file).toBe(db.path);
+      const reopened = await engine.attachDatabase(again, 'r.edb');
+      expect(reopened.entries()).toEqual(before);
+      if (pageSize === 4096) expect(fs.statSync(db.path).size / pageSize).toBeGreaterThan(258);
+      // The recovered instance keeps working and backs up.
+      await reopened.put('after', 'restart');
+      await engine.beginExternalBackup(again);
+      await engine.endExternalBackup(again, JET_bit.BackupEndAbort);
+      await engine.close();
+    },
+  );
 
   it('a clean term marks the database clean; get() hands out copies', async () => {
     const dir = tmp();

@@ -36,7 +36,7 @@ function startWriters(db: EmbeddedDatabase, clock: Clock, writers = 4, keysPerWr
   let completed = 0;
   let waiters: Array<{ count: number; resolve: () => void }> = [];
   let seed = 12345;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const record = (op: Op) => {
     ops.push(op);
     completed++;
@@ -215,11 +215,13 @@ describe('restore after a live backup (issue 2 §3-§4)', () => {
 
     const damaged = async (mutate: (file: string) => Promise<void>) => {
       const dir = await tempDir();
-      const copies = await Promise.all(full.files.concat(inc.logs).map(async (file) => {
-        const copy = path.join(dir, path.basename(file));
-        await copyFile(file, copy);
-        return copy;
-      }));
+      const copies = await Promise.all(
+        full.files.concat(inc.logs).map(async (file) => {
+          const copy = path.join(dir, path.basename(file));
+          await copyFile(file, copy);
+          return copy;
+        }),
+      );
       await mutate(copies[full.databases.length + 1]!);
       return copies;
     };

@@ -16,7 +16,10 @@ describe.skipIf(noCompiler)('esent over the native library: the ABI contract', (
     const { handle } = await s.api.openFile(inst, db!);
     const lib = s.api.library;
     const aligned = lib.alignedBuffer(3 * 4096);
-    expect(await lib.JetReadFileInstance(inst, handle, aligned.subarray(8), 2 * 4096)).toEqual({ err: JET_err.InvalidParameter, cbActual: 0 });
+    expect(await lib.JetReadFileInstance(inst, handle, aligned.subarray(8), 2 * 4096)).toEqual({
+      err: JET_err.InvalidParameter,
+      cbActual: 0,
+    });
     const backing = new Uint8Array(3 * 4096 + 2);
     const view = backing.subarray(1, 1 + 3 * 4096);
     expect(await s.api.readFile(inst, handle, view)).toBe(3 * 4096);
@@ -34,7 +37,10 @@ describe.skipIf(noCompiler)('esent over the native library: the ABI contract', (
     const before = s.host.calls.length;
     await expect(s.api.readFile(inst, 5n, new Uint8Array(READ_SIZE))).rejects.toMatchObject({ err: JET_err.NoBackup });
     await s.api.beginExternalBackup(inst, 0);
-    await expect(s.api.readFile(inst, 5n, new Uint8Array(READ_SIZE))).rejects.toMatchObject({ err: JET_err.InvalidParameter, api: 'JetReadFileInstance' });
+    await expect(s.api.readFile(inst, 5n, new Uint8Array(READ_SIZE))).rejects.toMatchObject({
+      err: JET_err.InvalidParameter,
+      api: 'JetReadFileInstance',
+    });
     await expect(s.api.closeFile(inst, 1n << 32n)).rejects.toMatchObject({ err: JET_err.InvalidParameter, api: 'JetCloseFileInstance' });
     const probes = s.host.calls.slice(before).filter((c) => c.api === 'read' || c.api === 'close');
     expect(probes.map((c) => [c.api, c.arg, c.flags])).toEqual([

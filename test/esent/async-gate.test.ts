@@ -13,10 +13,16 @@ describe('AsyncGate', () => {
     const gate = new AsyncGate(2);
     const started: number[] = [];
     const release: Array<() => void> = [];
-    const bulk = Array.from({ length: 5 }, (_, n) => gate.run('bulk', () => new Promise<number>((resolve) => {
-      started.push(n);
-      release[n] = () => resolve(n);
-    })));
+    const bulk = Array.from({ length: 5 }, (_, n) =>
+      gate.run(
+        'bulk',
+        () =>
+          new Promise<number>((resolve) => {
+            started.push(n);
+            release[n] = () => resolve(n);
+          }),
+      ),
+    );
     await tick();
     expect(started).toEqual([0, 1]);
     expect(await gate.run('control', async () => 'control')).toBe('control');

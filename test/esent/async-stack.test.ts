@@ -19,7 +19,10 @@ const child = fileURLToPath(new URL('../native/stack-probe-child.ts', import.met
 const KIB = 512;
 
 function probe(kib: number, mode: 'default' | 'esent') {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, buildEsentShim(), String(kib), mode], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, buildEsentShim(), String(kib), mode], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -26,7 +26,10 @@ async function privateInstance(): Promise<{ api: EsentBackend; inst: JetInstance
   check('JetCreateInstance2W', created.err);
   const inst = created.instance;
   for (const param of [JET_param.SystemPath, JET_param.LogFilePath, JET_param.TempPath]) {
-    check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(inst, 0n, param, 0n, param === JET_param.TempPath ? `${dir}tmp.edb` : dir));
+    check(
+      'JetSetSystemParameterW',
+      await lib.JetSetSystemParameterW(inst, 0n, param, 0n, param === JET_param.TempPath ? `${dir}tmp.edb` : dir),
+    );
   }
   check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(inst, 0n, JET_param.CircularLog, 0n, null));
   check('JetInit', (await lib.JetInit(inst)).err);
@@ -65,9 +68,15 @@ describe.skipIf(!systemEsent && noCompiler)(`esent contract over ${systemEsent ?
     expect(await api.readFile(inst, handle, new Uint8Array(READ))).toBeGreaterThan(0);
     expect(api.stopBackup(inst)).toBeUndefined();
     for (const run of [
-      () => api.readFile(inst, handle, new Uint8Array(READ)), () => api.getAttachInfo(inst), () => api.openFile(inst, db!),
-      () => api.getLogInfo(inst), () => api.getLogInfo2(inst), () => api.getTruncateLogInfo(inst), () => api.truncateLog(inst),
-    ]) await run().then(() => expect.fail('expected -801'), ended);
+      () => api.readFile(inst, handle, new Uint8Array(READ)),
+      () => api.getAttachInfo(inst),
+      () => api.openFile(inst, db!),
+      () => api.getLogInfo(inst),
+      () => api.getLogInfo2(inst),
+      () => api.getTruncateLogInfo(inst),
+      () => api.truncateLog(inst),
+    ])
+      await run().then(() => expect.fail('expected -801'), ended);
     await expect(api.beginExternalBackup(inst, 0)).rejects.toMatchObject({ err: JET_err.BackupInProgress });
     api.stopBackup(inst); // idempotent
     await api.closeFile(inst, handle);

@@ -41,7 +41,13 @@ export async function openNative(hooks?: ShimHooks, library = buildEsentShim()):
 }
 
 /** Create, init and fill an instance with one database (`keys` values of 2 KiB). */
-export async function filledInstance(engine: EmbeddedEngine, name: string, database = 'test.edb', keys = 24, options: InstanceOptions = {}): Promise<JetInstance> {
+export async function filledInstance(
+  engine: EmbeddedEngine,
+  name: string,
+  database = 'test.edb',
+  keys = 24,
+  options: InstanceOptions = {},
+): Promise<JetInstance> {
   const inst = await engine.createInstance(name, { logFileSize: 64 * 1024, ...options });
   await engine.init(inst);
   const db = await engine.createDatabase(inst, database);

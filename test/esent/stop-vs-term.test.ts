@@ -42,7 +42,10 @@ describe.skipIf(noCompiler)('esent: Stop never races Term', () => {
     await term;
     expect(() => api.stopBackup(inst)).toThrow(expect.objectContaining({ err: JET_err.InvalidParameter }));
     expect(api.library.isTerminated(inst)).toBe(true);
-    expect(host.calls.filter((c) => c.api === 'stopBackup'), 'Stop reached the library after Term').toHaveLength(1);
+    expect(
+      host.calls.filter((c) => c.api === 'stopBackup'),
+      'Stop reached the library after Term',
+    ).toHaveLength(1);
   });
 
   it('a Term that fails still counts: Stop is not sent afterwards (a stale handle stays refused)', async () => {

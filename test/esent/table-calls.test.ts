@@ -6,12 +6,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { restoreEsentBackupSet } from '../../src/backup/index.js';
-import { JET_param, JET_table, createKeyValueTable, insertRows, openKeyValueTable, readRows, type EsentBackend } from '../../src/esent/index.js';
+import {
+  JET_param,
+  JET_table,
+  createKeyValueTable,
+  insertRows,
+  openKeyValueTable,
+  readRows,
+  type EsentBackend,
+} from '../../src/esent/index.js';
 import { JET_bit, check, type JetInstance } from '../../src/jet/index.js';
 import { cli } from './in-process-cli.js';
 import { noCompiler, openNative, tempDirectory } from './native-session.js';
 
-const rowsOf = (from: number, to: number) => Array.from({ length: to - from }, (_, j) => [`row${String(from + j).padStart(4, '0')}`, Buffer.from(`value ${from + j} `.repeat(40 + from + j))] as const);
+const rowsOf = (from: number, to: number) =>
+  Array.from(
+    { length: to - from },
+    (_, j) => [`row${String(from + j).padStart(4, '0')}`, Buffer.from(`value ${from + j} `.repeat(40 + from + j))] as const,
+  );
 const hexRows = (rows: ReadonlyArray<readonly [string, Uint8Array]>) => rows.map(([k, v]) => [k, Buffer.from(v).toString('hex')]);
 
 async function privateInstance(api: EsentBackend, dir: string, name: string): Promise<{ inst: JetInstance; sesid: bigint }> {
@@ -19,7 +31,8 @@ async function privateInstance(api: EsentBackend, dir: string, name: string): Pr
   fs.mkdirSync(dir, { recursive: true });
   const created = await lib.JetCreateInstance2W(name, name, 0);
   check('JetCreateInstance2W', created.err);
-  for (const param of [JET_param.SystemPath, JET_param.LogFilePath]) check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(created.instance, 0n, param, 0n, dir + path.sep));
+  for (const param of [JET_param.SystemPath, JET_param.LogFilePath])
+    check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(created.instance, 0n, param, 0n, dir + path.sep));
   check('JetSetSystemParameterW', await lib.JetSetSystemParameterW(created.instance, 0n, JET_param.LogFileSize, 64n, null));
   check('JetInit', (await lib.JetInit(created.instance)).err);
   const session = await lib.JetBeginSession(created.instance);
@@ -70,10 +83,28 @@ describe.skipIf(noCompiler)('esent over the shim: tables', () => {
     await s.api.term(inst, JET_bit.TermComplete); // the CLI opens the database in an instance of its own
 
     const set = path.join(dir, 'set');
-    const backup = await cli(['backup', '--engine', 'esent', '--esent-library', s.host.library, '--instance', 'taker', '--database', file, '--system-path', path.join(dir, 'sys'), '--to', set]);
+    const backup = await cli([
+      'backup',
+      '--engine',
+      'esent',
+      '--esent-library',
+      s.host.library,
+      '--instance',
+      'taker',
+      '--database',
+      file,
+      '--system-path',
+      path.join(dir, 'sys'),
+      '--to',
+      set,
+    ]);
     expect(backup.code, backup.stderr).toBe(0);
 
-    const restored = await restoreEsentBackupSet(set, { to: path.join(dir, 'restored'), library: s.host.library, readBack: { table: 'rows' } });
+    const restored = await restoreEsentBackupSet(set, {
+      to: path.join(dir, 'restored'),
+      library: s.host.library,
+      readBack: { table: 'rows' },
+    });
     expect(restored.databases).toHaveLength(1);
     expect(hexRows(restored.databases[0]!.rows ?? [])).toEqual(hexRows(rowsOf(0, 30)));
   });

@@ -8,8 +8,18 @@ import { parse } from 'yaml';
 const root = path.resolve(import.meta.dirname, '..', '..');
 const text = fs.readFileSync(path.join(root, '.github', 'workflows', 'windows.yml'), 'utf8');
 
-interface Step { uses?: string; run?: string; with?: Record<string, unknown>; if?: string; shell?: string }
-interface Job { 'runs-on': string; strategy?: { matrix?: { arch?: string[] } }; steps: Step[] }
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  if?: string;
+  shell?: string;
+}
+interface Job {
+  'runs-on': string;
+  strategy?: { matrix?: { arch?: string[] } };
+  steps: Step[];
+}
 
 describe('.github/workflows/windows.yml', () => {
   const workflow = parse(text) as { on: Record<string, unknown>; jobs: Record<string, Job> };

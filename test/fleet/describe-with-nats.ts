@@ -12,12 +12,13 @@ export function describeWithNats(name: string, body: () => void): void {
   }
   const why = `nats-server not found (NATS_SERVER, /usr/sbin, PATH): install it with \`${natsInstallCommand}\``;
   if (process.env.CI === 'true') {
-    describe(name, () => it('needs nats-server', () => {
-      throw new Error(why);
-    }));
+    describe(name, () =>
+      it('needs nats-server', () => {
+        throw new Error(why);
+      }),
+    );
     return;
   }
   console.warn(`fleet tests skipped: ${why}`);
   describe.skip(`${name} (skipped: ${why})`, body);
 }
-

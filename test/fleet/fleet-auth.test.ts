@@ -7,13 +7,20 @@ import { runCli } from '../cli/cli-helpers.js';
 import { describeWithNats } from './describe-with-nats.js';
 import { startNatsServer, type NatsServer } from './nats-server.js';
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describeWithNats('fleet authentication against a real nats-server', () => {
   let tokenServer: NatsServer;
   let userServer: NatsServer;
   beforeAll(async () => {
-    [tokenServer, userServer] = await Promise.all([startNatsServer({ token: 't0ken-s3cret' }), startNatsServer({ user: 'backup', pass: 'pa55' })]);
+    [tokenServer, userServer] = await Promise.all([
+      startNatsServer({ token: 't0ken-s3cret' }),
+      startNatsServer({ user: 'backup', pass: 'pa55' }),
+    ]);
   });
   afterAll(async () => {
     await tokenServer?.stop();
@@ -28,12 +35,16 @@ describeWithNats('fleet authentication against a real nats-server', () => {
       const e = await failure(joinFleet(coordinator, { servers: tokenServer.url, node: 'n', ...(token ? { token } : {}) }));
       expect(e).toBeInstanceOf(FleetConnectError);
       expect((e as FleetConnectError).reason).toBe('authorization');
-      expect((e as Error).message).toMatch(/^fleet: the server at nats:\/\/127\.0\.0\.1:\d+ refused the connection: .*(Authorization|authorization).*\(give credentials/);
+      expect((e as Error).message).toMatch(
+        /^fleet: the server at nats:\/\/127\.0\.0\.1:\d+ refused the connection: .*(Authorization|authorization).*\(give credentials/,
+      );
       expect((e as Error).message).not.toContain('t0ken-s3cret');
     }
     const member = await joinFleet(coordinator, { servers: tokenServer.url, node: 'n', token: 't0ken-s3cret', heartbeatMs: 200 });
     await member.flush();
-    expect((await fleetStatus({ servers: tokenServer.url, token: 't0ken-s3cret' })).instances.map((r) => r.key)).toEqual([`state.n.${fx.inst}`]);
+    expect((await fleetStatus({ servers: tokenServer.url, token: 't0ken-s3cret' })).instances.map((r) => r.key)).toEqual([
+      `state.n.${fx.inst}`,
+    ]);
     await member.close();
     coordinator.dispose();
   });
@@ -44,7 +55,9 @@ describeWithNats('fleet authentication against a real nats-server', () => {
       runCli(['fleet', 'status', '--nats', tokenServer.url, '--json'], { env: { NATS_TOKEN: 't0ken-s3cret' } }),
     ]);
     expect(without.code).toBe(1);
-    expect(without.stderr).toMatch(/ese-backup: error: fleet: the server at nats:\/\/127\.0\.0\.1:\d+ refused the connection: .*\(give credentials/);
+    expect(without.stderr).toMatch(
+      /ese-backup: error: fleet: the server at nats:\/\/127\.0\.0\.1:\d+ refused the connection: .*\(give credentials/,
+    );
     expect(withToken.code).toBe(0);
     expect(withToken.json()).toMatchObject({ command: 'fleet status', holds: [], stops: [] });
   });

@@ -42,7 +42,15 @@ export async function nodeFixture(node: string, names: string[], fleet: Omit<Joi
   }
   const warnings: string[] = [];
   const byHandle = new Map([...instances].map(([n, i]) => [i, n]));
-  const member = await joinFleet(coordinator, { heartbeatMs: 200, resyncMs: 1000, reconnectTimeWaitMs: 100, onWarning: (m) => warnings.push(m), ...fleet, node, instanceName: (inst) => byHandle.get(inst)! });
+  const member = await joinFleet(coordinator, {
+    heartbeatMs: 200,
+    resyncMs: 1000,
+    reconnectTimeWaitMs: 100,
+    onWarning: (m) => warnings.push(m),
+    ...fleet,
+    node,
+    instanceName: (inst) => byHandle.get(inst)!,
+  });
   onTestFinished(() => member.close());
   return { node, engine, coordinator, instances, member, warnings, work: path.join(root, 'work') };
 }
@@ -50,7 +58,14 @@ export async function nodeFixture(node: string, names: string[], fleet: Omit<Joi
 /** A full backup of `name` through the node's coordinator (paced: several seconds), its progress fed to the fleet. */
 export function startBackup(fx: NodeFixture, name: string): BackupRun & { result: Promise<BackupResult> } {
   const inst = fx.instances.get(name)!;
-  const run = runBackup({ coordinator: fx.coordinator, instance: inst, to: path.join(fx.work, `${name}-${Date.now()}`), mode: 'full', readSize, instanceName: name });
+  const run = runBackup({
+    coordinator: fx.coordinator,
+    instance: inst,
+    to: path.join(fx.work, `${name}-${Date.now()}`),
+    mode: 'full',
+    readSize,
+    instanceName: name,
+  });
   run.progress$.subscribe((p) => fx.member.progress(inst, p));
   return Object.assign(run, { result: run.then((r) => r) });
 }

@@ -8,7 +8,11 @@ import { controller } from './controller.js';
 import { startNatsServer, type NatsServer } from './nats-server.js';
 import { isRunning, nodeFixture, startBackup, until } from './fleet-fixture.js';
 
-const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describeWithNats('fleet hold and release against a real nats-server', () => {
   let server: NatsServer;
@@ -34,7 +38,11 @@ describeWithNats('fleet hold and release against a real nats-server', () => {
     expect(a.engine.lastBackup(inst)).toBeUndefined(); // refused before the engine
     // The other node is not held.
     expect(b.coordinator.holds().size).toBe(0);
-    await until('the state shows the hold', async () => (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some((r) => r.key === 'state.a.i1' && r.status.held?.key === 'hold.a'));
+    await until('the state shows the hold', async () =>
+      (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some(
+        (r) => r.key === 'state.a.i1' && r.status.held?.key === 'hold.a',
+      ),
+    );
 
     // Fleet-wide hold; then node a's coordinator restarts: the hold is in force before its first Begin.
     await fleetHold({ servers: server.url, bucket, reason: 'freeze', by: 'ops' });

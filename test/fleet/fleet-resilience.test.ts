@@ -23,7 +23,9 @@ describeWithNats('fleet resilience against a real nats-server', () => {
     expect(isRunning(r, 'i1')).toBe(true);
     await until('state republished after the restart', async () => {
       const s = await fleetStatus({ connection: await controller(server.url, bucket) });
-      return s.instances.some((row) => row.key === 'state.r.i1' && row.status.phase === 'running' && row.putAt > restarted && !row.unreachable);
+      return s.instances.some(
+        (row) => row.key === 'state.r.i1' && row.status.phase === 'running' && row.putAt > restarted && !row.unreachable,
+      );
     });
     const stop = await fleetStop({ servers: server.url, bucket, node: 'r', reason: 'after restart', waitMs: 5000 });
     expect(stop.targeted).toEqual([{ node: 'r', instance: 'i1', unreachable: false }]);
@@ -40,9 +42,20 @@ describeWithNats('fleet resilience against a real nats-server', () => {
       const p = await nodeFixture('p', ['i1'], { servers: proxy.url, bucket }, 1200);
       await nodeFixture('q', ['i1'], { servers: server.url, bucket });
       const run = startBackup(p, 'i1');
-      await until('running and published', async () => isRunning(p, 'i1') && (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some((row) => row.key === 'state.p.i1' && row.status.phase === 'running'));
+      await until(
+        'running and published',
+        async () =>
+          isRunning(p, 'i1') &&
+          (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some(
+            (row) => row.key === 'state.p.i1' && row.status.phase === 'running',
+          ),
+      );
       proxy.cut();
-      await until('p unreachable in the status', async () => (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some((row) => row.key === 'state.p.i1' && row.unreachable));
+      await until('p unreachable in the status', async () =>
+        (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some(
+          (row) => row.key === 'state.p.i1' && row.unreachable,
+        ),
+      );
       const status = await fleetStatus({ connection: await controller(server.url, bucket) });
       expect(status.instances.find((row) => row.key === 'state.q.i1')?.unreachable).toBe(false);
 
@@ -55,7 +68,11 @@ describeWithNats('fleet resilience against a real nats-server', () => {
       const result = await run.result;
       expect(result.outcome).toBe('stopped');
       expect(result.stopReason).toMatchObject({ source: 'fleet', detail: expect.stringMatching(/^stop\.p #\d+ .*: while away$/) });
-      await until('p reachable again, ended', async () => (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some((row) => row.key === 'state.p.i1' && !row.unreachable && row.status.phase === 'ended'));
+      await until('p reachable again, ended', async () =>
+        (await fleetStatus({ connection: await controller(server.url, bucket) })).instances.some(
+          (row) => row.key === 'state.p.i1' && !row.unreachable && row.status.phase === 'ended',
+        ),
+      );
     } finally {
       await proxy.close();
     }

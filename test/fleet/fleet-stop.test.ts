@@ -26,7 +26,15 @@ describeWithNats('fleet stop against a real nats-server', () => {
       return s.instances.filter((r) => r.status.phase === 'running').length === 4;
     });
 
-    const one = await fleetStop({ servers: server.url, bucket, node: 'a', instance: 'i1', reason: 'one instance', by: 'test', waitMs: 5000 });
+    const one = await fleetStop({
+      servers: server.url,
+      bucket,
+      node: 'a',
+      instance: 'i1',
+      reason: 'one instance',
+      by: 'test',
+      waitMs: 5000,
+    });
     expect(one.targeted.map((t) => `${t.node}.${t.instance}`)).toEqual(['a.i1']);
     expect(one.ok).toBe(true);
     expect(one.acked).toEqual([expect.objectContaining({ node: 'a', instance: 'i1', how: 'applied' })]);
@@ -43,18 +51,34 @@ describeWithNats('fleet stop against a real nats-server', () => {
     expect([isRunning(a, 'i2'), isRunning(c, 'i1')]).toEqual([true, true]);
 
     const acks: string[] = [];
-    const all = await fleetStop({ servers: server.url, bucket, reason: 'all', by: 'test', waitMs: 5000, untilEnded: true, onAck: (k) => acks.push(`${k.node}.${k.instance}`) });
+    const all = await fleetStop({
+      servers: server.url,
+      bucket,
+      reason: 'all',
+      by: 'test',
+      waitMs: 5000,
+      untilEnded: true,
+      onAck: (k) => acks.push(`${k.node}.${k.instance}`),
+    });
     expect(all.targeted.map((t) => `${t.node}.${t.instance}`).sort()).toEqual(['a.i2', 'c.i1']);
     expect(all.ok).toBe(true);
     expect(all.acked.every((k) => k.endedMs !== null && k.endedMs >= k.ackMs)).toBe(true);
     expect(new Set(acks)).toEqual(new Set(['a.i2', 'c.i1']));
     for (const r of [runs.a2, runs.c1]) expect((await r.result).stopReason?.detail).toMatch(/^stop\.all #/);
-    for (const [fx, name] of [[a, 'i2'], [b, 'i1'], [c, 'i1']] as const) expect(fx.engine.lastBackup(fx.instances.get(name)!)?.end).toBe('abortedByServer');
+    for (const [fx, name] of [
+      [a, 'i2'],
+      [b, 'i1'],
+      [c, 'i1'],
+    ] as const)
+      expect(fx.engine.lastBackup(fx.instances.get(name)!)?.end).toBe('abortedByServer');
     // The status shows each session ended, stopped by the fleet, none unreachable.
     await a.member.flush();
     const status = await fleetStatus({ connection: await controller(server.url, bucket) });
     expect(status.instances.map((r) => [r.key, r.status.phase, r.unreachable])).toEqual([
-      ['state.a.i1', 'ended', false], ['state.a.i2', 'ended', false], ['state.b.i1', 'ended', false], ['state.c.i1', 'ended', false],
+      ['state.a.i1', 'ended', false],
+      ['state.a.i2', 'ended', false],
+      ['state.b.i1', 'ended', false],
+      ['state.c.i1', 'ended', false],
     ]);
     expect(status.stops.map((s) => s.key).sort()).toEqual(['stop.a.i1', 'stop.all', 'stop.b']);
   });
@@ -84,16 +108,21 @@ describeWithNats('fleet stop against a real nats-server', () => {
     // A second live process publishing the same node and instance is refused at join.
     const twin = createCoordinator({ api: a.engine });
     twin.session(a.instances.get('i1')!);
-    const conflict = await joinFleet(twin, { servers: server.url, bucket, node: 'a', instanceName: () => 'i1' }).then(() => undefined, (e: unknown) => e);
+    const conflict = await joinFleet(twin, { servers: server.url, bucket, node: 'a', instanceName: () => 'i1' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(conflict).toBeInstanceOf(FleetConflictError);
-    expect((conflict as Error).message).toMatch(/node a instance i1 is already published by a live process \(pid \d+ on .*\); give each process its own node name/);
+    expect((conflict as Error).message).toMatch(
+      /node a instance i1 is already published by a live process \(pid \d+ on .*\); give each process its own node name/,
+    );
     twin.dispose();
     const stop = await fleetStop({ servers: server.url, bucket, node: 'a', reason: 'now valid', waitMs: 5000 });
     expect(stop.ok).toBe(true);
     expect((await run.result).outcome).toBe('stopped');
   });
 
-  it('fromFleet: a plain source of the node\'s stops, new epochs only', async () => {
+  it("fromFleet: a plain source of the node's stops, new epochs only", async () => {
     const bucket = 'from-fleet';
     const fleet: FleetConnection = await controller(server.url, bucket);
     await fleetStop({ connection: fleet, node: 'a', reason: 'old', waitMs: 0 });

@@ -62,7 +62,10 @@ async function waitReady(port: number, proc: ChildProcess, log: () => string, ti
     const info = await new Promise<string>((resolve) => {
       const sock = net.connect(port, '127.0.0.1');
       let data = '';
-      const done = (v: string) => { sock.destroy(); resolve(v); };
+      const done = (v: string) => {
+        sock.destroy();
+        resolve(v);
+      };
       sock.setTimeout(500, () => done(''));
       sock.on('data', (d) => {
         data += d.toString();
@@ -79,7 +82,7 @@ async function waitReady(port: number, proc: ChildProcess, log: () => string, ti
 /** Start nats-server -js on a free loopback port with a temporary store (removed by `stop`). */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   if (!natsServerPath) throw new Error(`nats-server not found: ${natsInstallCommand}`);
-  const port = options.port ?? await freePort();
+  const port = options.port ?? (await freePort());
   const storeDir = options.storeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ese-fleet-nats-'));
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
   if (options.token) args.push('--auth', options.token);
@@ -135,7 +138,10 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
     }
     client.pipe(upstream);
     upstream.pipe(client);
@@ -151,9 +157,10 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     restore() {
       refusing = false;
     },
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }

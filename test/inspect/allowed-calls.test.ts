@@ -10,21 +10,42 @@ afterEach(async () => {
   fx = undefined;
 });
 
-const table = (f: InspectorFixture) => Object.fromEntries(allowedCalls(f.coordinator.snapshot(f.inst)).map((c) => [c.label, c.kind === 'refused' ? c.err : c.kind]));
+const table = (f: InspectorFixture) =>
+  Object.fromEntries(allowedCalls(f.coordinator.snapshot(f.inst)).map((c) => [c.label, c.kind === 'refused' ? c.err : c.kind]));
 
 describe('allowedCalls', () => {
   it('before, during, after a stop and after End', async () => {
     fx = await inspectorFixture();
     const f = fx;
-    expect(table(f)).toMatchObject({ JetBeginExternalBackupInstance: 'depends', JetGetAttachInfoInstance: -520, 'JetEndExternalBackupInstance2(Normal)': -520, JetStopBackupInstance: 'allowed' });
+    expect(table(f)).toMatchObject({
+      JetBeginExternalBackupInstance: 'depends',
+      JetGetAttachInfoInstance: -520,
+      'JetEndExternalBackupInstance2(Normal)': -520,
+      JetStopBackupInstance: 'allowed',
+    });
     await f.backup.beginExternalBackup(f.inst, 0);
     const [db] = await f.backup.getAttachInfo(f.inst);
     const name = db!.split('/').pop()!;
-    expect(table(f)).toMatchObject({ JetBeginExternalBackupInstance: -505, [`JetOpenFileInstance(${name})`]: 'allowed', JetTruncateLogInstance: -521, JetCloseFileInstance: -1003 });
+    expect(table(f)).toMatchObject({
+      JetBeginExternalBackupInstance: -505,
+      [`JetOpenFileInstance(${name})`]: 'allowed',
+      JetTruncateLogInstance: -521,
+      JetCloseFileInstance: -1003,
+    });
     const { handle } = await f.backup.openFile(f.inst, db!);
-    expect(table(f)).toMatchObject({ 'JetReadFileInstance(32 KiB)': 'depends', JetCloseFileInstance: 'allowed', JetGetLogInfoInstance: -521, [`JetOpenFileInstance(${name})`]: -1011 });
+    expect(table(f)).toMatchObject({
+      'JetReadFileInstance(32 KiB)': 'depends',
+      JetCloseFileInstance: 'allowed',
+      JetGetLogInfoInstance: -521,
+      [`JetOpenFileInstance(${name})`]: -1011,
+    });
     f.coordinator.stop(f.inst, 'test');
-    expect(table(f)).toMatchObject({ 'JetReadFileInstance(32 KiB)': -801, JetGetLogInfoInstance: -801, JetCloseFileInstance: 'allowed', 'JetEndExternalBackupInstance2(Abort)': 'allowed' });
+    expect(table(f)).toMatchObject({
+      'JetReadFileInstance(32 KiB)': -801,
+      JetGetLogInfoInstance: -801,
+      JetCloseFileInstance: 'allowed',
+      'JetEndExternalBackupInstance2(Abort)': 'allowed',
+    });
     await f.backup.closeFile(f.inst, handle);
     await f.backup.endExternalBackup(f.inst, JET_bit.BackupEndAbort);
     expect(table(f)).toMatchObject({ JetBeginExternalBackupInstance: 'allowed', 'JetReadFileInstance(32 KiB)': -520 });

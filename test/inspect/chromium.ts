@@ -7,7 +7,11 @@ import { prerequisite } from '../support/prerequisite.js';
 export const chromiumPath = '/usr/bin/chromium';
 
 /** Whether the browser tests can run; when not, they are skipped with this reason (in CI the file fails instead). */
-export const noChromium = prerequisite(fs.existsSync(chromiumPath) ? undefined : `browser tests skipped: ${chromiumPath} not found (install Debian's chromium: apt-get install -y chromium)`);
+export const noChromium = prerequisite(
+  fs.existsSync(chromiumPath)
+    ? undefined
+    : `browser tests skipped: ${chromiumPath} not found (install Debian's chromium: apt-get install -y chromium)`,
+);
 
 /** A headless Chromium with a fresh profile, and the requests its pages tried beyond loopback. */
 export interface Browser {
@@ -30,8 +34,14 @@ export async function launchChromium(dir: string): Promise<Browser> {
     executablePath: chromiumPath,
     headless: true,
     args: [
-      '--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
       '--proxy-server=http://127.0.0.1:9',
     ],
     viewport: { width: 1600, height: 1000 },

@@ -42,9 +42,20 @@ describe('createTimeline', () => {
       await f.backup.endExternalBackup(f.inst, JET_bit.BackupEndAbort);
     }
     const stopEntries = f.timeline.entries(String(f.inst)).filter((e) => e.kind === 'stop' && e.text.includes(': session stopped'));
-    expect(stopEntries.map((e) => e.sourceLabel)).toEqual(['signal SIGTERM', 'deadline (30000 ms)', 'AbortSignal (operator)', 'app (maintenance)', 'app (JetStopBackupInstance)']);
+    expect(stopEntries.map((e) => e.sourceLabel)).toEqual([
+      'signal SIGTERM',
+      'deadline (30000 ms)',
+      'AbortSignal (operator)',
+      'app (maintenance)',
+      'app (JetStopBackupInstance)',
+    ]);
     expect(stopEntries.map((e) => e.source)).toEqual(['signal', 'deadline', 'abort', 'manual', 'manual']);
-    expect(f.timeline.entries(String(f.inst)).filter((e) => e.outcome).map((e) => e.outcome?.kind)).toEqual(Array(5).fill('stoppedByServer'));
+    expect(
+      f.timeline
+        .entries(String(f.inst))
+        .filter((e) => e.outcome)
+        .map((e) => e.outcome?.kind),
+    ).toEqual(Array(5).fill('stoppedByServer'));
   });
 
   it('says what a stop did: stopped, already stopped, no running session', async () => {
@@ -53,7 +64,10 @@ describe('createTimeline', () => {
     await fx.backup.beginExternalBackup(fx.inst, 0);
     fx.coordinator.stop(fx.inst, 'first');
     fx.coordinator.stop(fx.inst, 'second');
-    const texts = fx.timeline.entries(String(fx.inst)).filter((e) => e.kind === 'stop').map((e) => e.text);
+    const texts = fx.timeline
+      .entries(String(fx.inst))
+      .filter((e) => e.kind === 'stop')
+      .map((e) => e.text);
     expect(texts).toEqual([
       'stop requested by app (early): no running session',
       'stop requested by app (first): session stopped; → backup.session.stop.stopped',
@@ -67,8 +81,17 @@ describe('createTimeline', () => {
     await fx.backup.beginExternalBackup(fx.inst, 0);
     await fx.backup.openFile(fx.inst, '/no/such/file.edb').catch(() => {}); // the engine decides
     const entries = fx.timeline.entries(String(fx.inst));
-    expect(entries.find((e) => e.kind === 'refused')).toMatchObject({ by: 'coordinator', api: 'JetGetAttachInfoInstance', err: -520, code: 'JET_errNoBackup' });
-    expect(entries.find((e) => e.kind === 'error')).toMatchObject({ by: 'engine', api: 'JetOpenFileInstance', code: expect.stringMatching(/^JET_err/) });
+    expect(entries.find((e) => e.kind === 'refused')).toMatchObject({
+      by: 'coordinator',
+      api: 'JetGetAttachInfoInstance',
+      err: -520,
+      code: 'JET_errNoBackup',
+    });
+    expect(entries.find((e) => e.kind === 'error')).toMatchObject({
+      by: 'engine',
+      api: 'JetOpenFileInstance',
+      code: expect.stringMatching(/^JET_err/),
+    });
     expect(entries.filter((e) => e.kind === 'refused')).toHaveLength(1);
   });
 
@@ -79,7 +102,10 @@ describe('createTimeline', () => {
     timeline.observe('1', snapshot('b'));
     timeline.observe('1', snapshot('c'));
     timeline.observe('2', snapshot('a'));
-    expect(timeline.entries('1').map((e) => [e.seq, e.text, e.at])).toEqual([[2, '→ b', 42], [3, '→ c', 42]]);
+    expect(timeline.entries('1').map((e) => [e.seq, e.text, e.at])).toEqual([
+      [2, '→ b', 42],
+      [3, '→ c', 42],
+    ]);
     expect(timeline.entries().map((e) => e.seq)).toEqual([2, 3, 4]);
     expect(() => createTimeline({ limit: 0 })).toThrow(RangeError);
   });

@@ -27,7 +27,13 @@ async function readingDatabase(f: InspectorFixture) {
   return { handle, buffer };
 }
 
-const refusedWith = async (p: Promise<unknown>, err: number) => expect(await p.then(() => null, (e: unknown) => e)).toSatisfy((e) => e instanceof JetError && e.err === err);
+const refusedWith = async (p: Promise<unknown>, err: number) =>
+  expect(
+    await p.then(
+      () => null,
+      (e: unknown) => e,
+    ),
+  ).toSatisfy((e) => e instanceof JetError && e.err === err);
 
 describe.skipIf(noChromium !== undefined)(noChromium ?? 'inspector page in Chromium', () => {
   it('shows the active state, then a live stop with its source, the refused calls and the outcome; no network used', async () => {
@@ -57,7 +63,9 @@ describe.skipIf(noChromium !== undefined)(noChromium ?? 'inspector page in Chrom
     expect(shownAt - stoppedAt).toBeLessThan(1000);
     expect(await card.locator('g[data-state="backup.session.stop.stopped"]').getAttribute('class')).toMatch(/\bactive\b/);
     expect(await card.locator('[data-field="stop-source"]').textContent()).toBe('AbortSignal (operator)');
-    expect(await card.locator('li[data-kind="stop"][data-source="abort"]').textContent()).toContain('stop requested by AbortSignal (operator): session stopped');
+    expect(await card.locator('li[data-kind="stop"][data-source="abort"]').textContent()).toContain(
+      'stop requested by AbortSignal (operator): session stopped',
+    );
 
     // Calls after the stop: refused by the coordinator with -801, shown with their JET code.
     await refusedWith(f.backup.readFile(f.inst, handle, buffer), JET_err.BackupAbortByServer);

@@ -23,7 +23,9 @@ export interface InspectorFixture {
  * Create the fixture in a fresh temp directory; `close` stops everything and removes it, or with
  * `keep` removes only the engine's files and the browser profile (screenshots stay).
  */
-export async function inspectorFixture(options: Omit<InspectorOptions, 'coordinator' | 'timeline'> & { keep?: boolean; inspection?: boolean } = {}): Promise<InspectorFixture> {
+export async function inspectorFixture(
+  options: Omit<InspectorOptions, 'coordinator' | 'timeline'> & { keep?: boolean; inspection?: boolean } = {},
+): Promise<InspectorFixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ese-inspect-'));
   const engine = await createEmbeddedEngine({ directory: path.join(dir, 'engine') });
   const inst = await engine.createInstance('inspected', { pageSize: 8192 });
@@ -36,7 +38,13 @@ export async function inspectorFixture(options: Omit<InspectorOptions, 'coordina
   const { keep, inspection: _, ...inspectorOptions } = options;
   const inspector = await createInspector({ coordinator, timeline, ...inspectorOptions });
   return {
-    dir, engine, inst, coordinator, timeline, backup, inspector,
+    dir,
+    engine,
+    inst,
+    coordinator,
+    timeline,
+    backup,
+    inspector,
     async close() {
       await inspector.close();
       coordinator.dispose();

@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 
 /** A raw request (fetch cannot set Host or Origin). */
-function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function request(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
       let body = '';
@@ -31,7 +34,11 @@ function request(url: string, options: { method?: string; headers?: Record<strin
 }
 
 /** Read server-sent events until `until` accepts one. */
-async function events(url: string, until: (event: string, data: unknown) => boolean, onFirst?: () => void): Promise<Array<{ event: string; data: unknown }>> {
+async function events(
+  url: string,
+  until: (event: string, data: unknown) => boolean,
+  onFirst?: () => void,
+): Promise<Array<{ event: string; data: unknown }>> {
   const controller = new AbortController();
   const res = await fetch(url, { signal: controller.signal });
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -86,18 +93,28 @@ describe('createInspector over the embedded engine', () => {
     const f = fx;
     let connected!: () => void;
     const streaming = new Promise<void>((resolve) => (connected = resolve));
-    const seen = events(new URL('api/events', f.inspector.url).href, (event, data) => event === 'instance' && (data as { state: string }).state.includes('backup.session'), connected);
+    const seen = events(
+      new URL('api/events', f.inspector.url).href,
+      (event, data) => event === 'instance' && (data as { state: string }).state.includes('backup.session'),
+      connected,
+    );
     await Promise.race([streaming, seen]); // the stream's first event (the state) came: the client is connected
     await f.backup.beginExternalBackup(f.inst, 0);
     const got = await seen;
     expect(got[0]).toMatchObject({ event: 'state', data: { instances: [{ instance: String(f.inst) }] } });
-    expect(got.filter((e) => e.event === 'entry').map((e) => (e.data as { text: string }).text)).toContain('JetBeginExternalBackupInstance called; → call.busy');
+    expect(got.filter((e) => e.event === 'entry').map((e) => (e.data as { text: string }).text)).toContain(
+      'JetBeginExternalBackupInstance called; → call.busy',
+    );
   });
 
   it('is read-only by default: POST stop answers 403 and stops nothing', async () => {
     fx = await inspectorFixture();
     await fx.backup.beginExternalBackup(fx.inst, 0);
-    const res = await request(new URL(`api/instances/${fx.inst}/stop`, fx.inspector.url).href, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await request(new URL(`api/instances/${fx.inst}/stop`, fx.inspector.url).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(403);
     expect(fx.coordinator.snapshot(fx.inst).context.session?.stopReason).toBeNull();
   });
@@ -106,11 +123,26 @@ describe('createInspector over the embedded engine', () => {
     fx = await inspectorFixture({ allowStop: true });
     await fx.backup.beginExternalBackup(fx.inst, 0);
     const url = new URL(`api/instances/${fx.inst}/stop`, fx.inspector.url).href;
-    expect((await request(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: '{}' })).status).toBe(403);
+    expect(
+      (await request(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: '{}' }))
+        .status,
+    ).toBe(403);
     expect((await request(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' })).status).toBe(415);
-    expect((await request(new URL('api/instances/77/stop', fx.inspector.url).href, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+    expect(
+      (
+        await request(new URL('api/instances/77/stop', fx.inspector.url).href, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(404);
     expect(fx.coordinator.snapshot(fx.inst).context.stops).toBe(0);
-    const ok = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', origin: fx.inspector.url.replace(/\/$/, '') }, body: '{}' });
+    const ok = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: fx.inspector.url.replace(/\/$/, '') },
+      body: '{}',
+    });
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toMatchObject({ session: { stop: { label: 'app (inspector STOP button)' } }, delivery: 'stopped' });
     expect(fx.coordinator.snapshot(fx.inst).context.stops).toBe(1);
@@ -122,7 +154,9 @@ describe('createInspector over the embedded engine', () => {
     fx = await inspectorFixture();
     const page = await request(fx.inspector.url);
     expect(page.status).toBe(200);
-    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'nonce-[^']+'; style-src 'nonce-[^']+'; connect-src 'self'/);
+    expect(page.headers['content-security-policy']).toMatch(
+      /default-src 'none'; script-src 'nonce-[^']+'; style-src 'nonce-[^']+'; connect-src 'self'/,
+    );
     expect(page.body).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
     expect(page.body).toContain('<g id="state:backup.session.stop.stopped" class="node"');
     const rebound = await request(fx.inspector.url, { headers: { host: `attacker.example:${fx.inspector.port}` } });

@@ -1,7 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { check, isJetError, JET_bit, JET_err, JET_errDescription, JET_instanceNil, JetApiName, JetError, jetErrDescription, jetErrName } from '../../src/jet/index.js';
+import {
+  check,
+  isJetError,
+  JET_bit,
+  JET_err,
+  JET_errDescription,
+  JET_instanceNil,
+  JetApiName,
+  JetError,
+  jetErrDescription,
+  jetErrName,
+} from '../../src/jet/index.js';
 import { eseRealDir } from '../engine/format/ese-fixtures.js';
 
 // The contract's own tables are the oracle: every code and grbit it lists must be ours, with its value.
@@ -37,7 +48,13 @@ describe('JET vocabulary', () => {
   it('JetError carries the number, the ESE name, the call and the file', () => {
     const e = new JetError(JetApiName.readFile, JET_err.BackupAbortByServer, { file: 'C:\\db\\x.edb' });
     expect(e).toBeInstanceOf(Error);
-    expect(e).toMatchObject({ name: 'JetError', err: -801, code: 'JET_errBackupAbortByServer', api: 'JetReadFileInstance', file: 'C:\\db\\x.edb' });
+    expect(e).toMatchObject({
+      name: 'JetError',
+      err: -801,
+      code: 'JET_errBackupAbortByServer',
+      api: 'JetReadFileInstance',
+      file: 'C:\\db\\x.edb',
+    });
     expect(e.message).toMatch(/^JetReadFileInstance: JET_errBackupAbortByServer \(-801\)/);
     expect(isJetError(e, -801)).toBe(true);
     expect(isJetError(e, -520)).toBe(false);

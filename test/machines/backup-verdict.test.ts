@@ -63,14 +63,16 @@ describe('verdict: Begin (§3, rules in order)', () => {
 describe('verdict: GetAttachInfo, GetLogInfo, GetTruncateLogInfo (§3)', () => {
   it('no backup -520; stopped -801; incremental -521 (GetAttachInfo); a handle open -521 (log info)', () => {
     const c = known();
-    for (const type of ['GET_ATTACH_INFO', 'GET_LOG_INFO', 'GET_TRUNCATE_LOG_INFO'] as const) expect(said(c.verdict({ type }))).toBe('refused -520');
+    for (const type of ['GET_ATTACH_INFO', 'GET_LOG_INFO', 'GET_TRUNCATE_LOG_INFO'] as const)
+      expect(said(c.verdict({ type }))).toBe('refused -520');
     begin(c);
     c.forward({ type: 'OPEN_FILE', name: DB }, { name: DB, size: '32768' });
     expect(said(c.verdict({ type: 'GET_ATTACH_INFO' }))).toBe('allowed');
     expect(said(c.verdict({ type: 'GET_LOG_INFO' }))).toBe('refused -521');
     expect(said(c.verdict({ type: 'GET_TRUNCATE_LOG_INFO' }))).toBe('refused -521');
     c.stop();
-    for (const type of ['GET_ATTACH_INFO', 'GET_LOG_INFO', 'GET_TRUNCATE_LOG_INFO'] as const) expect(said(c.verdict({ type }))).toBe('refused -801');
+    for (const type of ['GET_ATTACH_INFO', 'GET_LOG_INFO', 'GET_TRUNCATE_LOG_INFO'] as const)
+      expect(said(c.verdict({ type }))).toBe('refused -801');
     const i = known();
     begin(i, 1);
     expect(said(i.verdict({ type: 'GET_ATTACH_INFO' }))).toBe('refused -521');
@@ -224,8 +226,14 @@ describe('verdict: Close, TruncateLog, End (§3)', () => {
   });
 
   it.each([
-    [0x0, 'refused -1003'], [0x3, 'refused -1003'], [0x4, 'refused -1003'], [0x100, 'refused -1003'],
-    [0x1, 'allowed'], [0x2, 'allowed'], [0x101, 'allowed'], [0x102, 'allowed'],
+    [0x0, 'refused -1003'],
+    [0x3, 'refused -1003'],
+    [0x4, 'refused -1003'],
+    [0x100, 'refused -1003'],
+    [0x1, 'allowed'],
+    [0x2, 'allowed'],
+    [0x101, 'allowed'],
+    [0x102, 'allowed'],
   ])('End2 grbit 0x%s: %s; an invalid grbit keeps the session open', (grbit, expected) => {
     const c = known();
     begin(c);

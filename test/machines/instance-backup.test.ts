@@ -156,7 +156,12 @@ describe('instanceBackup: killed by the engine, service stopped, terminated (§3
     c.forward(call, { err });
     expect(c.value()).toMatchObject({ backup: { noSession: 'killed' } });
     expect(c.context().outcome).toEqual({ kind: 'failed', err });
-    for (const next of [{ type: 'GET_LOG_INFO' }, { type: 'CLOSE_FILE', handle: '0' }, read, { type: 'END_EXTERNAL_BACKUP', grbit: 1 }] as const) {
+    for (const next of [
+      { type: 'GET_LOG_INFO' },
+      { type: 'CLOSE_FILE', handle: '0' },
+      read,
+      { type: 'END_EXTERNAL_BACKUP', grbit: 1 },
+    ] as const) {
       expect(said(c.verdict(next))).toBe('refused -520');
     }
     c.stop();
@@ -181,7 +186,13 @@ describe('instanceBackup: killed by the engine, service stopped, terminated (§3
     begin(c);
     c.forward({ type: 'STOP_SERVICE', grbit: 0 }, { grbit: 0 });
     expect(c.value()).toMatchObject({ backup: 'serviceStopped' });
-    for (const call of [{ type: 'GET_ATTACH_INFO' }, { type: 'END_EXTERNAL_BACKUP', grbit: 1 }, { type: 'BEGIN_EXTERNAL_BACKUP', grbit: 0 }, { type: 'STOP_SERVICE', grbit: 0 }, read] as const) {
+    for (const call of [
+      { type: 'GET_ATTACH_INFO' },
+      { type: 'END_EXTERNAL_BACKUP', grbit: 1 },
+      { type: 'BEGIN_EXTERNAL_BACKUP', grbit: 0 },
+      { type: 'STOP_SERVICE', grbit: 0 },
+      read,
+    ] as const) {
       expect(said(c.verdict(call))).toBe('refused -1329');
     }
     expect(said(c.verdict({ type: 'STOP_BACKUP' }))).toBe('allowed');
@@ -200,14 +211,17 @@ describe('instanceBackup: killed by the engine, service stopped, terminated (§3
     expect(c.value()).toMatchObject({ backup: { session: { stop: 'running' } } });
   });
 
-  it.each(['0', '18446744073709551615'])('instance %s (NULL, JET_instanceNil) is not live: -1003 for every call, Stop included', (instance) => {
-    const c = chart({ instance });
-    expect(c.value()).toMatchObject({ backup: 'terminated' });
-    expect(said(c.verdict({ type: 'STOP_BACKUP' }))).toBe('refused -1003');
-    expect(said(c.verdict({ type: 'BEGIN_EXTERNAL_BACKUP', grbit: 0 }))).toBe('refused -1003');
-    c.stop();
-    expect(c.stops).toBe(0);
-  });
+  it.each(['0', '18446744073709551615'])(
+    'instance %s (NULL, JET_instanceNil) is not live: -1003 for every call, Stop included',
+    (instance) => {
+      const c = chart({ instance });
+      expect(c.value()).toMatchObject({ backup: 'terminated' });
+      expect(said(c.verdict({ type: 'STOP_BACKUP' }))).toBe('refused -1003');
+      expect(said(c.verdict({ type: 'BEGIN_EXTERNAL_BACKUP', grbit: 0 }))).toBe('refused -1003');
+      c.stop();
+      expect(c.stops).toBe(0);
+    },
+  );
 
   it('Stop answered -1003 by the backend (terminated elsewhere): the chart learns the instance is gone', () => {
     const c = chart();

@@ -19,7 +19,9 @@ export function compilerMissing(): string | undefined {
     execFileSync(cc, ['--version'], { stdio: 'ignore' });
     return undefined;
   } catch {
-    return prerequisite(`no C compiler: \`${cc} --version\` failed, so the esent shim (test/native) cannot be built; install one (apt-get install gcc libc6-dev) or set CC`);
+    return prerequisite(
+      `no C compiler: \`${cc} --version\` failed, so the esent shim (test/native) cannot be built; install one (apt-get install gcc libc6-dev) or set CC`,
+    );
   }
 }
 
@@ -38,7 +40,20 @@ export function buildEsentShim(variant?: string): string {
   if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= newest) return out;
   fs.mkdirSync(shimBuildDirectory, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  const args = ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-fvisibility=hidden', '-pthread', ...(variant ? [`-D${variant}`] : []), '-o', tmp, sources[0]!];
+  const args = [
+    '-shared',
+    '-fPIC',
+    '-O2',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-fvisibility=hidden',
+    '-pthread',
+    ...(variant ? [`-D${variant}`] : []),
+    '-o',
+    tmp,
+    sources[0]!,
+  ];
   try {
     execFileSync(process.env.CC ?? 'cc', args, { stdio: 'pipe' });
   } catch (e) {

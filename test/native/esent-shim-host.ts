@@ -15,8 +15,23 @@ const SHIM_PENDING = 1;
 const JET_wrnDatabaseAttached = 1007;
 /** The calls whose first argument is a JET_INSTANCE (esent.dll validates it first). */
 const INSTANCE_CALLS: ReadonlySet<ShimApi> = new Set<ShimApi>([
-  'begin', 'attachInfo', 'open', 'read', 'close', 'logInfo', 'logInfo2', 'truncateInfo', 'truncate', 'end',
-  'stopBackup', 'stopService', 'stopServiceOld', 'term', 'setParam', 'init', 'beginSession',
+  'begin',
+  'attachInfo',
+  'open',
+  'read',
+  'close',
+  'logInfo',
+  'logInfo2',
+  'truncateInfo',
+  'truncate',
+  'end',
+  'stopBackup',
+  'stopService',
+  'stopServiceOld',
+  'term',
+  'setParam',
+  'init',
+  'beginSession',
 ]);
 const FLAG_MISALIGNED = 2;
 const FLAG_GLOBAL = 4;
@@ -78,21 +93,48 @@ function nativeFor(library: string): Native {
   try {
     proto = koffi.type('EsentShimHostFn');
   } catch {
-    proto = koffi.proto('int32_t EsentShimHostFn(uint64_t id, int32_t api, uint64_t instance, uint64_t arg, uint64_t arg2, uint32_t grbit, uint32_t cb, uint32_t flags, const char16_t *text, const char16_t *text2, const void *data)');
+    proto = koffi.proto(
+      'int32_t EsentShimHostFn(uint64_t id, int32_t api, uint64_t instance, uint64_t arg, uint64_t arg2, uint32_t grbit, uint32_t cb, uint32_t flags, const char16_t *text, const char16_t *text2, const void *data)',
+    );
   }
   const callback = koffi.register(
-    (id: unknown, api: number, instance: unknown, arg: unknown, arg2: unknown, grbit: number, cb: number, flags: number, text: string | null, text2: string | null, data: unknown) => {
+    (
+      id: unknown,
+      api: number,
+      instance: unknown,
+      arg: unknown,
+      arg2: unknown,
+      grbit: number,
+      cb: number,
+      flags: number,
+      text: string | null,
+      text2: string | null,
+      data: unknown,
+    ) => {
       // C waits for the completion, but the bytes are copied now: the host answers later, asynchronously.
       const bytes = data && cb > 0 ? new Uint8Array(koffi.view(data, cb).slice(0)) : null;
       return hosts.length
-        ? hosts[hosts.length - 1]!(u64(id), { api: shimCallName(api), instance: u64(instance), arg: u64(arg), arg2: u64(arg2), grbit, cb, flags, text, text2, data: bytes })
+        ? hosts[hosts.length - 1]!(u64(id), {
+            api: shimCallName(api),
+            instance: u64(instance),
+            arg: u64(arg),
+            arg2: u64(arg2),
+            grbit,
+            cb,
+            flags,
+            text,
+            text2,
+            data: bytes,
+          })
         : -1090; // JET_errInstanceUnavailable
     },
     koffi.pointer(proto),
   );
   n = {
     register: lib.func('void shim_register(EsentShimHostFn *host)'),
-    complete: lib.func('void shim_complete(uint64_t id, int32_t err, const uint64_t *values, uint32_t cvalues, const uint8_t *data, uint32_t cbdata)'),
+    complete: lib.func(
+      'void shim_complete(uint64_t id, int32_t err, const uint64_t *values, uint32_t cvalues, const uint8_t *data, uint32_t cbdata)',
+    ),
     callback,
   };
   natives.set(library, n);
@@ -123,55 +165,82 @@ export function startEsentShimHost(engine: EmbeddedEngine, options: { library: s
     const inst = params.real(c.instance);
     const list = (files: string[]): ShimResult => ({ err: 0, data: encodeMultiString(files) });
     switch (c.api) {
-      case 'begin': return void (await engine.beginExternalBackup(inst, c.grbit)), { err: 0 };
-      case 'attachInfo': return list(await engine.getAttachInfo(inst));
+      case 'begin':
+        return (void (await engine.beginExternalBackup(inst, c.grbit)), { err: 0 });
+      case 'attachInfo':
+        return list(await engine.getAttachInfo(inst));
       case 'open': {
         const r = await engine.openFile(inst, c.text ?? '');
         return { err: 0, values: [r.handle, r.size] };
       }
       case 'read': {
         // esent.dll checks the buffer's alignment after its session checks: a 0-byte read does the same here.
-        if (c.flags & FLAG_MISALIGNED) return await engine.readFile(inst, c.arg, new Uint8Array(0)), { err: JET_err.InvalidParameter };
+        if (c.flags & FLAG_MISALIGNED) return (await engine.readFile(inst, c.arg, new Uint8Array(0)), { err: JET_err.InvalidParameter });
         const buffer = Buffer.allocUnsafe(c.cb);
         const n = await engine.readFile(inst, c.arg, buffer);
         return { err: 0, values: [BigInt(n)], data: buffer.subarray(0, n) };
       }
-      case 'close': return void (await engine.closeFile(inst, c.arg)), { err: 0 };
-      case 'logInfo': return list(await engine.getLogInfo(inst));
+      case 'close':
+        return (void (await engine.closeFile(inst, c.arg)), { err: 0 });
+      case 'logInfo':
+        return list(await engine.getLogInfo(inst));
       case 'logInfo2': {
         const r = await engine.getLogInfo2(inst);
         const files = encodeMultiString(r.files);
-        return { err: 0, values: [BigInt(r.genLow), BigInt(r.genHigh), BigInt(files.length)], data: Buffer.concat([files, Buffer.from(`${r.baseName}\0`, 'utf16le')]) };
+        return {
+          err: 0,
+          values: [BigInt(r.genLow), BigInt(r.genHigh), BigInt(files.length)],
+          data: Buffer.concat([files, Buffer.from(`${r.baseName}\0`, 'utf16le')]),
+        };
       }
-      case 'truncateInfo': return list(await engine.getTruncateLogInfo(inst));
-      case 'truncate': return void (await engine.truncateLog(inst)), { err: 0 };
-      case 'end': return void (await engine.endExternalBackup(inst, c.grbit)), { err: 0 };
-      case 'stopService': return void (await engine.stopService(inst, c.grbit)), { err: 0 };
-      case 'stopServiceOld': return void (await engine.stopService(inst, 0)), { err: 0 }; // JET_bitStopServiceAll
-      case 'term': return void (await engine.term(inst, c.grbit)), { err: 0 };
-      case 'createInstance': return { err: 0, values: [params.create(c.text, c.text2)] };
-      case 'setParam': return { err: params.set(c.instance, c.grbit, c.arg, c.text, (c.flags & FLAG_GLOBAL) !== 0) };
-      case 'init': return void (await params.init(c.instance)), { err: 0 };
-      case 'beginSession': return { err: 0, values: [params.beginSession(c.instance)] };
+      case 'truncateInfo':
+        return list(await engine.getTruncateLogInfo(inst));
+      case 'truncate':
+        return (void (await engine.truncateLog(inst)), { err: 0 });
+      case 'end':
+        return (void (await engine.endExternalBackup(inst, c.grbit)), { err: 0 });
+      case 'stopService':
+        return (void (await engine.stopService(inst, c.grbit)), { err: 0 });
+      case 'stopServiceOld':
+        return (void (await engine.stopService(inst, 0)), { err: 0 }); // JET_bitStopServiceAll
+      case 'term':
+        return (void (await engine.term(inst, c.grbit)), { err: 0 });
+      case 'createInstance':
+        return { err: 0, values: [params.create(c.text, c.text2)] };
+      case 'setParam':
+        return { err: params.set(c.instance, c.grbit, c.arg, c.text, (c.flags & FLAG_GLOBAL) !== 0) };
+      case 'init':
+        return (void (await params.init(c.instance)), { err: 0 });
+      case 'beginSession':
+        return { err: 0, values: [params.beginSession(c.instance)] };
       case 'attachDatabase': {
         const inst = params.sessionInstance(c.instance);
         // Recovery re-attached it (after a restore): ESE answers JET_wrnDatabaseAttached.
         if (params.attachedByName(inst, c.text ?? '') !== undefined) return { err: JET_wrnDatabaseAttached };
-        return void tables.remember(await engine.attachDatabase(inst, c.text ?? '')), { err: 0 };
+        return (void tables.remember(await engine.attachDatabase(inst, c.text ?? '')), { err: 0 });
       }
       case 'createDatabase': {
         tables.remember(await engine.createDatabase(params.sessionInstance(c.instance), c.text ?? ''));
         return { err: 0, values: [params.nextDbid()] };
       }
-      case 'endSession': return { err: params.endSession(c.instance) };
-      case 'openDatabase': return tables.openDatabase(c);
-      case 'closeDatabase': return tables.closeDatabase(c);
-      case 'externalRestore': return externalRestore(engine, params, c, tables.remember);
+      case 'endSession':
+        return { err: params.endSession(c.instance) };
+      case 'openDatabase':
+        return tables.openDatabase(c);
+      case 'closeDatabase':
+        return tables.closeDatabase(c);
+      case 'externalRestore':
+        return externalRestore(engine, params, c, tables.remember);
       case 'instanceInfo': {
         const infos = params.instances();
-        return { err: 0, values: infos.map((i) => i.instance), data: Buffer.concat(infos.map((i) => encodeMultiString([i.name, ...i.databases]))) };
+        return {
+          err: 0,
+          values: infos.map((i) => i.instance),
+          data: Buffer.concat(infos.map((i) => encodeMultiString([i.name, ...i.databases]))),
+        };
       }
-      default: return tables.handles(c.api) ? tables.perform(c) : { err: JET_err.InvalidParameter };
+      default:
+        return tables.handles(c.api) ? tables.perform(c) : { err: JET_err.InvalidParameter };
     }
   };
 

@@ -39,7 +39,13 @@ export function shimParams(engine: EmbeddedEngine) {
     seen.add(h);
     return aliases.get(h) ?? h;
   };
-  const configParam = new Set<number>([JET_param.BaseName, JET_param.LogFileSize, JET_param.CircularLog, JET_param.Recovery, JET_param.DatabasePageSize]);
+  const configParam = new Set<number>([
+    JET_param.BaseName,
+    JET_param.LogFileSize,
+    JET_param.CircularLog,
+    JET_param.Recovery,
+    JET_param.DatabasePageSize,
+  ]);
 
   return {
     real,

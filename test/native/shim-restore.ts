@@ -16,14 +16,20 @@ import type { shimParams } from './shim-params.js';
  * empty or absent) with copies of the databases there, and a later JetInit whose JET_paramLogFilePath is
  * that directory adopts the restored instance. A target instance (restore into a running one) is refused.
  */
-export async function externalRestore(engine: EmbeddedEngine, params: ReturnType<typeof shimParams>, c: ShimCall, remember: (db: EmbeddedDatabase) => void): Promise<ShimResult> {
+export async function externalRestore(
+  engine: EmbeddedEngine,
+  params: ReturnType<typeof shimParams>,
+  c: ShimCall,
+  remember: (db: EmbeddedDatabase) => void,
+): Promise<ShimResult> {
   const fields = (c.text ?? '').split('\u0001');
   const [, logPath, backupLogPath, targetName, , , baseName] = fields;
   const pairs = fields.slice(7, -1);
   if (!logPath || !backupLogPath || targetName || pairs.length % 2 !== 0) return { err: JET_err.InvalidParameter };
   const databases = pairs.filter((_, i) => i % 2 === 1);
   const pattern = new RegExp(`^${(baseName ?? '').replace(/[^A-Za-z0-9]/g, '')}([0-9A-F]{5}|[0-9A-F]{8})\\.log$`, 'i');
-  const logs = fs.readdirSync(backupLogPath)
+  const logs = fs
+    .readdirSync(backupLogPath)
     .map((name) => ({ name, gen: Number.parseInt(pattern.exec(name)?.[1] ?? '', 16) }))
     .filter((l) => l.gen >= c.grbit && l.gen <= c.cb)
     .sort((a, b) => a.gen - b.gen)

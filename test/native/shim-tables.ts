@@ -25,13 +25,41 @@ const PREP_REPLACE = 2;
 const PREP_CANCEL = 3;
 const INDEX_PRIMARY = 0x2;
 
-interface Column { name: string; id: number; coltyp: number; cbMax: number; grbit: number }
-interface Schema { columns: Column[]; primary: number | null }
-interface Cursor { sesid: bigint; db: EmbeddedDatabase; table: string; row: string | undefined; update: { prep: number; values: Map<number, Uint8Array> } | undefined }
+interface Column {
+  name: string;
+  id: number;
+  coltyp: number;
+  cbMax: number;
+  grbit: number;
+}
+interface Schema {
+  columns: Column[];
+  primary: number | null;
+}
+interface Cursor {
+  sesid: bigint;
+  db: EmbeddedDatabase;
+  table: string;
+  row: string | undefined;
+  update: { prep: number; values: Map<number, Uint8Array> } | undefined;
+}
 
 const TABLE_CALLS: ReadonlySet<ShimApi> = new Set<ShimApi>([
-  'createDatabase2', 'createTable', 'addColumn', 'createIndex', 'beginTransaction', 'commitTransaction', 'rollback', 'openTable',
-  'closeTable', 'prepareUpdate', 'setColumn', 'update', 'move', 'retrieveColumn', 'columnInfo',
+  'createDatabase2',
+  'createTable',
+  'addColumn',
+  'createIndex',
+  'beginTransaction',
+  'commitTransaction',
+  'rollback',
+  'openTable',
+  'closeTable',
+  'prepareUpdate',
+  'setColumn',
+  'update',
+  'move',
+  'retrieveColumn',
+  'columnInfo',
 ]);
 
 const schemaKey = (table: string) => `~schema/${table.toLowerCase()}`;
@@ -65,7 +93,11 @@ export function shimTables(engine: EmbeddedEngine, params: ReturnType<typeof shi
     if (!cur || cur.sesid !== c.instance) throw Object.assign(new Error('tableid'), { jet: errInvalidTableId });
     return cur;
   };
-  const rowsOf = (cur: Cursor): string[] => cur.db.entries().map(([k]) => k).filter((k) => k.startsWith(rowPrefix(cur.table)));
+  const rowsOf = (cur: Cursor): string[] =>
+    cur.db
+      .entries()
+      .map(([k]) => k)
+      .filter((k) => k.startsWith(rowPrefix(cur.table)));
   const decodeRow = (raw: Uint8Array): Record<string, string> => JSON.parse(Buffer.from(raw).toString('utf8')) as Record<string, string>;
   const newCursor = (sesid: bigint, db: EmbeddedDatabase, table: string): bigint => {
     const tableid = (nextTableid += 0x10n);
@@ -101,7 +133,8 @@ export function shimTables(engine: EmbeddedEngine, params: ReturnType<typeof shi
         if (!schemaOf(db, c.text ?? '')) return { err: errObjectNotFound };
         return { err: 0, values: [newCursor(c.instance, db, c.text ?? '')] };
       }
-      case 'closeTable': return cursorOf(c), cursors.delete(c.arg), { err: 0 };
+      case 'closeTable':
+        return (cursorOf(c), cursors.delete(c.arg), { err: 0 });
       case 'addColumn': {
         const cur = cursorOf(c);
         const schema = schemaOf(cur.db, cur.table)!;
@@ -115,8 +148,14 @@ export function shimTables(engine: EmbeddedEngine, params: ReturnType<typeof shi
       case 'createIndex': {
         const cur = cursorOf(c);
         const schema = schemaOf(cur.db, cur.table)!;
-        const key = Buffer.from(c.data ?? new Uint8Array()).toString('utf16le').split('\0').filter(Boolean);
-        const col = key.length === 1 && /^[+-]/.test(key[0]!) ? schema.columns.find((x) => x.name.toLowerCase() === key[0]!.slice(1).toLowerCase()) : undefined;
+        const key = Buffer.from(c.data ?? new Uint8Array())
+          .toString('utf16le')
+          .split('\0')
+          .filter(Boolean);
+        const col =
+          key.length === 1 && /^[+-]/.test(key[0]!)
+            ? schema.columns.find((x) => x.name.toLowerCase() === key[0]!.slice(1).toLowerCase())
+            : undefined;
         // The shim keeps rows by one primary key column: anything else it cannot index.
         if (!(c.grbit & INDEX_PRIMARY) || !col || schema.primary !== null) return { err: JET_err.InvalidParameter };
         schema.primary = col.id;
@@ -143,11 +182,12 @@ export function shimTables(engine: EmbeddedEngine, params: ReturnType<typeof shi
       }
       case 'prepareUpdate': {
         const cur = cursorOf(c);
-        if (c.grbit === PREP_CANCEL) return void (cur.update = undefined), { err: 0 };
+        if (c.grbit === PREP_CANCEL) return (void (cur.update = undefined), { err: 0 });
         if (c.grbit === PREP_REPLACE && cur.row === undefined) return { err: errNoCurrentRecord };
         if (c.grbit !== PREP_INSERT && c.grbit !== PREP_REPLACE) return { err: JET_err.InvalidParameter };
         const values = new Map<number, Uint8Array>();
-        if (c.grbit === PREP_REPLACE) for (const [id, v] of Object.entries(decodeRow(cur.db.get(cur.row!)!))) values.set(Number(id), Buffer.from(v, 'base64'));
+        if (c.grbit === PREP_REPLACE)
+          for (const [id, v] of Object.entries(decodeRow(cur.db.get(cur.row!)!))) values.set(Number(id), Buffer.from(v, 'base64'));
         cur.update = { prep: c.grbit, values };
         return { err: 0 };
       }
@@ -199,9 +239,12 @@ export function shimTables(engine: EmbeddedEngine, params: ReturnType<typeof shi
       case 'columnInfo': {
         const cur = cursorOf(c);
         const col = schemaOf(cur.db, cur.table)!.columns.find((x) => x.name.toLowerCase() === (c.text ?? '').toLowerCase());
-        return col ? { err: 0, values: [BigInt(col.id), BigInt(col.coltyp), BigInt(col.cbMax), BigInt(col.grbit)] } : { err: errColumnNotFound };
+        return col
+          ? { err: 0, values: [BigInt(col.id), BigInt(col.coltyp), BigInt(col.cbMax), BigInt(col.grbit)] }
+          : { err: errColumnNotFound };
       }
-      default: return { err: JET_err.InvalidParameter };
+      default:
+        return { err: JET_err.InvalidParameter };
     }
   };
 

@@ -10,7 +10,8 @@ export default class SkippedSummary implements Reporter {
     for (const m of testModules) {
       for (const t of m.children.allTests()) {
         const state = t.result().state;
-        if (state === 'skipped') skipped.push(`  ${m.moduleId.replace(`${process.cwd()}/`, '')} > ${t.fullName}${t.options.mode === 'todo' ? ' (todo)' : ''}`);
+        if (state === 'skipped')
+          skipped.push(`  ${m.moduleId.replace(`${process.cwd()}/`, '')} > ${t.fullName}${t.options.mode === 'todo' ? ' (todo)' : ''}`);
       }
     }
     const lines = [`skipped: ${skipped.length}`, ...skipped];

@@ -12,7 +12,8 @@ export function testSeed(): number {
   const given = process.env.ESE_BACKUP_SEED;
   if (given === undefined || given === '') return randomInt(0, 2 ** 31);
   const seed = Number(given);
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed >= 2 ** 31) throw new Error(`ESE_BACKUP_SEED must be an integer in [0, 2^31), got ${JSON.stringify(given)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed >= 2 ** 31)
+    throw new Error(`ESE_BACKUP_SEED must be an integer in [0, 2^31), got ${JSON.stringify(given)}`);
   return seed;
 }
 

@@ -52,29 +52,77 @@ export function blockChecksum(words: Int32Array, start: number, count: number, h
   const end = start + count;
   // `group` is the group number g placed where row index k = 8g + j puts bit 3: ECC bit 10.
   for (let i = start, group = 0; i < end; i += 32, group += 1 << 10) {
-    let a = words[i]!, b = words[i + 1]!, c = words[i + 2]!, d = words[i + 3]!;
-    c0 ^= a; c1 ^= b; c2 ^= c; c3 ^= d;
+    let a = words[i]!,
+      b = words[i + 1]!,
+      c = words[i + 2]!,
+      d = words[i + 3]!;
+    c0 ^= a;
+    c1 ^= b;
+    c2 ^= c;
+    c3 ^= d;
     const x0 = a ^ b ^ c ^ d;
-    a = words[i + 4]!; b = words[i + 5]!; c = words[i + 6]!; d = words[i + 7]!;
-    c0 ^= a; c1 ^= b; c2 ^= c; c3 ^= d;
+    a = words[i + 4]!;
+    b = words[i + 5]!;
+    c = words[i + 6]!;
+    d = words[i + 7]!;
+    c0 ^= a;
+    c1 ^= b;
+    c2 ^= c;
+    c3 ^= d;
     const x1 = a ^ b ^ c ^ d;
-    a = words[i + 8]!; b = words[i + 9]!; c = words[i + 10]!; d = words[i + 11]!;
-    c0 ^= a; c1 ^= b; c2 ^= c; c3 ^= d;
+    a = words[i + 8]!;
+    b = words[i + 9]!;
+    c = words[i + 10]!;
+    d = words[i + 11]!;
+    c0 ^= a;
+    c1 ^= b;
+    c2 ^= c;
+    c3 ^= d;
     const x2 = a ^ b ^ c ^ d;
-    a = words[i + 12]!; b = words[i + 13]!; c = words[i + 14]!; d = words[i + 15]!;
-    c0 ^= a; c1 ^= b; c2 ^= c; c3 ^= d;
+    a = words[i + 12]!;
+    b = words[i + 13]!;
+    c = words[i + 14]!;
+    d = words[i + 15]!;
+    c0 ^= a;
+    c1 ^= b;
+    c2 ^= c;
+    c3 ^= d;
     const x3 = a ^ b ^ c ^ d;
-    a = words[i + 16]!; b = words[i + 17]!; c = words[i + 18]!; d = words[i + 19]!;
-    c0 ^= a; c1 ^= b; c2 ^= c; c3 ^= d;
+    a = words[i + 16]!;
+    b = words[i + 17]!;
+    c = words[i + 18]!;
+    d = words[i + 19]!;
+    c0 ^= a;
+    c1 ^= b;
+    c2 ^= c;
+    c3 ^= d;
     const x4 = a ^ b ^ c ^ d;
-    a = words[i + 20]!; b = words[i + 21]!; c = words[i + 22]!; d = words[i + 23]!;
-    c0 ^= a; c1 ^= b; c2 ^= c; c3 ^= d;
+    a = words[i + 20]!;
+    b = words[i + 21]!;
+    c = words[i + 22]!;
+    d = words[i + 23]!;
+    c0 ^= a;
+    c1 ^= b;
+    c2 ^= c;
+    c3 ^= d;
     const x5 = a ^ b ^ c ^ d;
-    a = words[i + 24]!; b = words[i + 25]!; c = words[i + 26]!; d = words[i + 27]!;
-    c0 ^= a; c1 ^= b; c2 ^= c; c3 ^= d;
+    a = words[i + 24]!;
+    b = words[i + 25]!;
+    c = words[i + 26]!;
+    d = words[i + 27]!;
+    c0 ^= a;
+    c1 ^= b;
+    c2 ^= c;
+    c3 ^= d;
     const x6 = a ^ b ^ c ^ d;
-    a = words[i + 28]!; b = words[i + 29]!; c = words[i + 30]!; d = words[i + 31]!;
-    c0 ^= a; c1 ^= b; c2 ^= c; c3 ^= d;
+    a = words[i + 28]!;
+    b = words[i + 29]!;
+    c = words[i + 30]!;
+    d = words[i + 31]!;
+    c0 ^= a;
+    c1 ^= b;
+    c2 ^= c;
+    c3 ^= d;
     const x7 = a ^ b ^ c ^ d;
     const x37 = x3 ^ x7;
     const x67 = x6 ^ x7;
@@ -100,7 +148,8 @@ export function blockChecksum(words: Int32Array, start: number, count: number, h
   const rowLow = groupBits | (parity(odd1) << 7) | (parity(odd2) << 8) | (parity(odd4) << 9);
   const rowHigh = (rowLow ^ total) & 0xff80;
   // Column parities: bits 22 and 21 of the high half, 6 and 5 of the low half.
-  const columns = (0x00400000 & -parity(c0 ^ c1)) | (0x00000040 & -parity(c2 ^ c3)) | (0x00200000 & -parity(r0)) | (0x00000020 & -parity(r1));
+  const columns =
+    (0x00400000 & -parity(c0 ^ c1)) | (0x00000040 & -parity(c2 ^ c3)) | (0x00200000 & -parity(r0)) | (0x00000020 & -parity(r1));
   // Bit positions within a word: XOR of the indices of set bits (low), of their complements (high).
   const low =
     parity(all & COLUMN_BIT0) |

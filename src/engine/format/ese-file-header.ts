@@ -150,7 +150,6 @@ export function readEseFileHeader(bytes: Uint8Array): EseFileHeader {
   return { fileType: 'unknown', ...base };
 }
 
-
 /** A SIGNATURE field as lower-case hex (56 digits). */
 function signatureHex(bytes: Uint8Array, offset: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + offset, ESE_SIGNATURE_SIZE).toString('hex');

@@ -33,7 +33,9 @@ export function findBadPage(buffer: Uint8Array, firstPageIndex: number, pageSize
   const own = ownPageKernel(buffer);
   if (own) return findBadPageWasm(own, true, buffer, firstPageIndex, pageSize, trailerPageIndex);
   const kernel = wasmPageKernel();
-  return kernel ? findBadPageWasm(kernel, false, buffer, firstPageIndex, pageSize, trailerPageIndex) : findBadPageJs(buffer, firstPageIndex, pageSize, trailerPageIndex);
+  return kernel
+    ? findBadPageWasm(kernel, false, buffer, firstPageIndex, pageSize, trailerPageIndex)
+    : findBadPageJs(buffer, firstPageIndex, pageSize, trailerPageIndex);
 }
 
 function checkArguments(buffer: Uint8Array, firstPageIndex: number, pageSize: number): void {
@@ -55,12 +57,19 @@ function checkArguments(buffer: Uint8Array, firstPageIndex: number, pageSize: nu
  * pages, and any data page it does not accept (old checksum format, or damaged), are decided by the
  * JavaScript kernel on the caller's bytes, so every path gives the same answer by construction.
  */
-function findBadPageWasm(kernel: WasmPageKernel, inPlace: boolean, buffer: Uint8Array, firstPageIndex: number, pageSize: number, trailerPageIndex: number): number {
+function findBadPageWasm(
+  kernel: WasmPageKernel,
+  inPlace: boolean,
+  buffer: Uint8Array,
+  firstPageIndex: number,
+  pageSize: number,
+  trailerPageIndex: number,
+): number {
   const pages = buffer.length / pageSize;
   const pageWords = pageSize >>> 2;
   const runPages = inPlace ? pages : WASM_SLICE_BYTES / pageSize;
   const trailer = trailerPageIndex - firstPageIndex;
-  for (let i = 0; i < pages; ) {
+  for (let i = 0; i < pages;) {
     const index = firstPageIndex + i;
     if (index < 2 || i === trailer) {
       if (!pageOk(copyWords(buffer, i * pageSize, pageSize), 0, pageWords, index, trailerPageIndex)) return i;
@@ -73,7 +82,7 @@ function findBadPageWasm(kernel: WasmPageKernel, inPlace: boolean, buffer: Uint8
     let base = 0;
     if (inPlace) base = buffer.byteOffset + i * pageSize;
     else kernel.bytes.set(buffer.subarray(i * pageSize, end * pageSize));
-    for (let at = 0; at < count; ) {
+    for (let at = 0; at < count;) {
       const rejected = at + kernel.dataPages(base + at * pageSize, count - at, pageSize, index - 1 + at);
       if (rejected === count) break;
       const words = copyWords(buffer, (i + rejected) * pageSize, pageSize);

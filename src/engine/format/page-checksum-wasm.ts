@@ -67,7 +67,10 @@ function blockFunction(): FunctionBuilder {
 
   f.get(p).tee(q).get(bytes).i32_add().set(end);
   f.loop();
-  for (let j = 0; j < 8; j++) f.get(q).v128_load(16 * j).set(r[j]!);
+  for (let j = 0; j < 8; j++)
+    f.get(q)
+      .v128_load(16 * j)
+      .set(r[j]!);
   xor(t01, r0, r1);
   xor(t23, r2, r3);
   xor(t45, r4, r5);
@@ -81,7 +84,10 @@ function blockFunction(): FunctionBuilder {
   // groupBits ^= group & -parity(g)
   f.get(groupBits).get(group).i32_const(0);
   parity128(f, g).i32_sub().i32_and().i32_xor().set(groupBits);
-  f.get(group).i32_const(1 << 10).i32_add().set(group);
+  f.get(group)
+    .i32_const(1 << 10)
+    .i32_add()
+    .set(group);
   f.get(q).i32_const(128).i32_add().tee(q).get(end).i32_lt_u().br_if(0);
   f.end();
 
@@ -154,7 +160,10 @@ function pageOkFunction(): FunctionBuilder {
   f.get(p).tee(q).get(bytes).i32_add().set(end);
   f.loop();
   f.get(acc);
-  for (let j = 0; j < 4; j++) f.get(q).v128_load(16 * j).v128_or();
+  for (let j = 0; j < 4; j++)
+    f.get(q)
+      .v128_load(16 * j)
+      .v128_or();
   f.set(acc);
   f.get(q).i32_const(64).i32_add().tee(q).get(end).i32_lt_u().br_if(0);
   f.end();
@@ -169,7 +178,13 @@ function pageOkFunction(): FunctionBuilder {
   f.get(p).get(quarter).i32_const(1).get(pgno).call(BLOCK).get(p).i64_load().i64_ne().if_().i32_const(0).return_().end();
   for (let block = 1; block < 4; block++) {
     f.get(p).get(quarter).i32_const(block).i32_mul().i32_add().get(quarter).i32_const(0).get(pgno).call(BLOCK);
-    f.get(p).i64_load(EseOffset.pageBlockChecksums + 8 * (block - 1)).i64_ne().if_().i32_const(0).return_().end();
+    f.get(p)
+      .i64_load(EseOffset.pageBlockChecksums + 8 * (block - 1))
+      .i64_ne()
+      .if_()
+      .i32_const(0)
+      .return_()
+      .end();
   }
   f.get(p).i32_load(EseOffset.largePagePgno).get(pgno).i32_eq();
   return f;
@@ -208,7 +223,11 @@ export const WASM_SLICE_BYTES = 64 * 1024;
 
 /** The kernel's module bytes (deterministic); exports `block`, `pageOk`, `dataPages`, imports `env.memory` (at least one page). */
 export function pageChecksumModule(): Uint8Array {
-  return encodeModule([blockFunction(), pageOkFunction(), dataPagesFunction()], { block: BLOCK, pageOk: PAGE_OK, dataPages: DATA_PAGES }, 1);
+  return encodeModule(
+    [blockFunction(), pageOkFunction(), dataPagesFunction()],
+    { block: BLOCK, pageOk: PAGE_OK, dataPages: DATA_PAGES },
+    1,
+  );
 }
 
 /** The kernel over one memory: pages must lie in that memory to be checked. */

@@ -67,7 +67,8 @@ export function verifyEseBytes(bytes: Uint8Array, options: VerifyEseBytesOptions
   const headerPage = (index: number, what: string): void => {
     const words = view ?? copyWords(bytes, index * pageSize, pageSize);
     const start = view ? index * pageWords : 0;
-    if (headerXor(words, start, pageWords) !== words[start]! >>> 0) badPages.push({ index, pgno: null, reason: `${what} checksum mismatch` });
+    if (headerXor(words, start, pageWords) !== words[start]! >>> 0)
+      badPages.push({ index, pgno: null, reason: `${what} checksum mismatch` });
   };
 
   if (header.fileType === 'database') {
@@ -115,7 +116,8 @@ function bestHeader(bytes: Uint8Array): { header: EseFileHeader; headerIndex: 0 
   for (const size of ESE_PAGE_SIZES) {
     if (bytes.length < 2 * size) break;
     const shadow = readHeader(bytes.subarray(size, 2 * size));
-    const fits = shadow?.fileType === 'database' ? shadow.pageSize === size : shadow?.fileType === 'checkpoint' && size === ESE_FILE_HEADER_SIZE;
+    const fits =
+      shadow?.fileType === 'database' ? shadow.pageSize === size : shadow?.fileType === 'checkpoint' && size === ESE_FILE_HEADER_SIZE;
     if (shadow?.checksumOk && fits) return { header: shadow, headerIndex: 1 };
   }
   // Page 0 claims a page size bigger than the file: read it as a 4096-byte header to report on it.

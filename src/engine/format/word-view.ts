@@ -44,7 +44,9 @@ export function writeU32(bytes: Uint8Array, offset: number, value: number): void
 
 /** Reads the little-endian u32 at `bytes[offset]` (unsigned). */
 export function readU32(bytes: Uint8Array, offset: number): number {
-  return ((bytes[offset] ?? 0) | ((bytes[offset + 1] ?? 0) << 8) | ((bytes[offset + 2] ?? 0) << 16) | ((bytes[offset + 3] ?? 0) << 24)) >>> 0;
+  return (
+    ((bytes[offset] ?? 0) | ((bytes[offset + 1] ?? 0) << 8) | ((bytes[offset + 2] ?? 0) << 16) | ((bytes[offset + 3] ?? 0) << 24)) >>> 0
+  );
 }
 
 /** Reads the little-endian u16 at `bytes[offset]`. */

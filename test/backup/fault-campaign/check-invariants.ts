@@ -51,7 +51,8 @@ export async function checkInvariants(run: FaultedRun): Promise<string[]> {
   const there = present(to);
   const report = there ? await verifyBackupSet(to) : undefined;
   if (report && !report.ok) v.push(`a set under the final name does not verify: ${report.problems.map((p) => p.message).join('; ')}`);
-  if (Boolean(result.set) !== there) v.push(`result.set ${result.set ? 'names a set' : 'is absent'} but the final name ${there ? 'holds one' : 'is empty'}`);
+  if (Boolean(result.set) !== there)
+    v.push(`result.set ${result.set ? 'names a set' : 'is absent'} but the final name ${there ? 'holds one' : 'is empty'}`);
   const code = backupExitCode(result);
   if (result.outcome === 'completed' && !(there && report?.ok)) v.push('completed without a verified set under the final name');
   if ((code === 0) !== (result.outcome === 'completed')) v.push(`exit code ${code} for outcome ${result.outcome}`);
@@ -62,7 +63,8 @@ export async function checkInvariants(run: FaultedRun): Promise<string[]> {
   const gone = logsBefore.filter((f) => !present(f));
   const named = result.logsTruncated ?? [];
   if (gone.length > 0 || named.length > 0) {
-    if (!(there && report?.ok)) v.push(`logs gone (${[...new Set([...gone, ...named])].map((f) => path.basename(f)).join(', ')}) without a committed, verified set`);
+    if (!(there && report?.ok))
+      v.push(`logs gone (${[...new Set([...gone, ...named])].map((f) => path.basename(f)).join(', ')}) without a committed, verified set`);
     if (result.truncated === false && gone.length > 0) v.push(`logs gone but result.truncated is false`);
     const unnamed = gone.filter((f) => !named.includes(f));
     if (unnamed.length > 0) v.push(`logs gone that the result does not name: ${unnamed.join(', ')}`);
@@ -71,10 +73,12 @@ export async function checkInvariants(run: FaultedRun): Promise<string[]> {
     if (result.truncated === 'partial' && code !== 1) v.push(`a partial truncation exits ${code}`);
   } else if (result.truncated === 'partial') v.push(`truncated 'partial' but no log is gone`);
   // TruncateLog was called (the result then lists what it deleted, maybe nothing): the set stays.
-  if (result.logsTruncated !== undefined && !(there && report?.ok)) v.push('TruncateLog was called but no verified set stands under the final name');
+  if (result.logsTruncated !== undefined && !(there && report?.ok))
+    v.push('TruncateLog was called but no verified set stands under the final name');
   const record = engine.lastBackup(inst);
   if (record && record.end === undefined) v.push('a backup session is left open');
   const leftovers = fs.readdirSync(path.dirname(to)).filter((n) => n.startsWith('.'));
-  if (leftovers.length > 0 && !(run.allowLeftovers && leftovers.every((n) => n.includes('.partial-')))) v.push(`left next to the set: ${leftovers.join(', ')}`);
+  if (leftovers.length > 0 && !(run.allowLeftovers && leftovers.every((n) => n.includes('.partial-'))))
+    v.push(`left next to the set: ${leftovers.join(', ')}`);
   return v;
 }

@@ -21,10 +21,12 @@ const variants = [
 
 type Variant = (typeof variants)[number];
 
-const errorOf = (variant: Variant) => (kind: string, k: number): Error =>
-  kind.startsWith('jet.')
-    ? new JetError(JetApiName[kind.slice(4) as keyof typeof JetApiName], variant.jetErr, { detail: `injected fault #${k}` })
-    : errnoError(variant.fsCode, kind.slice(3), '');
+const errorOf =
+  (variant: Variant) =>
+  (kind: string, k: number): Error =>
+    kind.startsWith('jet.')
+      ? new JetError(JetApiName[kind.slice(4) as keyof typeof JetApiName], variant.jetErr, { detail: `injected fault #${k}` })
+      : errnoError(variant.fsCode, kind.slice(3), '');
 
 /** An engine, a coordinator over the faulting API, and backups of one kind through the faulting file system. */
 async function setup(mode: Mode) {
@@ -36,7 +38,16 @@ async function setup(mode: Mode) {
   const io = faultingFs(plan);
   let n = 0;
   const backup = (truncateLogs: boolean, name: string) =>
-    runBackup({ coordinator, instance: fx.inst, to: path.join(fx.work, name), mode: mode.startsWith('incremental') ? 'incremental' : 'full', truncateLogs, readSize: 64 * 1024, syncEvery: 32 * 1024, fs: io });
+    runBackup({
+      coordinator,
+      instance: fx.inst,
+      to: path.join(fx.work, name),
+      mode: mode.startsWith('incremental') ? 'incremental' : 'full',
+      truncateLogs,
+      readSize: 64 * 1024,
+      syncEvery: 32 * 1024,
+      fs: io,
+    });
   /** Each round starts the same: a good truncating backup of this kind (it must succeed after any fault), then new data. */
   const settle = async () => {
     const r = await backup(true, `base-${n++}`);
@@ -44,7 +55,10 @@ async function setup(mode: Mode) {
     for (const d of fs.readdirSync(fx.work)) fs.rmSync(path.join(fx.work, d), { recursive: true, force: true });
     await putKeys(fx.db, 0, 6, 1000, `r${n}-`);
   };
-  if (mode.startsWith('incremental')) expect((await runBackup({ coordinator, instance: fx.inst, to: path.join(fx.work, 'first'), mode: 'full', truncateLogs: true })).outcome).toBe('completed');
+  if (mode.startsWith('incremental'))
+    expect(
+      (await runBackup({ coordinator, instance: fx.inst, to: path.join(fx.work, 'first'), mode: 'full', truncateLogs: true })).outcome,
+    ).toBe('completed');
   return { fx, plan, backup, settle, truncate: mode.endsWith('truncate-logs') };
 }
 
@@ -76,9 +90,21 @@ async function campaign(mode: Mode): Promise<{ points: number; runs: number; kin
         plan.disarm();
       }
       runs++;
-      const found = await checkInvariants({ engine: fx.engine, inst: fx.inst, to: path.join(fx.work, name), result, logsBefore, allowLeftovers: variant.persistent });
-      if (plan.failed === undefined && result.outcome !== 'completed') found.push(`no call was failed, yet the run ended ${result.outcome}`);
-      violations.push(...found.map((f) => `${mode}, ${variant.name}, k=${k} (${plan.failed ?? 'no fault'}; ${result.outcome}: ${result.error?.message ?? ''}): ${f}`));
+      const found = await checkInvariants({
+        engine: fx.engine,
+        inst: fx.inst,
+        to: path.join(fx.work, name),
+        result,
+        logsBefore,
+        allowLeftovers: variant.persistent,
+      });
+      if (plan.failed === undefined && result.outcome !== 'completed')
+        found.push(`no call was failed, yet the run ended ${result.outcome}`);
+      violations.push(
+        ...found.map(
+          (f) => `${mode}, ${variant.name}, k=${k} (${plan.failed ?? 'no fault'}; ${result.outcome}: ${result.error?.message ?? ''}): ${f}`,
+        ),
+      );
     }
   }
   await settle(); // the last faulted run is followed by a good backup too
@@ -89,8 +115,24 @@ describe('fault campaign: every call of a backup run failed in turn', () => {
   for (const mode of ['full', 'incremental', 'truncate-logs', 'incremental-truncate-logs'] as const) {
     it(`${mode}: after each fault, nothing or a verified set, no log lost, the truth told, the instance free`, async () => {
       const { points, runs, kinds, violations } = await campaign(mode);
-      console.log(`fault campaign ${mode}: ${points} fault points x ${variants.length} ways = ${runs} faulted runs (${[...kinds].sort().join(', ')})`);
-      for (const kind of ['jet.beginExternalBackup', 'jet.openFile', 'jet.readFile', 'jet.closeFile', 'jet.getLogInfo2', 'jet.endExternalBackup', 'fs.mkdir', 'fs.open:wx', 'fs.open:r+', 'fs.write', 'fs.fdatasync', 'fs.fsync', 'fs.rename']) {
+      console.log(
+        `fault campaign ${mode}: ${points} fault points x ${variants.length} ways = ${runs} faulted runs (${[...kinds].sort().join(', ')})`,
+      );
+      for (const kind of [
+        'jet.beginExternalBackup',
+        'jet.openFile',
+        'jet.readFile',
+        'jet.closeFile',
+        'jet.getLogInfo2',
+        'jet.endExternalBackup',
+        'fs.mkdir',
+        'fs.open:wx',
+        'fs.open:r+',
+        'fs.write',
+        'fs.fdatasync',
+        'fs.fsync',
+        'fs.rename',
+      ]) {
         expect(kinds).toContain(kind);
       }
       if (mode.endsWith('truncate-logs')) expect(kinds).toContain('jet.truncateLog');

@@ -4,7 +4,8 @@ import type { AbstractAction } from './abstract-action.js';
 import { excluded, modelEvents, modelStart, modelStep, serializeModelState, testModel, type ActionEvent } from './test-model.js';
 
 type ChartSnapshot = typeof modelStart;
-const actionsOf = (steps: Array<{ event: EventObject }>) => steps.map((s) => s.event.type).filter((t): t is AbstractAction => t !== 'xstate.init');
+const actionsOf = (steps: Array<{ event: EventObject }>) =>
+  steps.map((s) => s.event.type).filter((t): t is AbstractAction => t !== 'xstate.init');
 
 /** Drop every path that is a prefix of another: the longer run checks all of its steps. */
 export function maximalPaths(paths: AbstractAction[][]): AbstractAction[][] {
@@ -24,8 +25,19 @@ export function shortestActionPaths(): AbstractAction[][] {
 
 /** The actions of a backup session: the alphabet of the simple paths. */
 export const sessionActions: readonly AbstractAction[] = [
-  'BEGIN', 'BEGIN_INCREMENTAL', 'GET_ATTACH_INFO', 'OPEN_DB', 'READ', 'CLOSE', 'GET_LOG_INFO',
-  'GET_TRUNCATE_LOG_INFO', 'OPEN_LOG', 'TRUNCATE_LOG', 'END_NORMAL', 'END_ABORT', 'STOP',
+  'BEGIN',
+  'BEGIN_INCREMENTAL',
+  'GET_ATTACH_INFO',
+  'OPEN_DB',
+  'READ',
+  'CLOSE',
+  'GET_LOG_INFO',
+  'GET_TRUNCATE_LOG_INFO',
+  'OPEN_LOG',
+  'TRUNCATE_LOG',
+  'END_NORMAL',
+  'END_ABORT',
+  'STOP',
 ];
 
 /**
@@ -43,5 +55,7 @@ export function simpleActionPaths(depth: number): AbstractAction[][] {
     serializeState: (s) => serializeModelState({ context: s.context.chart }),
     events: (s) => (s.context.depth >= depth ? [] : events),
     filterEvents: (s, e) => excluded(s.context.chart, e.type) === undefined,
-  }).map((p) => actionsOf(p.steps)).filter((p) => p.length <= depth);
+  })
+    .map((p) => actionsOf(p.steps))
+    .filter((p) => p.length <= depth);
 }

@@ -52,7 +52,9 @@ export async function probeRefusals(fx: EngineFixture, run: RunPair, where: () =
     const before = run.rec.calls.length;
     const answerA = await invokeCall(run.sessionA, run.a, callA, cursor);
     if (run.rec.calls.length !== before || !('err' in answerA) || answerA.err !== vA.err) {
-      throw new Error(`probe coordinator: ${where()} then ${action}: refused ${vA.err}, got ${JSON.stringify(answerA)} (backend calls +${run.rec.calls.length - before})`);
+      throw new Error(
+        `probe coordinator: ${where()} then ${action}: refused ${vA.err}, got ${JSON.stringify(answerA)} (backend calls +${run.rec.calls.length - before})`,
+      );
     }
   }
 }

@@ -51,7 +51,9 @@ export async function runPath(fx: EngineFixture, actions: readonly AbstractActio
   const coordinator = createCoordinator({ api: rec });
   const sessionA = coordinator.session(a, { facts: fixtureFacts });
   let stopsB = 0;
-  const chartB = createActor(instanceBackup.provide({ actions: { stopBackup: () => void (stopsB++, fx.engine.stopBackup(b)) } }), { input: { instance: String(b), facts: fixtureFacts } }).start();
+  const chartB = createActor(instanceBackup.provide({ actions: { stopBackup: () => void (stopsB++, fx.engine.stopBackup(b)) } }), {
+    input: { instance: String(b), facts: fixtureFacts },
+  }).start();
   const cursorA = { offset: 0 };
   const cursorB = { offset: 0 };
   let diverged = false;
@@ -60,7 +62,12 @@ export async function runPath(fx: EngineFixture, actions: readonly AbstractActio
   try {
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i]!;
-      await probeRefusals(fx, { a, b, pathsA, pathsB, coordinator, sessionA, rec, chartB }, () => where(i, { type: 'STOP_BACKUP' }), probed);
+      await probeRefusals(
+        fx,
+        { a, b, pathsA, pathsB, coordinator, sessionA, rec, chartB },
+        () => where(i, { type: 'STOP_BACKUP' }),
+        probed,
+      );
       // B: the chart against the engine, every call forwarded.
       const before = chartB.getSnapshot();
       const callB = concreteCall(action, before.context.session, pathsB);
@@ -77,19 +84,27 @@ export async function runPath(fx: EngineFixture, actions: readonly AbstractActio
       } else {
         if (callB.type !== 'READ_FILE') chartB.send(callB);
         answerB = await invokeCall(fx.engine, b, callB, cursorB);
-        chartB.send('err' in answerB ? { type: 'JET_ERROR', call: callB, err: answerB.err } : ({ type: `${callB.type}.DONE`, ...answerB.ok } as JetCallDone));
+        chartB.send(
+          'err' in answerB
+            ? { type: 'JET_ERROR', call: callB, err: answerB.err }
+            : ({ type: `${callB.type}.DONE`, ...answerB.ok } as JetCallDone),
+        );
       }
       const problem = disagreement(vB, answerB);
       if (problem) throw new Error(`chart/engine: ${where(i, callB)}: ${problem}`);
       const after = chartB.getSnapshot();
       if (vB.kind === 'refused' && key(after) !== key(before)) diverged = true; // the engine acted on a refusal
       model = modelStep(model, action);
-      if (key(model) !== key(after)) throw new Error(`drift: ${where(i, callB)}: the engine left the model's path: model ${key(model)}, engine ${key(after)}`);
+      if (key(model) !== key(after))
+        throw new Error(`drift: ${where(i, callB)}: the engine left the model's path: model ${key(model)}, engine ${key(after)}`);
       const ended = after.context.outcome !== null && (before.context.outcome === null || before.context.session?.open === true);
       if (ended && callB.type !== 'TERM') {
         const expected = engineEnd(after.context.outcome!, after.matches({ backup: { noSession: 'killed' } }));
         const got = fx.engine.lastBackup(b)?.end;
-        if (got !== expected) throw new Error(`outcome: ${where(i, callB)}: chart ${JSON.stringify(after.context.outcome)} (engine should record ${expected}), engine recorded ${got}`);
+        if (got !== expected)
+          throw new Error(
+            `outcome: ${where(i, callB)}: chart ${JSON.stringify(after.context.outcome)} (engine should record ${expected}), engine recorded ${got}`,
+          );
       }
 
       // A: the coordinator over the same engine.
@@ -102,7 +117,10 @@ export async function runPath(fx: EngineFixture, actions: readonly AbstractActio
         const answerA = await invokeCall(sessionA, a, callA, cursorA);
         const wasReached = rec.calls.length > reached;
         if (vA.kind === 'refused') {
-          if (wasReached || !('err' in answerA) || answerA.err !== vA.err) throw new Error(`coordinator: ${where(i, callA)}: refused ${vA.err}, but ${wasReached ? 'the backend was called' : `answered ${JSON.stringify(answerA)}`}`);
+          if (wasReached || !('err' in answerA) || answerA.err !== vA.err)
+            throw new Error(
+              `coordinator: ${where(i, callA)}: refused ${vA.err}, but ${wasReached ? 'the backend was called' : `answered ${JSON.stringify(answerA)}`}`,
+            );
         } else {
           const p = wasReached ? disagreement(vA, answerA) : 'a forwarded call did not reach the backend';
           if (p) throw new Error(`coordinator/engine: ${where(i, callA)}: ${p}`);
@@ -114,7 +132,8 @@ export async function runPath(fx: EngineFixture, actions: readonly AbstractActio
     }
     // One backend stop per session at most.
     const sessions = rec.count('beginExternalBackup', a);
-    if (rec.count('stopBackup', a) > sessions) throw new Error(`path [${actions.join(' ')}]: ${rec.count('stopBackup', a)} stops for ${sessions} Begin calls`);
+    if (rec.count('stopBackup', a) > sessions)
+      throw new Error(`path [${actions.join(' ')}]: ${rec.count('stopBackup', a)} stops for ${sessions} Begin calls`);
   } finally {
     coordinator.dispose();
     chartB.stop();

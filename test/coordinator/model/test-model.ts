@@ -21,7 +21,8 @@ export function feed(chart: ChartSnapshot, call: JetCall, answer: { err: number 
   let s = chart;
   if (call.type === 'STOP_BACKUP') return transition(instanceBackup, s, call)[0];
   if (call.type !== 'READ_FILE') s = transition(instanceBackup, s, call)[0];
-  const event = 'err' in answer ? { type: 'JET_ERROR' as const, call, err: answer.err } : ({ type: `${call.type}.DONE`, ...answer } as JetCallDone);
+  const event =
+    'err' in answer ? { type: 'JET_ERROR' as const, call, err: answer.err } : ({ type: `${call.type}.DONE`, ...answer } as JetCallDone);
   return transition(instanceBackup, s, event)[0];
 }
 
@@ -38,9 +39,16 @@ function predict(chart: ChartSnapshot, call: JetCall): { err: number } | Omit<Je
   const session = chart.context.session;
   const logPhase = session !== null && (session.incremental || session.rangesFixed);
   switch (call.type) {
-    case 'BEGIN_EXTERNAL_BACKUP': case 'END_EXTERNAL_BACKUP': case 'STOP_SERVICE': case 'TERM': return { grbit: call.grbit };
-    case 'GET_ATTACH_INFO': return { files: ['DB'] };
-    case 'GET_LOG_INFO': case 'GET_TRUNCATE_LOG_INFO': return { files: ['L1'] };
+    case 'BEGIN_EXTERNAL_BACKUP':
+    case 'END_EXTERNAL_BACKUP':
+    case 'STOP_SERVICE':
+    case 'TERM':
+      return { grbit: call.grbit };
+    case 'GET_ATTACH_INFO':
+      return { files: ['DB'] };
+    case 'GET_LOG_INFO':
+    case 'GET_TRUNCATE_LOG_INFO':
+      return { files: ['L1'] };
     case 'OPEN_FILE': {
       if (!logPhase) return call.name === 'DB' ? { name: 'DB', size: String(modelFileSize.DB) } : { err: -1203 };
       if (call.name === 'DB') return { err: -521 };
@@ -51,8 +59,10 @@ function predict(chart: ChartSnapshot, call: JetCall): { err: number } | Omit<Je
       const file = session!.file!;
       return file.eof ? { bytes: 0, offset: Number(file.size) } : { bytes: Number(file.size), offset: Number(file.size) };
     }
-    case 'TRUNCATE_LOG': return v.kind === 'depends' && !session!.copied.includes('L1') ? { err: -616 } : {};
-    default: return {};
+    case 'TRUNCATE_LOG':
+      return v.kind === 'depends' && !session!.copied.includes('L1') ? { err: -616 } : {};
+    default:
+      return {};
   }
 }
 
@@ -60,7 +70,7 @@ function predict(chart: ChartSnapshot, call: JetCall): { err: number } | Omit<Je
 export function excluded(chart: ChartSnapshot, action: AbstractAction): string | undefined {
   const s = chart.context.session;
   if (action === 'OPEN_LOG' && s?.open && s.incremental && !s.rangesFixed) {
-    return 'an incremental opening a log before GetLogInfo: it opens if archived, else -569; which logs are archived is the fixture\'s history, not the model\'s (incremental-open-early.test.ts)';
+    return "an incremental opening a log before GetLogInfo: it opens if archived, else -569; which logs are archived is the fixture's history, not the model's (incremental-open-early.test.ts)";
   }
   return undefined;
 }
@@ -75,7 +85,10 @@ export function modelStep(chart: ChartSnapshot, action: AbstractAction): ChartSn
 export const modelStart = initialTransition(instanceBackup, { instance: '4096', facts: fixtureFacts })[0];
 
 /** The chart plus the fixture's answers, as logic xstate/graph can traverse. */
-export const testModel: TransitionActorLogic<ChartSnapshot, ActionEvent, unknown, EventObject> = fromTransition((chart: ChartSnapshot, event: ActionEvent) => modelStep(chart, event.type), modelStart);
+export const testModel: TransitionActorLogic<ChartSnapshot, ActionEvent, unknown, EventObject> = fromTransition(
+  (chart: ChartSnapshot, event: ActionEvent) => modelStep(chart, event.type),
+  modelStart,
+);
 
 /**
  * A state of the traversal, for deduplication: what verdicts depend on (the chart's value, the facts,
@@ -85,7 +98,14 @@ export function serializeModelState(snapshot: { context: ChartSnapshot }): strin
   const { value, context } = snapshot.context;
   const s = context.session;
   const session = s?.open
-    ? [s.incremental, s.rangesFixed, s.databases !== null, s.logs !== null, s.file && [s.file.kind, s.file.read, s.file.eof], s.copied.length]
+    ? [
+        s.incremental,
+        s.rangesFixed,
+        s.databases !== null,
+        s.logs !== null,
+        s.file && [s.file.kind, s.file.read, s.file.eof],
+        s.copied.length,
+      ]
     : null;
   return JSON.stringify([value, context.facts.incrementalBase, context.facts.backupNotAllowed, session]);
 }

@@ -18,15 +18,27 @@ const databases = {
 
 describe('readEseFileHeader on real Windows files', () => {
   it('knows every fixture', () => {
-    const known = [...Object.keys(databases), 'museum_win10_rathbunvm_clean_SRU.log', 'museum_win10_rathbunvm_clean_SRU00008.log',
-      'museum_win10_rathbunvm_clean_SRU.chk', 'museum_w2012r2_ntds_edb.chk'];
+    const known = [
+      ...Object.keys(databases),
+      'museum_win10_rathbunvm_clean_SRU.log',
+      'museum_win10_rathbunvm_clean_SRU00008.log',
+      'museum_win10_rathbunvm_clean_SRU.chk',
+      'museum_w2012r2_ntds_edb.chk',
+    ];
     expect(eseRealFiles()).toEqual(known.sort());
   });
 
   it.each(Object.entries(databases))('%s: database header', (name, expected) => {
     const bytes = readEseReal(name);
     const header = readEseFileHeader(bytes);
-    expect(header).toMatchObject({ fileType: 'database', fileTypeCode: 1, checksumOk: true, signature: 0x89abcdef, formatVersion: 0x620, ...expected });
+    expect(header).toMatchObject({
+      fileType: 'database',
+      fileTypeCode: 1,
+      checksumOk: true,
+      signature: 0x89abcdef,
+      formatVersion: 0x620,
+      ...expected,
+    });
     // The shadow (page 1) is a header too.
     expect(readEseFileHeader(bytes.subarray(expected.pageSize))).toMatchObject({ fileType: 'database', checksumOk: true });
   });
@@ -51,9 +63,16 @@ describe('readEseFileHeader on real Windows files', () => {
     });
   });
 
-  it('signLog and the required generations: the clean SRUDB.dat carries its logs\' signature; dirty databases name the generations a replay needs', () => {
-    expect(readEseFileHeader(readEseReal('museum_win10_rathbunvm_clean_SRUDB.dat'))).toMatchObject({ logSignature: SRU_LOG_SIGNATURE, genMinRequired: 0, genMaxRequired: 0 });
-    expect(readEseFileHeader(readEseReal('museum_win11_rathbunvm_dirty_SRUDB.dat'))).toMatchObject({ genMinRequired: 92, genMaxRequired: 92 });
+  it("signLog and the required generations: the clean SRUDB.dat carries its logs' signature; dirty databases name the generations a replay needs", () => {
+    expect(readEseFileHeader(readEseReal('museum_win10_rathbunvm_clean_SRUDB.dat'))).toMatchObject({
+      logSignature: SRU_LOG_SIGNATURE,
+      genMinRequired: 0,
+      genMaxRequired: 0,
+    });
+    expect(readEseFileHeader(readEseReal('museum_win11_rathbunvm_dirty_SRUDB.dat'))).toMatchObject({
+      genMinRequired: 92,
+      genMaxRequired: 92,
+    });
     expect(readEseFileHeader(readEseReal('goese_qmgr.db'))).toMatchObject({ genMinRequired: 23, genMaxRequired: 23 });
   });
 

@@ -23,7 +23,9 @@ export function eseRealDir(): string {
 
 /** The files of the fixture directory (README excluded). */
 export function eseRealFiles(): string[] {
-  return readdirSync(eseRealDir()).filter((name) => name !== 'README.md').sort();
+  return readdirSync(eseRealDir())
+    .filter((name) => name !== 'README.md')
+    .sort();
 }
 
 /** The bytes of one fixture, gunzipped when its name ends in `.gz`. */

@@ -3,7 +3,14 @@ import { blockChecksum, blockResult } from '../../../src/engine/format/block-che
 import { dataPageFault, PageFault } from '../../../src/engine/format/data-page-fault.js';
 import { ESE_PAGE_SIZES, EseOffset } from '../../../src/engine/format/ese-format.js';
 import { findBadPage, findBadPageJs } from '../../../src/engine/format/find-bad-page.js';
-import { allocateBackupBuffer, ownPageKernel, pageChecksumModule, useWasmPageKernel, WASM_SLICE_BYTES, wasmPageKernel } from '../../../src/engine/format/page-checksum-wasm.js';
+import {
+  allocateBackupBuffer,
+  ownPageKernel,
+  pageChecksumModule,
+  useWasmPageKernel,
+  WASM_SLICE_BYTES,
+  wasmPageKernel,
+} from '../../../src/engine/format/page-checksum-wasm.js';
 import { setDataPageChecksum, setHeaderChecksum } from '../../../src/engine/format/page-checksum.js';
 import { databaseImage } from './database-image.js';
 import { goodDatabases, misaligned, readEseReal, seeded } from './ese-fixtures.js';
@@ -69,90 +76,99 @@ describe('WebAssembly blockChecksum', () => {
 });
 
 describe('WebAssembly data-page check', () => {
-  it.each(ESE_PAGE_SIZES)('%i-byte pages: accepts a stamped page, and rejects every single flipped bit, as the JavaScript kernel does', (size) => {
-    const random = seeded(size + 11);
-    const page = wasm.bytes.subarray(0, size);
-    random.fill(page);
-    const pgno = 1 + random.below(1_000_000);
-    setDataPageChecksum(page, pgno);
-    expect(wasmAccepts(size, pgno)).toBe(true);
-    expect(wasmAccepts(size, pgno + 1)).toBe(false);
-    for (let bit = 0; bit < size * 8; bit++) {
-      flip(page, bit);
-      const w = wasmAccepts(size, pgno);
-      if (w || w !== jsAccepts(page, pgno)) throw new Error(`bit ${bit} of a ${size}-byte page: wasm ${w}, js ${jsAccepts(page, pgno)}`);
-      flip(page, bit);
-    }
-    expect(wasmAccepts(size, pgno)).toBe(true);
-  });
+  it.each(ESE_PAGE_SIZES)(
+    '%i-byte pages: accepts a stamped page, and rejects every single flipped bit, as the JavaScript kernel does',
+    (size) => {
+      const random = seeded(size + 11);
+      const page = wasm.bytes.subarray(0, size);
+      random.fill(page);
+      const pgno = 1 + random.below(1_000_000);
+      setDataPageChecksum(page, pgno);
+      expect(wasmAccepts(size, pgno)).toBe(true);
+      expect(wasmAccepts(size, pgno + 1)).toBe(false);
+      for (let bit = 0; bit < size * 8; bit++) {
+        flip(page, bit);
+        const w = wasmAccepts(size, pgno);
+        if (w || w !== jsAccepts(page, pgno)) throw new Error(`bit ${bit} of a ${size}-byte page: wasm ${w}, js ${jsAccepts(page, pgno)}`);
+        flip(page, bit);
+      }
+      expect(wasmAccepts(size, pgno)).toBe(true);
+    },
+  );
 
-  it.each(ESE_PAGE_SIZES)('%i-byte pages: zero pages pass; old-format, zero-checksum and wrong-pgno pages are left to the JavaScript kernel', (size) => {
-    const page = wasm.bytes.subarray(0, size);
-    page.fill(0);
-    expect(wasmAccepts(size, 9)).toBe(true);
-    // Nonzero content behind a zero checksum: not a blank page.
-    page[size - 1] = 1;
-    expect(wasmAccepts(size, 9)).toBe(false);
-    expect(jsAccepts(page, 9)).toBe(false);
-    // The old format, (pgno << 32) | xor: valid for the JavaScript kernel, never accepted by this one.
-    seeded(size).fill(page);
-    page.fill(0, EseOffset.pageFlags, EseOffset.pageFlags + 4);
-    new DataView(page.buffer).setUint32(4, 9, true);
-    if (size > 8192) new DataView(page.buffer).setUint32(EseOffset.largePagePgno, 9, true);
-    setHeaderChecksum(page);
-    expect(jsAccepts(page, 9)).toBe(true);
-    expect(wasmAccepts(size, 9)).toBe(false);
-    expect(findBadPage(page.slice(), 10, size)).toBe(-1);
-    if (size > 8192) {
-      // A large page whose block checksums are right but whose stored pgno (offset 64) is not.
-      seeded(size + 1).fill(page);
-      setDataPageChecksum(page, 9);
-      new DataView(page.buffer).setUint32(EseOffset.largePagePgno, 10, true);
-      blockChecksum(new Int32Array(page.buffer, 0, size / 4), 0, size / 16, true, 9);
-      new DataView(page.buffer).setInt32(0, blockResult[0]!, true);
-      new DataView(page.buffer).setInt32(4, blockResult[1]!, true);
-      expect(dataPageFault(new Int32Array(page.buffer, 0, size / 4), 0, size / 4, 9)).toBe(PageFault.pgno);
+  it.each(ESE_PAGE_SIZES)(
+    '%i-byte pages: zero pages pass; old-format, zero-checksum and wrong-pgno pages are left to the JavaScript kernel',
+    (size) => {
+      const page = wasm.bytes.subarray(0, size);
+      page.fill(0);
+      expect(wasmAccepts(size, 9)).toBe(true);
+      // Nonzero content behind a zero checksum: not a blank page.
+      page[size - 1] = 1;
       expect(wasmAccepts(size, 9)).toBe(false);
-    }
-  });
+      expect(jsAccepts(page, 9)).toBe(false);
+      // The old format, (pgno << 32) | xor: valid for the JavaScript kernel, never accepted by this one.
+      seeded(size).fill(page);
+      page.fill(0, EseOffset.pageFlags, EseOffset.pageFlags + 4);
+      new DataView(page.buffer).setUint32(4, 9, true);
+      if (size > 8192) new DataView(page.buffer).setUint32(EseOffset.largePagePgno, 9, true);
+      setHeaderChecksum(page);
+      expect(jsAccepts(page, 9)).toBe(true);
+      expect(wasmAccepts(size, 9)).toBe(false);
+      expect(findBadPage(page.slice(), 10, size)).toBe(-1);
+      if (size > 8192) {
+        // A large page whose block checksums are right but whose stored pgno (offset 64) is not.
+        seeded(size + 1).fill(page);
+        setDataPageChecksum(page, 9);
+        new DataView(page.buffer).setUint32(EseOffset.largePagePgno, 10, true);
+        blockChecksum(new Int32Array(page.buffer, 0, size / 4), 0, size / 16, true, 9);
+        new DataView(page.buffer).setInt32(0, blockResult[0]!, true);
+        new DataView(page.buffer).setInt32(4, blockResult[1]!, true);
+        expect(dataPageFault(new Int32Array(page.buffer, 0, size / 4), 0, size / 4, 9)).toBe(PageFault.pgno);
+        expect(wasmAccepts(size, 9)).toBe(false);
+      }
+    },
+  );
 });
 
 describe('findBadPage with the WebAssembly kernel against findBadPageJs', () => {
-  it.each(ESE_PAGE_SIZES)('%i-byte pages: random chunks, trailers, misalignment, flips and old-format pages give the same index', (pageSize) => {
-    // More than two slices of data pages, so runs cross slice boundaries.
-    const dataPages = Math.ceil((2.5 * WASM_SLICE_BYTES) / pageSize);
-    const image = databaseImage(pageSize, dataPages, { streamed: true, seed: pageSize + 5 });
-    const pages = image.length / pageSize;
-    const trailer = pages - 1;
-    // A valid old-format page among the data pages (file page 4, pgno 3).
-    const old = image.subarray(4 * pageSize, 5 * pageSize);
-    old.fill(0, EseOffset.pageFlags, EseOffset.pageFlags + 4);
-    new DataView(old.buffer, old.byteOffset).setUint32(4, 3, true);
-    if (pageSize > 8192) new DataView(old.buffer, old.byteOffset).setUint32(EseOffset.largePagePgno, 3, true);
-    setHeaderChecksum(old);
-    const random = seeded(pageSize + 17);
-    const same = (bytes: Uint8Array, from: number): number => {
-      const expected = findBadPageJs(bytes, from, pageSize, trailer);
-      expect(findBadPage(bytes, from, pageSize, trailer)).toBe(expected);
-      expect(findBadPage(misaligned(bytes, 1 + random.below(3)), from, pageSize, trailer)).toBe(expected);
-      return expected;
-    };
-    expect(findBadPageJs(old, 4, pageSize)).toBe(-1);
-    expect(same(image, 0)).toBe(-1);
-    for (let n = 0; n < 60; n++) {
-      const from = random.below(pages);
-      const to = from + 1 + random.below(pages - from);
-      const flips = random.below(3);
-      const bits = Array.from({ length: flips }, () => (from + random.below(to - from)) * pageSize * 8 + random.below(pageSize * 8));
-      for (const bit of bits) flip(image, bit);
-      const bad = same(image.subarray(from * pageSize, to * pageSize), from);
-      if (flips === 1) expect(bad).toBe(Math.floor(bits[0]! / 8 / pageSize) - from);
-      for (const bit of bits) flip(image, bit);
-    }
-    // Without a trailer index the trailer is a data page, and fails as one in both kernels.
-    expect(findBadPage(image, 0, pageSize)).toBe(findBadPageJs(image, 0, pageSize));
-    expect(findBadPage(image, 0, pageSize)).toBe(trailer);
-  });
+  it.each(ESE_PAGE_SIZES)(
+    '%i-byte pages: random chunks, trailers, misalignment, flips and old-format pages give the same index',
+    (pageSize) => {
+      // More than two slices of data pages, so runs cross slice boundaries.
+      const dataPages = Math.ceil((2.5 * WASM_SLICE_BYTES) / pageSize);
+      const image = databaseImage(pageSize, dataPages, { streamed: true, seed: pageSize + 5 });
+      const pages = image.length / pageSize;
+      const trailer = pages - 1;
+      // A valid old-format page among the data pages (file page 4, pgno 3).
+      const old = image.subarray(4 * pageSize, 5 * pageSize);
+      old.fill(0, EseOffset.pageFlags, EseOffset.pageFlags + 4);
+      new DataView(old.buffer, old.byteOffset).setUint32(4, 3, true);
+      if (pageSize > 8192) new DataView(old.buffer, old.byteOffset).setUint32(EseOffset.largePagePgno, 3, true);
+      setHeaderChecksum(old);
+      const random = seeded(pageSize + 17);
+      const same = (bytes: Uint8Array, from: number): number => {
+        const expected = findBadPageJs(bytes, from, pageSize, trailer);
+        expect(findBadPage(bytes, from, pageSize, trailer)).toBe(expected);
+        expect(findBadPage(misaligned(bytes, 1 + random.below(3)), from, pageSize, trailer)).toBe(expected);
+        return expected;
+      };
+      expect(findBadPageJs(old, 4, pageSize)).toBe(-1);
+      expect(same(image, 0)).toBe(-1);
+      for (let n = 0; n < 60; n++) {
+        const from = random.below(pages);
+        const to = from + 1 + random.below(pages - from);
+        const flips = random.below(3);
+        const bits = Array.from({ length: flips }, () => (from + random.below(to - from)) * pageSize * 8 + random.below(pageSize * 8));
+        for (const bit of bits) flip(image, bit);
+        const bad = same(image.subarray(from * pageSize, to * pageSize), from);
+        if (flips === 1) expect(bad).toBe(Math.floor(bits[0]! / 8 / pageSize) - from);
+        for (const bit of bits) flip(image, bit);
+      }
+      // Without a trailer index the trailer is a data page, and fails as one in both kernels.
+      expect(findBadPage(image, 0, pageSize)).toBe(findBadPageJs(image, 0, pageSize));
+      expect(findBadPage(image, 0, pageSize)).toBe(trailer);
+    },
+  );
 
   it.each(goodDatabases)('real %s: every page passes, and a flipped bit is found at its page, by both kernels', (name, pageSize) => {
     const bytes = readEseReal(name).slice();
@@ -187,34 +203,37 @@ describe('allocateBackupBuffer: pages checked in place', () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => allocateBackupBuffer(bad)).toThrow(RangeError);
   });
 
-  it.each(ESE_PAGE_SIZES)('%i-byte pages: the same index as findBadPageJs for flips, trailers, old-format pages and any byteOffset', (pageSize) => {
-    const image = databaseImage(pageSize, Math.ceil((2.5 * WASM_SLICE_BYTES) / pageSize), { streamed: true, seed: pageSize + 9 });
-    const pages = image.length / pageSize;
-    const trailer = pages - 1;
-    const old = image.subarray(4 * pageSize, 5 * pageSize);
-    old.fill(0, EseOffset.pageFlags, EseOffset.pageFlags + 4);
-    new DataView(old.buffer, old.byteOffset).setUint32(4, 3, true);
-    if (pageSize > 8192) new DataView(old.buffer, old.byteOffset).setUint32(EseOffset.largePagePgno, 3, true);
-    setHeaderChecksum(old);
-    const random = seeded(pageSize + 23);
-    for (const shift of [0, 1, 4, 6]) {
-      const backing = allocateBackupBuffer(image.length + shift);
-      const buffer = backing.subarray(shift);
-      buffer.set(image);
-      expect(findBadPage(buffer, 0, pageSize, trailer)).toBe(-1);
-      for (let n = 0; n < 30; n++) {
-        const from = random.below(pages);
-        const to = from + 1 + random.below(pages - from);
-        const bit = (from + random.below(to - from)) * pageSize * 8 + random.below(pageSize * 8);
-        flip(buffer, bit);
-        const chunk = buffer.subarray(from * pageSize, to * pageSize);
-        const expected = findBadPageJs(chunk, from, pageSize, trailer);
-        expect(expected).toBe(Math.floor(bit / 8 / pageSize) - from);
-        expect(findBadPage(chunk, from, pageSize, trailer)).toBe(expected);
-        flip(buffer, bit);
+  it.each(ESE_PAGE_SIZES)(
+    '%i-byte pages: the same index as findBadPageJs for flips, trailers, old-format pages and any byteOffset',
+    (pageSize) => {
+      const image = databaseImage(pageSize, Math.ceil((2.5 * WASM_SLICE_BYTES) / pageSize), { streamed: true, seed: pageSize + 9 });
+      const pages = image.length / pageSize;
+      const trailer = pages - 1;
+      const old = image.subarray(4 * pageSize, 5 * pageSize);
+      old.fill(0, EseOffset.pageFlags, EseOffset.pageFlags + 4);
+      new DataView(old.buffer, old.byteOffset).setUint32(4, 3, true);
+      if (pageSize > 8192) new DataView(old.buffer, old.byteOffset).setUint32(EseOffset.largePagePgno, 3, true);
+      setHeaderChecksum(old);
+      const random = seeded(pageSize + 23);
+      for (const shift of [0, 1, 4, 6]) {
+        const backing = allocateBackupBuffer(image.length + shift);
+        const buffer = backing.subarray(shift);
+        buffer.set(image);
+        expect(findBadPage(buffer, 0, pageSize, trailer)).toBe(-1);
+        for (let n = 0; n < 30; n++) {
+          const from = random.below(pages);
+          const to = from + 1 + random.below(pages - from);
+          const bit = (from + random.below(to - from)) * pageSize * 8 + random.below(pageSize * 8);
+          flip(buffer, bit);
+          const chunk = buffer.subarray(from * pageSize, to * pageSize);
+          const expected = findBadPageJs(chunk, from, pageSize, trailer);
+          expect(expected).toBe(Math.floor(bit / 8 / pageSize) - from);
+          expect(findBadPage(chunk, from, pageSize, trailer)).toBe(expected);
+          flip(buffer, bit);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('follows useWasmPageKernel: off, its pages go through the JavaScript kernel, with the same answers', () => {
     const image = databaseImage(4096, 40);

@@ -4,12 +4,19 @@ import { verifyEseBytes } from '../../../src/engine/format/verify-ese-bytes.js';
 import { databaseImage } from './database-image.js';
 import { goodDatabases, misaligned, readEseReal, seeded } from './ese-fixtures.js';
 
-
 describe('verifyEseBytes on real Windows databases', () => {
   it.each(goodDatabases)('%s: %i-byte pages, state %i, %i pages with content, all verify', (name, pageSize, state, content) => {
     const bytes = readEseReal(name);
     const report = verifyEseBytes(bytes);
-    expect(report).toMatchObject({ fileType: 'database', pageSize, pages: bytes.length / pageSize, pagesWithContent: content, badPages: [], ok: true, headerIndex: 0 });
+    expect(report).toMatchObject({
+      fileType: 'database',
+      pageSize,
+      pages: bytes.length / pageSize,
+      pagesWithContent: content,
+      badPages: [],
+      ok: true,
+      headerIndex: 0,
+    });
     expect(report.header).toMatchObject({ state, checksumOk: true });
     expect(verifyEseBytes(misaligned(bytes)).badPages).toEqual([]);
   });
@@ -17,7 +24,9 @@ describe('verifyEseBytes on real Windows databases', () => {
   it.each(goodDatabases)('%s: a flipped bit in a content page, the header or the shadow is reported with its page', (name, pageSize) => {
     const bytes = readEseReal(name).slice();
     const random = seeded(pageSize + bytes.length);
-    const contentPages = [...Array(bytes.length / pageSize).keys()].filter((i) => i >= 2 && bytes.subarray(i * pageSize, (i + 1) * pageSize).some((b) => b !== 0));
+    const contentPages = [...Array(bytes.length / pageSize).keys()].filter(
+      (i) => i >= 2 && bytes.subarray(i * pageSize, (i + 1) * pageSize).some((b) => b !== 0),
+    );
     const targets = [0, 1, ...Array.from({ length: 20 }, () => contentPages[random.below(contentPages.length)]!)];
     for (const index of targets) {
       const byte = index * pageSize + random.below(pageSize);
@@ -39,7 +48,9 @@ describe('verifyEseBytes on real Windows databases', () => {
     expect(report.badPages.some((bad) => bad.index < 2)).toBe(false);
     expect(report.badPages).toHaveLength(234);
     const view = new DataView(bytes.buffer, bytes.byteOffset);
-    const storedZero = report.badPages.filter((bad) => view.getUint32(bad.index * 8192, true) === 0 && view.getUint32(bad.index * 8192 + 4, true) === 0);
+    const storedZero = report.badPages.filter(
+      (bad) => view.getUint32(bad.index * 8192, true) === 0 && view.getUint32(bad.index * 8192 + 4, true) === 0,
+    );
     expect(storedZero).toHaveLength(27);
     expect(report.badPages.length - storedZero.length).toBe(207);
     expect(report.badPages.every((bad) => bad.pgno === bad.index - 1)).toBe(true);

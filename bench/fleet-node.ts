@@ -9,7 +9,7 @@ import { rateLimitedApi } from '../src/cli/rate-limited-api.js';
 import { createCoordinator, type Coordinator } from '../src/coordinator/index.js';
 import { createEmbeddedEngine } from '../src/engine/index.js';
 import { joinFleet, type FleetMember } from '../src/fleet/index.js';
-import type { JetInstance } from '../src/jet/index.js';
+import { jetBackupMethods, type JetInstance } from '../src/jet/index.js';
 
 const [mode, url, bucket, index, countText] = process.argv.slice(2) as ['fleet' | 'local', string, string, string, string];
 const count = Number(countText);
@@ -52,21 +52,7 @@ if (mode === 'fleet') {
   // One coordinator; each session paced on its own (one wrapper per instance would share a pace).
   const paced = new Map(insts.map((inst) => [inst, rateLimitedApi(engine, pace)]));
   const api = { ...engine, backend: engine.backend } as typeof engine;
-  for (const k of [
-    'beginExternalBackup',
-    'getAttachInfo',
-    'openFile',
-    'readFile',
-    'closeFile',
-    'getLogInfo',
-    'getLogInfo2',
-    'getTruncateLogInfo',
-    'truncateLog',
-    'endExternalBackup',
-    'stopService',
-    'term',
-    'stopBackup',
-  ] as const) {
+  for (const k of jetBackupMethods) {
     (api as unknown as Record<string, unknown>)[k] = (inst: JetInstance, ...rest: unknown[]) =>
       (paced.get(inst)![k] as (...a: unknown[]) => unknown)(inst, ...rest);
   }

@@ -5,6 +5,6 @@ export type { JetBitName } from './jet-bit.js';
 export { JET_instanceNil, JET_API_PTR_MAX } from './jet-types.js';
 export type { JetInstance, JetHandle, JetGrbit } from './jet-types.js';
 export { JetError, check, isJetError } from './jet-error.js';
-export { JetApiName } from './jet-backup-api.js';
+export { JetApiName, jetBackupMethods } from './jet-backup-api.js';
 export { instanceCheckErrs } from './instance-check-errs.js';
 export type { JetBackupApi, JetBackupMethod, JetOpenFileResult, JetLogInfo } from './jet-backup-api.js';

@@ -72,3 +72,6 @@ export const JetApiName = {
 } as const satisfies Record<Exclude<keyof JetBackupApi, 'backend'>, string>;
 
 export type JetBackupMethod = keyof typeof JetApiName;
+
+/** Every method of {@link JetBackupApi} (the ESE calls), in the order of the streaming API. */
+export const jetBackupMethods = Object.keys(JetApiName) as JetBackupMethod[];

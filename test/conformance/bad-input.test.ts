@@ -3,27 +3,13 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { JET_bit, JET_err, JET_instanceNil } from '../../src/jet/index.js';
+import { JET_bit, JET_err, JET_instanceNil, jetBackupMethods } from '../../src/jet/index.js';
 import type { JetBackupApi, JetBackupMethod, JetInstance } from '../../src/jet/index.js';
 import { describeEachBackend } from './backends.js';
 import type { Backend } from './backends.js';
 import { INVALID_INSTANCE, expectJet, expectMisuse, readToEnd, setup, streamFile } from './helpers.js';
 
-const METHODS: JetBackupMethod[] = [
-  'beginExternalBackup',
-  'getAttachInfo',
-  'openFile',
-  'readFile',
-  'closeFile',
-  'getLogInfo',
-  'getLogInfo2',
-  'getTruncateLogInfo',
-  'truncateLog',
-  'endExternalBackup',
-  'stopService',
-  'term',
-  'stopBackup',
-];
+const METHODS = jetBackupMethods;
 
 /** Call `method` with plausible arguments and the given instance. */
 function call(api: JetBackupApi, method: JetBackupMethod, inst: JetInstance, file: string): unknown {

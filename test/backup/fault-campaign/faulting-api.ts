@@ -1,21 +1,8 @@
-import type { JetBackupApi } from '../../../src/jet/index.js';
+import { jetBackupMethods, type JetBackupApi } from '../../../src/jet/index.js';
 import type { FaultPlan } from './fault-plan.js';
 
 /** The JET calls a run makes (`stopBackup` is synchronous and only sets a flag: it is not failed). */
-const calls = [
-  'beginExternalBackup',
-  'getAttachInfo',
-  'openFile',
-  'readFile',
-  'closeFile',
-  'getLogInfo',
-  'getLogInfo2',
-  'getTruncateLogInfo',
-  'truncateLog',
-  'endExternalBackup',
-  'stopService',
-  'term',
-] as const satisfies readonly (keyof JetBackupApi)[];
+const calls = jetBackupMethods.filter((m) => m !== 'stopBackup');
 
 /**
  * A real backend (the embedded engine) with every JET call counted by `plan` and failed, before it

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { getCurrentTest } from 'vitest/suite';
+import { TestRunner } from 'vitest';
 import type { EmbeddedDatabase, EmbeddedEngine, EmbeddedInstanceInfo, InstanceOptions } from '../../src/engine/embedded-engine-api.js';
 import { JET_param, createKeyValueTable, insertRows, readRows, type EsentBackend, type KeyValueTable } from '../../src/esent/index.js';
 import { JET_bit, check, type JetInstance } from '../../src/jet/index.js';
@@ -11,7 +11,7 @@ import { JET_bit, check, type JetInstance } from '../../src/jet/index.js';
  * printed and shows in the report as the skip's note.
  */
 function noEseEquivalent(what: string): never {
-  const test = getCurrentTest();
+  const test = TestRunner.getCurrentTest();
   const reason = `needs ${what}: skipped on this backend, whose setup goes through ESE's calls`;
   if (!test?.context) throw new Error(reason);
   console.info(`skipped: ${test.name}: ${reason}`);

@@ -24,12 +24,21 @@ export interface NodeFixture {
 export const readSize = 24 * 1024;
 const bytesPerSecond = 96 * 1024;
 
-/** An engine with `names` instances (each a database of `keys` × 1.5 KB, ~600 KiB by default: 6 s at the pace), a paced coordinator, joined to the fleet as `node`. */
-export async function nodeFixture(node: string, names: string[], fleet: Omit<JoinFleetOptions, 'node'>, keys = 400): Promise<NodeFixture> {
+/**
+ * An engine with `names` instances (each a database of `keys` × 1.5 KB, ~600 KiB by default: 6 s at the
+ * default pace), a coordinator paced at `pace` bytes per second, joined to the fleet as `node`.
+ */
+export async function nodeFixture(
+  node: string,
+  names: string[],
+  fleet: Omit<JoinFleetOptions, 'node'>,
+  keys = 400,
+  pace = bytesPerSecond,
+): Promise<NodeFixture> {
   const root = await tempDir('ese-fleet-test-');
   const engine = await createEmbeddedEngine({ directory: path.join(root, 'engine') });
   onTestFinished(() => engine.close());
-  const coordinator = createCoordinator({ api: rateLimitedApi(engine, bytesPerSecond) });
+  const coordinator = createCoordinator({ api: rateLimitedApi(engine, pace) });
   onTestFinished(() => coordinator.dispose());
   const instances = new Map<string, JetInstance>();
   for (const name of names) {

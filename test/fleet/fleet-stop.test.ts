@@ -17,9 +17,12 @@ describeWithNats('fleet stop against a real nats-server', () => {
 
   it('stops exactly the targeted sessions, each through End2(Abort), and each acknowledges', async () => {
     const bucket = 'stop-scopes';
-    const a = await nodeFixture('a', ['i1', 'i2'], { servers: server.url, bucket });
-    const b = await nodeFixture('b', ['i1'], { servers: server.url, bucket });
-    const c = await nodeFixture('c', ['i1'], { servers: server.url, bucket });
+    // Paced at a quarter of the default (a read a second, ~25 s a backup): on a loaded machine the four
+    // must all still be running when the status is read, and every one is stopped long before its end.
+    const slow = 24 * 1024;
+    const a = await nodeFixture('a', ['i1', 'i2'], { servers: server.url, bucket }, 400, slow);
+    const b = await nodeFixture('b', ['i1'], { servers: server.url, bucket }, 400, slow);
+    const c = await nodeFixture('c', ['i1'], { servers: server.url, bucket }, 400, slow);
     const runs = { a1: startBackup(a, 'i1'), a2: startBackup(a, 'i2'), b1: startBackup(b, 'i1'), c1: startBackup(c, 'i1') };
     await until('all four sessions running and published', async () => {
       const s = await fleetStatus({ connection: await controller(server.url, bucket) });

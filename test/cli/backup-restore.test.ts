@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contents, makeInstance, putRows, runCli, tempDir, withInstance } from './cli-helpers.js';
+import { contents, makeInstance, putRows, runCli, tempDir, withInstance, backupArgs } from './cli-helpers.js';
 
 interface BackupJson {
   outcome: string;
@@ -20,18 +20,7 @@ describe('ese-backup backup / verify / restore', () => {
     const expected = await withInstance(dir, 'main', 'test.edb', contents);
     const set = path.join(dir, 'backups', 'full-1');
 
-    const backup = await runCli([
-      'backup',
-      '--engine',
-      `embedded:${dir}`,
-      '--instance',
-      'main',
-      '--to',
-      set,
-      '--json',
-      '--read-size',
-      '65536',
-    ]);
+    const backup = await runCli(backupArgs(dir, 'main', set, '--json', '--read-size', '65536'));
     expect(backup.code, backup.stderr).toBe(0);
     const b = backup.json<BackupJson>();
     expect(b).toMatchObject({ outcome: 'completed', exitCode: 0, set, verified: true, truncated: false, end: 'normal' });
@@ -55,17 +44,7 @@ describe('ese-backup backup / verify / restore', () => {
     // The restored instance is an embedded instance `dir/restored`: open it like any other and compare.
     expect(await withInstance(dir, 'restored', 'test.edb', contents)).toEqual(expected);
     // And a second backup of the restored instance works through the same --engine form.
-    const again = await runCli([
-      'backup',
-      '--engine',
-      `embedded:${dir}`,
-      '--instance',
-      'restored',
-      '--to',
-      path.join(dir, 'backups', 'of-restored'),
-      '--json',
-      '--no-progress',
-    ]);
+    const again = await runCli(backupArgs(dir, 'restored', path.join(dir, 'backups', 'of-restored'), '--json', '--no-progress'));
     expect(again.json()).toMatchObject({ outcome: 'completed', verified: true });
   });
 
@@ -73,7 +52,7 @@ describe('ese-backup backup / verify / restore', () => {
     const dir = await tempDir();
     await makeInstance(dir, 'main', (db) => putRows(db, 0, 40));
     const set = path.join(dir, 'b', 'full');
-    const r = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', set, '--no-progress'], {
+    const r = await runCli(backupArgs(dir, 'main', set, '--no-progress'), {
       env: { FORCE_COLOR: '1' },
     });
     expect(r.code).toBe(0);
@@ -99,17 +78,7 @@ describe('ese-backup demo', () => {
     }>();
     expect(j).toMatchObject({ outcome: 'completed', exitCode: 0, verify: { ok: true }, restore: { missing: 0, rows: 96 } });
     // `embedded:DIR` opens the instance the demo left in DIR/demo (JetInit recovers it).
-    const b = await runCli([
-      'backup',
-      '--engine',
-      `embedded:${dir}`,
-      '--instance',
-      'demo',
-      '--to',
-      path.join(dir, 'backups', 'second'),
-      '--json',
-      '--no-progress',
-    ]);
+    const b = await runCli(backupArgs(dir, 'demo', path.join(dir, 'backups', 'second'), '--json', '--no-progress'));
     expect(b.code, b.stderr).toBe(0);
     expect(b.json()).toMatchObject({ outcome: 'completed', verified: true });
     const list = await runCli(['list', path.join(dir, 'backups'), '--json']);

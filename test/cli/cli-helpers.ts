@@ -77,6 +77,18 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv } = 
   };
 }
 
+/** `ese-backup backup` of the embedded instance `DIR/instance` into `to`, then `rest` (flags and their values). */
+export const backupArgs = (dir: string, instance: string, to: string, ...rest: string[]): string[] => [
+  'backup',
+  '--engine',
+  `embedded:${dir}`,
+  '--instance',
+  instance,
+  '--to',
+  to,
+  ...rest,
+];
+
 /** Run `ese-backup args…` to its end. */
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return startCli(args, options).done;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eseRealDir } from '../engine/format/ese-fixtures.js';
-import { makeInstance, putRows, runCli, tempDir } from './cli-helpers.js';
+import { makeInstance, putRows, runCli, tempDir, backupArgs } from './cli-helpers.js';
 
 interface VerifyJson {
   ok: boolean;
@@ -30,7 +30,7 @@ describe('ese-backup verify: damaged committed sets', () => {
     const dir = await tempDir();
     await makeInstance(dir, 'main', (db) => putRows(db, 0, 200, 3000));
     const set = path.join(dir, 'sets', 'full');
-    const backup = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', set, '--json', '--no-progress']);
+    const backup = await runCli(backupArgs(dir, 'main', set, '--json', '--no-progress'));
     expect(backup.code, backup.stderr).toBe(0);
     const files = fs.readdirSync(set);
     expect(files).toContain('manifest.json');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MANIFEST_NAME, serializeBackupManifest, type BackupManifest } from '../../src/backup/index.js';
-import { makeInstance, putRows, runCli, tempDir } from './cli-helpers.js';
+import { makeInstance, putRows, runCli, tempDir, backupArgs } from './cli-helpers.js';
 
 const manifestOf = (set: string) => JSON.parse(fs.readFileSync(path.join(set, MANIFEST_NAME), 'utf8')) as BackupManifest;
 
@@ -18,8 +18,8 @@ describe('ese-backup on hostile sets (issue 9, items 3-5)', () => {
     const set = path.join(dir, 'backups', 'full-1');
     const foreign = path.join(dir, 'foreign', 'full-1');
     const [signed, other] = await Promise.all([
-      runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', set, '--sign-key', key, '--json', '--no-progress']),
-      runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'other', '--to', foreign, '--json', '--no-progress']),
+      runCli(backupArgs(dir, 'main', set, '--sign-key', key, '--json', '--no-progress')),
+      runCli(backupArgs(dir, 'other', foreign, '--json', '--no-progress')),
     ]);
     expect(signed.code, signed.stderr).toBe(0);
     expect(other.code, other.stderr).toBe(0);

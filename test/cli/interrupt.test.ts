@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { logFiles, makeInstance, putRows, runCli, runLeftovers, startCli, tempDir } from './cli-helpers.js';
+import { logFiles, makeInstance, putRows, runCli, runLeftovers, startCli, tempDir, backupArgs } from './cli-helpers.js';
 
 describe('ese-backup backup: interrupted', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)(
@@ -15,21 +15,7 @@ describe('ese-backup backup: interrupted', () => {
       expect(logsBefore.length).toBeGreaterThan(3);
       const set = path.join(dir, 'backups', 'full-1');
 
-      const cli = startCli([
-        'backup',
-        '--engine',
-        `embedded:${dir}`,
-        '--instance',
-        'main',
-        '--to',
-        set,
-        '--truncate-logs',
-        '--rate',
-        '4',
-        '--read-size',
-        '65536',
-        '--json',
-      ]);
+      const cli = startCli(backupArgs(dir, 'main', set, '--truncate-logs', '--rate', '4', '--read-size', '65536', '--json'));
       await cli.stderrLine(/^progress: [1-9]\d*%/); // the database is being read
       expect(fs.readdirSync(path.dirname(set)).filter((n) => n.startsWith('.full-1.partial-'))).toHaveLength(1);
       cli.proc.kill(signal);
@@ -57,18 +43,7 @@ describe('ese-backup backup: interrupted', () => {
       for (const log of logsBefore) expect(logsAfter).toContain(log);
 
       // The instance is fine: the next backup (truncating) completes, and only then are logs truncated.
-      const next = await runCli([
-        'backup',
-        '--engine',
-        `embedded:${dir}`,
-        '--instance',
-        'main',
-        '--to',
-        set,
-        '--truncate-logs',
-        '--json',
-        '--no-progress',
-      ]);
+      const next = await runCli(backupArgs(dir, 'main', set, '--truncate-logs', '--json', '--no-progress'));
       expect(next.code, next.stderr).toBe(0);
       expect(next.json()).toMatchObject({ outcome: 'completed', truncated: true, verified: true });
       expect(logFiles(instanceDir).length).toBeLessThan(logsBefore.length);
@@ -79,19 +54,7 @@ describe('ese-backup backup: interrupted', () => {
     const dir = await tempDir();
     await makeInstance(dir, 'main', (db) => putRows(db, 0, 800, 4000));
     const set = path.join(dir, 'backups', 'full-1');
-    const r = await runCli([
-      'backup',
-      '--engine',
-      `embedded:${dir}`,
-      '--instance',
-      'main',
-      '--to',
-      set,
-      '--rate',
-      '2',
-      '--stop-after',
-      '200',
-    ]);
+    const r = await runCli(backupArgs(dir, 'main', set, '--rate', '2', '--stop-after', '200'));
     expect(r.code).toBe(130);
     expect(r.stdout).toMatch(/^stopped: deadline 200 ms; session: End2\(Abort\); nothing under .*full-1; no log truncated$/m);
     expect(r.stderr).toMatch(/^phase: done \(stopped\)$/m);
@@ -102,19 +65,7 @@ describe('ese-backup backup: interrupted', () => {
     const dir = await tempDir();
     await makeInstance(dir, 'main', (db) => putRows(db, 0, 40, 4000));
     const set = path.join(dir, 'backups', 'full-1');
-    const r = await runCli([
-      'backup',
-      '--engine',
-      `embedded:${dir}`,
-      '--instance',
-      'main',
-      '--to',
-      set,
-      '--stop-after',
-      '0',
-      '--json',
-      '--no-progress',
-    ]);
+    const r = await runCli(backupArgs(dir, 'main', set, '--stop-after', '0', '--json', '--no-progress'));
     expect(r.code, r.stderr).toBe(130);
     expect(r.json()).toMatchObject({ outcome: 'stopped', set: null, end: 'abort', stopReason: { source: 'deadline', detail: '0 ms' } });
     expect(fs.existsSync(set)).toBe(false);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { seedLabel, testSeed } from '../support/test-seed.js';
-import { contents, makeInstance, putRows, runCli, runLeftovers, startCli, tempDir, withInstance } from './cli-helpers.js';
+import { contents, makeInstance, putRows, runCli, runLeftovers, startCli, tempDir, withInstance, backupArgs } from './cli-helpers.js';
 
 const RUNS = 56;
 
@@ -28,20 +28,16 @@ describe('ese-backup backup: SIGKILL at random points, then clean', () => {
 
       for (let i = 0; i < RUNS; i++) {
         // About 1 MiB read at 4 MiB/s: the run reads for ~0.25 s, then commits, verifies (and truncates).
-        const args = [
-          'backup',
-          '--engine',
-          `embedded:${dir}`,
-          '--instance',
+        const args = backupArgs(
+          dir,
           'main',
-          '--to',
           path.join(backups, `set-${i}`),
           '--rate',
           '4',
           '--read-size',
           '16384',
           ...(i % 2 ? ['--truncate-logs'] : []),
-        ];
+        );
         const cli = startCli(args);
         // The last run is killed mid-read for certain, so that `clean` below has an orphan to remove
         // (each run's start removes what earlier killed runs left).
@@ -100,7 +96,7 @@ describe('ese-backup backup: SIGKILL at random points, then clean', () => {
 
       // The next backup succeeds and restores to exactly the committed data.
       const last = path.join(backups, 'after-clean');
-      const next = await runCli(['backup', '--engine', `embedded:${dir}`, '--instance', 'main', '--to', last, '--json', '--no-progress']);
+      const next = await runCli(backupArgs(dir, 'main', last, '--json', '--no-progress'));
       expect(next.code, next.stderr).toBe(0);
       expect(next.json()).toMatchObject({ outcome: 'completed', verified: true });
       const restore = await runCli(['restore', last, '--to', path.join(dir, 'restored'), '--json']);

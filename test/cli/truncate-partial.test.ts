@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contents, logFiles, makeInstance, putRows, runCli, tempDir, withInstance } from './cli-helpers.js';
+import { contents, logFiles, makeInstance, putRows, runCli, tempDir, withInstance, backupArgs } from './cli-helpers.js';
 
 describe('ese-backup backup --truncate-logs: a truncation that fails part-way', () => {
   it('exits 1, names the logs that are gone, and keeps the verified set, which restores the data', async () => {
@@ -18,18 +18,7 @@ describe('ese-backup backup --truncate-logs: a truncation that fails part-way', 
     fs.writeFileSync(path.join(instDir, logs[1]!, 'keep'), 'x');
     const set = path.join(dir, 'backups', 'full-1');
 
-    const r = await runCli([
-      'backup',
-      '--engine',
-      `embedded:${dir}`,
-      '--instance',
-      'main',
-      '--to',
-      set,
-      '--truncate-logs',
-      '--json',
-      '--no-progress',
-    ]);
+    const r = await runCli(backupArgs(dir, 'main', set, '--truncate-logs', '--json', '--no-progress'));
     expect(r.code, r.stderr).toBe(1);
     const j = r.json<{
       outcome: string;
@@ -64,17 +53,7 @@ describe('ese-backup backup --truncate-logs: a truncation that fails part-way', 
     fs.rmSync(path.join(instDir, logs[1]!));
     fs.mkdirSync(path.join(instDir, logs[1]!, 'sub'), { recursive: true });
     const set = path.join(dir, 'full');
-    const r = await runCli([
-      'backup',
-      '--engine',
-      `embedded:${dir}`,
-      '--instance',
-      'main',
-      '--to',
-      set,
-      '--truncate-logs',
-      '--no-progress',
-    ]);
+    const r = await runCli(backupArgs(dir, 'main', set, '--truncate-logs', '--no-progress'));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('TruncateLog failed part-way: 1 log(s) are gone');
     expect(r.stdout).toContain(

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeInstance, putRows, runCli, tempDir } from './cli-helpers.js';
+import { makeInstance, putRows, runCli, tempDir, backupArgs } from './cli-helpers.js';
 
 /** Run the cases two at a time (each is a process start). */
 async function all<T, R>(items: T[], run: (item: T) => Promise<R>): Promise<R[]> {
@@ -41,16 +41,7 @@ describe('ese-backup: help and usage', () => {
     const existing = path.join(dir, 'taken');
     fs.mkdirSync(existing);
     fs.writeFileSync(path.join(existing, 'x'), 'x');
-    const backup = (...more: string[]) => [
-      'backup',
-      '--engine',
-      `embedded:${dir}`,
-      '--instance',
-      'main',
-      '--to',
-      path.join(dir, 'sets', 'new'),
-      ...more,
-    ];
+    const backup = (...more: string[]) => backupArgs(dir, 'main', path.join(dir, 'sets', 'new'), ...more);
     const cases: Array<[string[], RegExp]> = [
       [[], /Usage: ese-backup/],
       [['bogus'], /unknown command 'bogus'/],

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fleetStatus } from '../../src/fleet/index.js';
-import { makeInstance, putRows, runCli, startCli, tempDir } from '../cli/cli-helpers.js';
+import { makeInstance, putRows, runCli, startCli, tempDir, backupArgs } from '../cli/cli-helpers.js';
 import { until } from './fleet-fixture.js';
 import { describeWithNats } from './describe-with-nats.js';
 import { controller } from './controller.js';
@@ -22,13 +22,9 @@ describeWithNats('ese-backup fleet against a real nats-server', () => {
   const backup = async (node: string, bucket: string) => {
     const dir = await tempDir('ese-fleet-cli-');
     await makeInstance(dir, 'main', (db) => putRows(db, 0, 1000));
-    const args = [
-      'backup',
-      '--engine',
-      `embedded:${dir}`,
-      '--instance',
+    const args = backupArgs(
+      dir,
       'main',
-      '--to',
       path.join(dir, 'sets', 'full'),
       '--rate',
       '0.05',
@@ -41,7 +37,7 @@ describeWithNats('ese-backup fleet against a real nats-server', () => {
       node,
       '--bucket',
       bucket,
-    ];
+    );
     return startCli(args, { env });
   };
 

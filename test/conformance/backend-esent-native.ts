@@ -3,6 +3,7 @@ import { createEsentBackend } from '../../src/esent/index.js';
 import { buildEsentShim, compilerMissing } from '../native/build-esent-shim.js';
 import { startEsentShimHost } from '../native/esent-shim-host.js';
 import type { Backend } from './backends.js';
+import { requireAllPrerequisites } from '../support/prerequisite.js';
 
 /**
  * The koffi backend over the esent shim (test/native): `createEsentBackend({ library })` answers every
@@ -32,11 +33,12 @@ const esentNative: Backend = {
 const missing = compilerMissing();
 if (missing) {
   // In CI a missing prerequisite fails the run: the backend stays unskipped, so opening it throws.
-  if (process.env.CI === 'true') console.error(`conformance: the esent-native backend cannot run and CI=true: ${missing}`);
+  if (requireAllPrerequisites)
+    console.error(`conformance: the esent-native backend cannot run and every prerequisite is required: ${missing}`);
   else console.warn(`conformance: the esent-native backend is listed as skipped: ${missing}`);
 }
 
 /** The native backends the conformance suite also runs against (listed as skipped without a C compiler, outside CI). */
 export const esentNativeBackends: readonly Backend[] = [
-  missing && process.env.CI !== 'true' ? { ...esentNative, skip: missing } : esentNative,
+  missing && !requireAllPrerequisites ? { ...esentNative, skip: missing } : esentNative,
 ];

@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest';
 import { natsInstallCommand, natsServerPath } from './nats-server.js';
+import { requireAllPrerequisites } from '../support/prerequisite.js';
 
 /**
  * `describe` for tests that need a real nats-server: without the binary, under CI=true one test
@@ -11,7 +12,7 @@ export function describeWithNats(name: string, body: () => void): void {
     return;
   }
   const why = `nats-server not found (NATS_SERVER, /usr/sbin, PATH): install it with \`${natsInstallCommand}\``;
-  if (process.env.CI === 'true') {
+  if (requireAllPrerequisites) {
     describe(name, () =>
       it('needs nats-server', () => {
         throw new Error(why);

@@ -24,6 +24,8 @@ export interface BackupFs {
   /** lstat(2): never follows a symbolic link; ENOENT when nothing has the name. */
   lstat(file: string): Promise<Stats>;
   rename(from: string, to: string): Promise<void>;
+  /** link(2): a second name for `existing`; EEXIST when `newPath` exists (how the set's lock is taken atomically). */
+  link(existing: string, newPath: string): Promise<void>;
   /** unlink(2); ENOENT when already gone. */
   unlink(file: string): Promise<void>;
   /** Remove a directory tree; nothing to remove is not an error. */
@@ -36,6 +38,7 @@ export const nodeBackupFs: BackupFs = {
   mkdir: async (dir) => void (await fsp.mkdir(dir)),
   lstat: (file) => fsp.lstat(file),
   rename: (from, to) => fsp.rename(from, to),
+  link: (existing, newPath) => fsp.link(existing, newPath),
   unlink: (file) => fsp.unlink(file),
   removeTree: (dir) => fsp.rm(dir, { recursive: true, force: true }),
 };
@@ -49,6 +52,41 @@ export async function lstatIfAny(fs: BackupFs, file: string): Promise<Stats | un
   } catch (e) {
     if (code(e) === 'ENOENT') return undefined;
     throw e;
+  }
+}
+
+/**
+ * Create `file` (it must not exist), write all of `bytes` and fdatasync it: the manifest, its signature
+ * and the lock's side file are written this way. On failure the handle is closed and the error thrown;
+ * the half-written file stays for the caller to remove (with the temporary directory, or by name).
+ */
+export async function writeNewFile(fs: BackupFs, file: string, bytes: Uint8Array): Promise<void> {
+  const handle = await fs.open(file, 'wx');
+  let failed = true;
+  try {
+    for (let done = 0; done < bytes.length;) done += (await handle.write(bytes, done, bytes.length - done, done)).bytesWritten;
+    await handle.datasync();
+    failed = false;
+  } finally {
+    // A failed close after a failed write must not hide the write's error.
+    if (failed) await handle.close().catch(() => undefined);
+    else await handle.close();
+  }
+}
+
+/**
+ * unlink(2) that tries once more after a failure (an I/O error may be transient); a name already gone
+ * is not an error.
+ * @throws the second attempt's error.
+ */
+export async function unlinkRetried(fs: BackupFs, file: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fs.unlink(file);
+    } catch (e) {
+      if (code(e) === 'ENOENT') return;
+      if (attempt > 0) throw e;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { nodeBackupFs, unlinkRetried, writeNewFile, type BackupFs } from './backup-fs.js';
 
 /** The content of a lock file: who runs the backup, of which instance, since when, into what. */
 export interface BackupLock {
@@ -16,26 +17,45 @@ export interface BackupLock {
 }
 
 /**
- * Creates the lock file atomically with its content (written to a side file, then hard-linked to the
- * lock name, which fails if the lock exists), so a lock is never seen half written.
+ * Creates the lock file atomically with its content: written to a side file and fdatasynced, then
+ * hard-linked to the lock name (which fails if the lock exists), so a lock is never seen half written,
+ * not even after a power cut. Every call goes through `io` (the fault campaign fails each in turn).
+ *
+ * The side file is removed afterwards (tried twice). If both attempts fail, the lock still stands and
+ * the side file `.<set>.lock.<pid>-<ms>` stays until `cleanOrphans` finds its process gone.
  *
  * @returns `undefined` when the lock was taken, or the lock that already holds the name.
- * @throws the file system's error for anything but an existing lock.
+ * @throws the file system's error for anything but an existing lock (nothing is then left under the lock's name).
  * @example
- * const held = writeBackupLock(paths.lock, lock); if (held) throw new Error(`busy: pid ${held.pid}`);
+ * const held = await writeBackupLock(paths.lock, lock); if (held) throw new Error(`busy: pid ${held.pid}`);
  */
-export function writeBackupLock(file: string, lock: BackupLock): BackupLock | undefined {
+export async function writeBackupLock(file: string, lock: BackupLock, io: BackupFs = nodeBackupFs): Promise<BackupLock | undefined> {
   const side = `${file}.${lock.pid}-${Date.now()}`;
-  fs.writeFileSync(side, JSON.stringify(lock, null, 2));
+  let held: BackupLock | undefined;
   try {
-    fs.linkSync(side, file);
-    return undefined;
+    await writeNewFile(io, side, Buffer.from(JSON.stringify(lock, null, 2)));
+    try {
+      await io.link(side, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      held = readBackupLock(file) ?? { pid: -1, hostname: '?', instance: { backend: '?', handle: '?' }, startTime: '?', temporary: '?' };
+    }
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    return readBackupLock(file) ?? { pid: -1, hostname: '?', instance: { backend: '?', handle: '?' }, startTime: '?', temporary: '?' };
-  } finally {
-    fs.rmSync(side, { force: true });
+    await unlinkRetried(io, side).catch(() => undefined);
+    throw e;
   }
+  // The lock is taken (or refused): a side file that will not go is litter, not a reason to fail.
+  await unlinkRetried(io, side).catch(() => undefined);
+  return held;
+}
+
+/**
+ * Removes a lock file (tried twice; already gone is fine).
+ * @throws the file system's error when it stays: it names this live process, so the set's name is
+ *   refused as busy until the process exits and `cleanOrphans` removes it.
+ */
+export async function removeBackupLock(file: string, io: BackupFs = nodeBackupFs): Promise<void> {
+  await unlinkRetried(io, file);
 }
 
 /** Reads a lock file; `undefined` when it is absent or not a lock this package wrote. */

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BackupFileSink, type BackupFileSinkOptions } from './backup-file-sink.js';
-import { lstatIfAny, makeDirectoryDurably, nodeBackupFs, syncDirectory, type BackupFs } from './backup-fs.js';
-import { ownBackupLock, writeBackupLock } from './backup-lock.js';
+import { lstatIfAny, makeDirectoryDurably, nodeBackupFs, syncDirectory, writeNewFile, type BackupFs } from './backup-fs.js';
+import { ownBackupLock, removeBackupLock, writeBackupLock } from './backup-lock.js';
 import {
   MANIFEST_FORMAT,
   MANIFEST_NAME,
@@ -84,7 +84,7 @@ export class BackupSetWriter {
     const io = options.fs ?? nodeBackupFs;
     await makeDirectoryDurably(io, path.dirname(paths.final));
     await refuseExisting(io, paths.final, 'already exists');
-    const held = writeBackupLock(paths.lock, ownBackupLock(options.instance, paths.temporary, startTime));
+    const held = await writeBackupLock(paths.lock, ownBackupLock(options.instance, paths.temporary, startTime), io);
     if (held)
       throw new BackupSetBusyError(
         `backup set ${paths.final} is locked by pid ${held.pid} on ${held.hostname} since ${held.startTime}`,
@@ -95,7 +95,7 @@ export class BackupSetWriter {
       await refuseExisting(io, paths.final, 'already exists');
       await io.mkdir(paths.temporary);
     } catch (e) {
-      fs.rmSync(paths.lock, { force: true });
+      await removeBackupLock(paths.lock, io).catch(() => undefined);
       throw e;
     }
     return new BackupSetWriter(paths, io, { ...options, startTime });
@@ -166,16 +166,9 @@ export class BackupSetWriter {
         ...files.filter((f) => f.role === 'log').sort((a, b) => (a.generation ?? 0) - (b.generation ?? 0)),
       ],
     });
-    const file = await this.fs.open(path.join(this.paths.temporary, MANIFEST_NAME), 'wx');
-    try {
-      const bytes = Buffer.from(text);
-      for (let done = 0; done < bytes.length;) done += (await file.write(bytes, done, bytes.length - done, done)).bytesWritten;
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
-    // The signature is written with node:fs itself (not through `fs`): the fault campaign does not fail it.
-    if (this.options.signKey) await writeManifestSignature(this.paths.temporary, text, this.options.signKey);
+    await writeNewFile(this.fs, path.join(this.paths.temporary, MANIFEST_NAME), Buffer.from(text));
+    // Before the rename: a signed set never stands under its final name without its signature.
+    if (this.options.signKey) await writeManifestSignature(this.paths.temporary, text, this.options.signKey, this.fs);
     await syncDirectory(this.fs, this.paths.temporary);
     // rename(2) would replace an empty directory (or a link): refuse any existing final name instead.
     await refuseExisting(this.fs, this.paths.final, 'appeared while it was written');
@@ -212,11 +205,14 @@ export class BackupSetWriter {
     await this.fs.removeTree(this.paths.temporary);
   }
 
-  /** Remove the lock file: the run is over (idempotent). */
+  /**
+   * Remove the lock file: the run is over (idempotent). The unlink is tried twice.
+   * @throws the file system's error when the lock stays (see `removeBackupLock`).
+   */
   async release(): Promise<void> {
     if (!this.locked) return;
     this.locked = false;
-    fs.rmSync(this.paths.lock, { force: true });
+    await removeBackupLock(this.paths.lock, this.fs);
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { nodeBackupFs, writeNewFile, type BackupFs } from './backup-fs.js';
 import { MANIFEST_SIGNATURE_FILE } from './backup-manifest.js';
 import { openSetFile, readSetTextFile, SetFileError } from './open-set-file.js';
 
@@ -97,14 +97,15 @@ export async function checkManifestSignature(
 
 /**
  * Writes `manifest.sig` for `manifestText` into `dir` (a set's temporary directory, before the rename
- * that commits it) and makes it durable.
+ * that commits it) and fdatasyncs it, through `io` (the fault campaign fails each call in turn). A
+ * failure leaves at most a partial `manifest.sig` inside the temporary directory, which is withdrawn
+ * whole: no set under a final name is ever missing its signature.
  */
-export async function writeManifestSignature(dir: string, manifestText: string, key: Uint8Array): Promise<void> {
-  const handle = await fsp.open(path.join(dir, MANIFEST_SIGNATURE_FILE), 'wx');
-  try {
-    await handle.writeFile(manifestSignatureText(manifestText, key));
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
+export async function writeManifestSignature(
+  dir: string,
+  manifestText: string,
+  key: Uint8Array,
+  io: BackupFs = nodeBackupFs,
+): Promise<void> {
+  await writeNewFile(io, path.join(dir, MANIFEST_SIGNATURE_FILE), Buffer.from(manifestSignatureText(manifestText, key)));
 }

@@ -31,6 +31,7 @@ function recordingFs(before?: (op: string, file: string) => void): { fs: BackupF
       mkdir: async (dir) => (rec('mkdir', dir), nodeBackupFs.mkdir(dir)),
       lstat: async (file) => (rec('lstat', file), nodeBackupFs.lstat(file)),
       rename: async (from, to) => (rec('rename', `${from} -> ${to}`), nodeBackupFs.rename(from, to)),
+      link: async (from, to) => (rec('link', `${from} -> ${to}`), nodeBackupFs.link(from, to)),
       unlink: async (file) => (rec('unlink', file), nodeBackupFs.unlink(file)),
       removeTree: async (dir) => (rec('removeTree', dir), nodeBackupFs.removeTree(dir)),
     },

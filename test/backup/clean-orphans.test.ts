@@ -138,10 +138,10 @@ describe('cleanOrphans', () => {
       temporary: path.join(work, `.${set}.partial-${pid}-ab`),
     });
     // A live run: this very process.
-    expect(writeBackupLock(path.join(work, '.live.lock'), lock(process.pid, os.hostname(), 'live'))).toBeUndefined();
+    expect(await writeBackupLock(path.join(work, '.live.lock'), lock(process.pid, os.hostname(), 'live'))).toBeUndefined();
     fs.mkdirSync(path.join(work, `.live.partial-${process.pid}-ab`));
     // Another host's run, with a pid that means nothing here.
-    writeBackupLock(path.join(work, '.remote.lock'), lock(dead, 'elsewhere.example', 'remote'));
+    await writeBackupLock(path.join(work, '.remote.lock'), lock(dead, 'elsewhere.example', 'remote'));
     fs.mkdirSync(path.join(work, `.remote.partial-${dead}-ab`));
     fs.writeFileSync(path.join(work, '.odd.lock'), 'not json');
     fs.mkdirSync(path.join(work, `.gone.partial-${dead}-cd`)); // killed after mkdir, its lock already removed
@@ -205,7 +205,7 @@ describe('cleanOrphans', () => {
     // A dead run's lock naming this very backend and handle (as every CLI's embedded instance has).
     const dead = deadPid();
     const handle = `0x${inst.toString(16)}`;
-    writeBackupLock(path.join(work, '.old.lock'), {
+    await writeBackupLock(path.join(work, '.old.lock'), {
       pid: dead,
       hostname: os.hostname(),
       instance: { backend: 'embedded', handle },

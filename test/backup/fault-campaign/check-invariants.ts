@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { verifyBackupSet, type BackupResult } from '../../../src/backup/index.js';
+import { parseBackupSetEntry } from '../../../src/backup/backup-set-names.js';
 import { backupExitCode } from '../../../src/cli/backup-command.js';
 import type { EmbeddedEngine } from '../../../src/engine/index.js';
 import type { JetInstance } from '../../../src/jet/index.js';
@@ -14,8 +15,17 @@ export interface FaultedRun {
   result: BackupResult;
   /** The instance's log files (full paths) just before the run. */
   logsBefore: string[];
-  /** A file system failing every call from some point on: the withdrawal itself may leave a temporary directory. */
+  /**
+   * A file system failing every call from some point on: the withdrawal itself may leave the temporary
+   * directory, and the lock file or its side file may not be removable (they name this live process).
+   */
   allowLeftovers?: boolean;
+  /**
+   * The run signed its set (`--sign-key`): whatever stands under the final name must carry a
+   * `manifest.sig` that matches its manifest under this key (a set that looks complete but whose
+   * signature is missing or wrong is a violation, as verify with the key refuses it).
+   */
+  signKey?: Uint8Array;
 }
 
 const present = (file: string): boolean => {
@@ -43,13 +53,14 @@ export function instanceLogs(engine: EmbeddedEngine, inst: JetInstance): string[
  * there; a completed run has a verified set and exit code 0, exit code 0 only for it; no log is gone
  * unless a committed, verified set is kept and the result names the logs gone; once TruncateLog was
  * called the set stays; no backup session is
- * left open; no temporary directory or lock is left next to the set.
+ * left open; no temporary directory or lock is left next to the set; a signed run's set carries a
+ * signature that matches under the key.
  */
 export async function checkInvariants(run: FaultedRun): Promise<string[]> {
   const { engine, inst, to, result, logsBefore } = run;
   const v: string[] = [];
   const there = present(to);
-  const report = there ? await verifyBackupSet(to) : undefined;
+  const report = there ? await verifyBackupSet(to, run.signKey ? { signKey: run.signKey } : {}) : undefined;
   if (report && !report.ok) v.push(`a set under the final name does not verify: ${report.problems.map((p) => p.message).join('; ')}`);
   if (Boolean(result.set) !== there)
     v.push(`result.set ${result.set ? 'names a set' : 'is absent'} but the final name ${there ? 'holds one' : 'is empty'}`);
@@ -78,7 +89,7 @@ export async function checkInvariants(run: FaultedRun): Promise<string[]> {
   const record = engine.lastBackup(inst);
   if (record && record.end === undefined) v.push('a backup session is left open');
   const leftovers = fs.readdirSync(path.dirname(to)).filter((n) => n.startsWith('.'));
-  if (leftovers.length > 0 && !(run.allowLeftovers && leftovers.every((n) => n.includes('.partial-'))))
-    v.push(`left next to the set: ${leftovers.join(', ')}`);
+  const runFile = (n: string) => ['partial', 'lock', 'lockSide'].includes(parseBackupSetEntry(n).kind);
+  if (leftovers.length > 0 && !(run.allowLeftovers && leftovers.every(runFile))) v.push(`left next to the set: ${leftovers.join(', ')}`);
   return v;
 }

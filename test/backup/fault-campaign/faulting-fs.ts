@@ -24,6 +24,7 @@ export function faultingFs(plan: FaultPlan, base: BackupFs = nodeBackupFs): Back
     mkdir: async (dir) => (plan.tick('fs.mkdir', dir), base.mkdir(dir)),
     lstat: async (file) => (plan.tick('fs.lstat', file), base.lstat(file)),
     rename: async (from, to) => (plan.tick('fs.rename', `${from} -> ${to}`), base.rename(from, to)),
+    link: async (from, to) => (plan.tick('fs.link', `${from} -> ${to}`), base.link(from, to)),
     unlink: async (file) => (plan.tick('fs.unlink', file), base.unlink(file)),
     removeTree: async (dir) => (plan.tick('fs.removeTree', dir), base.removeTree(dir)),
   };

@@ -19,6 +19,8 @@ export interface BackupSetPaths {
 const PARTIAL = /^\.(.+)\.partial-(\d+)-([0-9a-f]+)$/;
 const LOCK = /^\.(.+)\.lock$/;
 const LOCK_SIDE = /^\.(.+)\.lock\.(\d+)-\d+$/;
+/** A restore's temporary directory (`restoreTemporaryPath`): `.<target>.restoring-<pid>-<hex>`. */
+const RESTORING = /^\.(.+)\.restoring-(\d+)-([0-9a-f]+)$/;
 
 /**
  * The paths of a run of process `pid` writing the set `final`.
@@ -40,12 +42,14 @@ export function backupSetPaths(final: string, pid: number = process.pid): Backup
   };
 }
 
-/** What a directory entry's name says it is: a run's temporary directory, a lock, or neither. */
+/** What a directory entry's name says it is: a run's temporary directory, a lock, a restore's temporary directory, or none of them. */
 export type BackupSetEntry =
   | { kind: 'partial'; set: string; pid: number }
   | { kind: 'lock'; set: string }
   /** The side file a lock is written to before it is linked to its name (left by a kill in between). */
   | { kind: 'lockSide'; set: string; pid: number }
+  /** The directory a restore into `<parent>/<target>` builds in before its rename (`restoreTemporaryPath`). */
+  | { kind: 'restoring'; target: string; pid: number }
   | { kind: 'other' };
 
 /**
@@ -61,5 +65,7 @@ export function parseBackupSetEntry(name: string): BackupSetEntry {
   if (lock) return { kind: 'lock', set: lock[1]! };
   const side = LOCK_SIDE.exec(name);
   if (side) return { kind: 'lockSide', set: side[1]!, pid: Number(side[2]) };
+  const restoring = RESTORING.exec(name);
+  if (restoring) return { kind: 'restoring', target: restoring[1]!, pid: Number(restoring[2]) };
   return { kind: 'other' };
 }

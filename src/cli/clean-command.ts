@@ -7,8 +7,9 @@ import { UsageError } from './usage-error.js';
 
 /**
  * `ese-backup clean DIR`: removes what killed runs left in a backup directory (temporary
- * directories, lock files of processes that are gone) and names the backup sessions they had open;
- * live runs and committed sets are never touched.
+ * directories, lock files of processes that are gone), and the temporary directories of restores that
+ * died there (`.<target>.restoring-<pid>-<hex>`, see `cleanOrphans`), and names the backup sessions
+ * the dead runs had open; live runs and restores, committed sets and restore targets are never touched.
  *
  * ESE rule: backup sessions live inside the process that began them (an instance is per process), so a
  * killed run's session ended with it; a process that outlives its run ends its own with End2(Abort).

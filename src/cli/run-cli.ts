@@ -286,9 +286,9 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     program
       .command('clean')
       .description(
-        'remove what killed runs left in a backup directory (temporary directories, stale locks); committed sets are never touched',
+        'remove what killed backups and restores left in a directory (temporary directories, stale locks); committed sets and restore targets are never touched',
       )
-      .argument('<dir>', 'the directory holding backup sets'),
+      .argument('<dir>', 'the directory holding backup sets (or restore targets)'),
   ).action(act(async (out, _opts, [dir]) => cleanCommand(dir as string, out)));
 
   common(

@@ -50,7 +50,13 @@ export type EngineFault =
    * The next JetTruncateLogInstance deletes `after` logs of its range (oldest first, real files), then
    * fails with `err` (default -1022, JET_errDiskIO): a truncation that fails part-way, as ESE's can.
    */
-  | { kind: 'truncateError'; after: number; err?: number };
+  | { kind: 'truncateError'; after: number; err?: number }
+  /**
+   * The next JetInit of this instance (created, not yet initialized: the one fault that may be injected
+   * before JetInit) fails `call` of writing its holder into the directory's lock file
+   * (`ese-backup-instance.lock`) with errno `code`, as a full (ENOSPC) or failing (EIO) disk would.
+   */
+  | { kind: 'instanceLockWrite'; call: 'ftruncate' | 'write'; code: 'ENOSPC' | 'EIO' };
 
 /** How the engine classified a finished backup session (ESE records it; End's return code does not tell). */
 export type EngineBackupEnd = 'normal' | 'abortedByServer' | 'abortedByCaller' | 'killed';

@@ -149,7 +149,8 @@ export async function createEmbeddedEngine(options: { directory: string }): Prom
       return i?.backup.record ? { ...i.backup.record } : undefined;
     },
 
-    injectFault: async (inst, fault) => injectFault(live('injectFault', inst), fault),
+    // The lock-file fault is armed before JetInit; every other one needs an initialized instance.
+    injectFault: async (inst, fault) => injectFault(live('injectFault', inst, { initialized: fault?.kind !== 'instanceLockWrite' }), fault),
 
     async beginExternalBackup(inst, grbit) {
       const g = grbitOf(grbit, 0, 'grbit');

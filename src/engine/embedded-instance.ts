@@ -7,6 +7,7 @@ import { BackupState } from './backup-state.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint-file.js';
 import { DatabaseFile } from './database-file.js';
 import { checkpointFileName, logFileName, parseLogFileName } from './log-file-name.js';
+import { takeInstanceLockWrites } from './engine-faults.js';
 import { lockInstanceDirectory, type InstanceLock } from './instance-lock.js';
 import { encodeLogRecord, LogOp, type LogRecord } from './log-record.js';
 import { LogWriter } from './log-writer.js';
@@ -80,7 +81,7 @@ export class EmbeddedInstance {
   async init(remap?: Map<number, string>, lock?: InstanceLock): Promise<void> {
     this.state = 'initializing';
     if (!lock) fs.mkdirSync(this.directory, { recursive: true });
-    this.lock = lock ?? lockInstanceDirectory(this.directory, 'JetInit');
+    this.lock = lock ?? lockInstanceDirectory(this.directory, 'JetInit', takeInstanceLockWrites(this));
     try {
       await this.initLocked(remap);
     } catch (e) {

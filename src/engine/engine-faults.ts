@@ -4,6 +4,7 @@ import { JET_err } from '../jet/index.js';
 import type { EngineFault } from './embedded-engine-api.js';
 import type { EmbeddedInstance } from './embedded-instance.js';
 import { pageHeaderSize } from './engine-layout.js';
+import { nodeInstanceLockWrites, type InstanceLockWrites } from './instance-lock.js';
 
 const readFaults = new WeakMap<EmbeddedInstance, Array<{ file?: string; err: number }>>();
 
@@ -23,6 +24,29 @@ export function takeTruncateFault(inst: EmbeddedInstance): { after: number; err:
   const fault = truncateFaults.get(inst);
   truncateFaults.delete(inst);
   return fault;
+}
+
+const lockWriteFaults = new WeakMap<EmbeddedInstance, { call: 'ftruncate' | 'write'; code: 'ENOSPC' | 'EIO' }>();
+
+/**
+ * How the next lock of this instance's directory writes its holder: node:fs, or (once, after an
+ * `instanceLockWrite` fault) node:fs with the planned call failing before it reaches the file.
+ */
+export function takeInstanceLockWrites(inst: EmbeddedInstance): InstanceLockWrites {
+  const fault = lockWriteFaults.get(inst);
+  if (!fault) return nodeInstanceLockWrites;
+  lockWriteFaults.delete(inst);
+  const fail = (syscall: string): never => {
+    const e: NodeJS.ErrnoException = new Error(`${fault.code}: injected fault, ${syscall}`);
+    e.code = fault.code;
+    e.syscall = syscall;
+    throw e;
+  };
+  return {
+    ftruncate: (fd, length) => (fault.call === 'ftruncate' ? fail('ftruncate') : nodeInstanceLockWrites.ftruncate(fd, length)),
+    write: (fd, buffer, offset, length, position) =>
+      fault.call === 'write' ? fail('write') : nodeInstanceLockWrites.write(fd, buffer, offset, length, position),
+  };
 }
 
 /** Flip one byte of a real file. */
@@ -75,6 +99,13 @@ export async function injectFault(inst: EmbeddedInstance, fault: EngineFault): P
       if (!Number.isSafeInteger(fault.after) || fault.after < 0)
         throw new RangeError(`truncateError: after must be a count of logs >= 0, got ${String(fault.after)}`);
       truncateFaults.set(inst, { after: fault.after, err: fault.err ?? JET_err.DiskIO });
+      return;
+    }
+    case 'instanceLockWrite': {
+      if (inst.state !== 'created') throw new RangeError('instanceLockWrite: the instance must be created and not yet initialized');
+      if (!['ftruncate', 'write'].includes(fault.call) || !['ENOSPC', 'EIO'].includes(fault.code))
+        throw new RangeError(`instanceLockWrite: call must be 'ftruncate' or 'write', code 'ENOSPC' or 'EIO'`);
+      lockWriteFaults.set(inst, { call: fault.call, code: fault.code });
       return;
     }
     default:

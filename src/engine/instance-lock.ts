@@ -25,6 +25,37 @@ export interface InstanceLock {
   release(): void;
 }
 
+/**
+ * The writes that fill a taken lock file with its holder's name: node:fs by default; the engine's fault
+ * injection (`injectFault` `instanceLockWrite`) passes a wrapper that fails one, as a full or failing
+ * disk would.
+ */
+export interface InstanceLockWrites {
+  ftruncate(fd: number, length: number): void;
+  /** Positioned write; returns the bytes written (may be fewer than asked). */
+  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+}
+
+/** {@link InstanceLockWrites} as node:fs does them. */
+export const nodeInstanceLockWrites: InstanceLockWrites = {
+  ftruncate: (fd, length) => fs.ftruncateSync(fd, length),
+  write: (fd, buffer, offset, length, position) => fs.writeSync(fd, buffer, offset, length, position),
+};
+
+/**
+ * The JET error for a file-system error on the lock file: a full disk (ENOSPC, EDQUOT) is
+ * JET_errDiskFull -1808, anything else JET_errDiskIO -1022, as ESE's file layer maps them.
+ */
+function diskError(api: string, file: string, what: string, e: unknown): JetError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const full = code === 'ENOSPC' || code === 'EDQUOT';
+  return new JetError(api, full ? JET_err.DiskFull : JET_err.DiskIO, {
+    file,
+    detail: `${what} (${(e as Error).message}): the instance was not opened and nothing was changed; ${full ? 'free some space' : 'check the disk'} and retry`,
+    cause: e,
+  });
+}
+
 type Locker = (fd: number) => 'locked' | 'held';
 
 let locker: Locker | undefined;
@@ -132,12 +163,20 @@ const sameFile = (a: fs.Stats, b: fs.Stats) => a.dev === b.dev && a.ino === b.in
  * The directory must exist. A file left by a killed holder is not a lock: the kernel dropped its lock,
  * so the next opener takes it.
  *
+ * A failure to create the lock file or to write the holder into it (a full disk, an I/O error) fails
+ * with JET_errDiskFull -1808 or JET_errDiskIO -1022 naming the file; the lock is dropped and the file
+ * is removed first (while still locked, as `release` does; if even that fails, an empty or partial
+ * file stays, which names no holder and locks nothing), so the directory can be opened once the disk
+ * is fixed.
+ *
  * @param api the JET call the lock is taken for (`JetInit`, `JetRestoreInstance`), for the error.
- * @throws JetError -1032 or -1083 naming the holder; Error when the platform cannot lock.
+ * @param writes how the holder is written (default node:fs; a fault-injecting wrapper in tests).
+ * @throws JetError -1032 or -1083 naming the holder, -1808 or -1022 for a disk that cannot take the
+ *   lock file; Error when the platform cannot lock.
  * @example
  * const lock = lockInstanceDirectory('/data/ese/main', 'JetInit'); try { … } finally { lock.release() }
  */
-export function lockInstanceDirectory(directory: string, api: string): InstanceLock {
+export function lockInstanceDirectory(directory: string, api: string, writes: InstanceLockWrites = nodeInstanceLockWrites): InstanceLock {
   const lockFn = platformLocker();
   const file = path.join(directory, INSTANCE_LOCK_FILE);
   // A holder removes the file before it drops the lock: the loser of that race locked a file that no
@@ -157,7 +196,7 @@ export function lockInstanceDirectory(directory: string, api: string): InstanceL
         });
       if (code === 'ELOOP')
         throw new JetError(api, JET_err.FileAccessDenied, { file, detail: 'the instance lock file is a symbolic link: refused', cause: e });
-      throw e;
+      throw diskError(api, file, 'cannot create the instance lock file', e);
     }
     let keep = false;
     try {
@@ -173,9 +212,7 @@ export function lockInstanceDirectory(directory: string, api: string): InstanceL
         throw new JetError(api, JET_err.FileAccessDenied, { file, detail: 'the instance lock file keeps being replaced' });
       }
       const holder: InstanceLockHolder = { pid: process.pid, hostname: os.hostname(), since: new Date().toISOString() };
-      const text = Buffer.from(JSON.stringify(holder));
-      fs.ftruncateSync(fd, 0);
-      fs.writeSync(fd, text, 0, text.length, 0);
+      writeHolder(fd, file, api, holder, writes);
       keep = true;
       let released = false;
       return {
@@ -196,6 +233,29 @@ export function lockInstanceDirectory(directory: string, api: string): InstanceL
     } finally {
       if (!keep) fs.closeSync(fd);
     }
+  }
+}
+
+/**
+ * Replace the lock file's content with `holder`. On failure, unlink the file while still holding the
+ * lock (no one else can have locked that name), then throw -1808 or -1022; the caller closes `fd`.
+ */
+function writeHolder(fd: number, file: string, api: string, holder: InstanceLockHolder, writes: InstanceLockWrites): void {
+  const text = Buffer.from(JSON.stringify(holder));
+  try {
+    writes.ftruncate(fd, 0);
+    for (let done = 0; done < text.length;) {
+      const n = writes.write(fd, text, done, text.length - done, done);
+      if (!(n > 0)) throw Object.assign(new Error(`EIO: write returned ${n} after ${done} of ${text.length} bytes`), { code: 'EIO' });
+      done += n;
+    }
+  } catch (e) {
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      // stays empty or partial: it names no holder, and the kernel's lock goes with the descriptor
+    }
+    throw diskError(api, file, "cannot write this process's name into the instance lock file", e);
   }
 }
 

@@ -35,6 +35,21 @@ export function databaseRecoveryInfo(check: BackupSetFileCheck): DatabaseRecover
 }
 
 /**
+ * Why a set's logs carry no `signLog`, and what to do. ESE (esent.dll) always writes one. The embedded
+ * engine has written one in every log header and backup trailer since 2 December 2026 (commit fa0bfcc);
+ * sets it wrote before lack it, and their manifests cannot tell (the version was 0.1.0 before and after).
+ */
+function unsignedLogsCause(manifest: BackupManifest | undefined): string {
+  if (manifest?.instance.backend !== 'embedded')
+    return 'ESE always records signLog in its logs: they were altered or are not ESE logs; take a new full backup';
+  const tool = manifest.tool ? `its manifest names ${manifest.tool.name} ${manifest.tool.version}, ` : '';
+  return (
+    `the set was written by an ese-backup from before 2 December 2026, when the embedded engine began to record log signatures ` +
+    `(${tool}a number that did not change then), or its logs were altered: this version cannot verify or restore it; take a new full backup`
+  );
+}
+
+/**
  * The set is one instance's: every log whose header verifies carries the same log signature
  * (`signLog`), and in a full set every database carries that signature too, with the generations its
  * replay needs (`lGenMinRequired`..`lGenMaxRequired`) inside the logs of the set. A database swapped
@@ -70,10 +85,11 @@ export function checkSetIdentity(
       message: `${names.slice(0, 5).map(printableName).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}: log signature ${signature.slice(0, 16)}… differs from the set's other logs (${stream?.slice(0, 16)}…): logs of another instance (-530)`,
     });
   }
-  if (stream !== undefined && !isSignatureRecorded(stream)) {
+  const unsigned = stream !== undefined && !isSignatureRecorded(stream);
+  if (unsigned) {
     problems.push({
       kind: 'identity',
-      message: 'the logs carry no log signature (signLog is all zeros): the databases cannot be tied to them',
+      message: `the logs carry no log signature (signLog is all zeros): the databases cannot be tied to them; ${unsignedLogsCause(manifest)}`,
     });
   }
   if (manifest?.mode !== 'full') return;
@@ -85,7 +101,7 @@ export function checkSetIdentity(
       problems.push({
         kind: 'identity',
         file: f.name,
-        message: `${shown} records no log signature (signLog) in its header or trailer: it cannot be tied to the set's logs`,
+        message: `${shown} records no log signature (signLog) in its header or trailer: it cannot be tied to the set's logs${unsigned && manifest.instance.backend === 'embedded' ? ' (see above: an older ese-backup, or altered)' : ''}`,
       });
       continue;
     }

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { nodeBackupFs, unlinkRetried, writeNewFile, type BackupFs } from './backup-fs.js';
@@ -22,7 +23,7 @@ export interface BackupLock {
  * not even after a power cut. Every call goes through `io` (the fault campaign fails each in turn).
  *
  * The side file is removed afterwards (tried twice). If both attempts fail, the lock still stands and
- * the side file `.<set>.lock.<pid>-<ms>` stays until `cleanOrphans` finds its process gone.
+ * the side file `.<set>.lock.<pid>-<digits>` stays until `cleanOrphans` finds its process gone.
  *
  * @returns `undefined` when the lock was taken, or the lock that already holds the name.
  * @throws the file system's error for anything but an existing lock (nothing is then left under the lock's name).
@@ -30,7 +31,9 @@ export interface BackupLock {
  * const held = await writeBackupLock(paths.lock, lock); if (held) throw new Error(`busy: pid ${held.pid}`);
  */
 export async function writeBackupLock(file: string, lock: BackupLock, io: BackupFs = nodeBackupFs): Promise<BackupLock | undefined> {
-  const side = `${file}.${lock.pid}-${Date.now()}`;
+  // Digits only (what `cleanOrphans` recognizes); the random tail keeps two runs of one process in the
+  // same millisecond from sharing a side file (and one removing the other's).
+  const side = `${file}.${lock.pid}-${Date.now()}${String(randomInt(1_000_000)).padStart(6, '0')}`;
   let held: BackupLock | undefined;
   try {
     await writeNewFile(io, side, Buffer.from(JSON.stringify(lock, null, 2)));

@@ -128,7 +128,7 @@ describe('fault campaign: every call of a backup run failed in turn', () => {
     it(`${mode}: after each fault, nothing or a verified set, no log lost, the truth told, the instance free`, async () => {
       const { points, runs, kinds, calls, violations } = await campaign(mode);
       console.log(
-        `fault campaign ${mode}: ${points} fault points x ${variants.length} ways = ${runs} faulted runs (${[...kinds].sort().join(', ')})`,
+        `fault campaign ${mode}: up to ${points} fault points (each run to its last call), ${variants.length} ways: ${runs} faulted runs (${[...kinds].sort().join(', ')})`,
       );
       for (const kind of [
         'jet.beginExternalBackup',

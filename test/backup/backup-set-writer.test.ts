@@ -22,10 +22,10 @@ function recordingFs(before?: (op: string, file: string) => void): { fs: BackupF
         rec(`open:${flags}`, file);
         const h = await nodeBackupFs.open(file, flags);
         return {
-          write: (b, o, l, p) => h.write(b, o, l, p),
-          datasync: () => h.datasync(),
+          write: async (b, o, l, p) => (rec('write', file), h.write(b, o, l, p)),
+          datasync: async () => (rec('datasync', file), h.datasync()),
           sync: async () => (rec('sync', file), h.sync()),
-          close: () => h.close(),
+          close: async () => (rec('close', file), h.close()),
         };
       },
       mkdir: async (dir) => (rec('mkdir', dir), nodeBackupFs.mkdir(dir)),
@@ -62,6 +62,36 @@ describe('BackupSetWriter: durability and destinations', () => {
     expect(renameAt).toBeGreaterThan(0);
     expect(calls.slice(renameAt + 1)).toContain(`sync ${path.dirname(to)}`);
     expect(calls.slice(0, renameAt)).toContain(`sync ${w.paths.temporary}`);
+  });
+
+  it('the lock: side file written and fdatasynced before the link, then removed; signed: manifest.sig durable before the rename; release unlinks the lock', async () => {
+    const root = await tempDir();
+    const to = path.join(root, 'set');
+    const { fs: io, calls } = recordingFs();
+    const w = await BackupSetWriter.create({ to, mode: 'full', instance, fs: io, signKey: new Uint8Array(16).fill(7) });
+    const lock = path.join(root, '.set.lock');
+    const side = calls.find((c) => c.startsWith('open:wx '))!.slice('open:wx '.length);
+    expect(path.basename(side)).toMatch(/^\.set\.lock\.\d+-\d+$/);
+    expect(calls.filter((c) => c.endsWith(side) || c.includes(`${side} ->`))).toEqual([
+      `open:wx ${side}`,
+      `write ${side}`,
+      `datasync ${side}`,
+      `close ${side}`,
+      `link ${side} -> ${lock}`,
+      `unlink ${side}`,
+    ]);
+    expect(fs.readdirSync(root).sort()).toEqual(['.set.lock', path.basename(w.paths.temporary)]);
+    calls.length = 0;
+    await w.commit({ pageSize: 4096, logGenerations: { low: 1, high: 1 } });
+    const sig = path.join(w.paths.temporary, 'manifest.sig');
+    const at = (c: string) => calls.indexOf(c);
+    expect(at(`datasync ${sig}`)).toBeGreaterThan(at(`datasync ${path.join(w.paths.temporary, 'manifest.json')}`));
+    expect(at(`close ${sig}`)).toBeLessThan(at(`sync ${w.paths.temporary}`));
+    expect(at(`sync ${w.paths.temporary}`)).toBeLessThan(calls.findIndex((c) => c.startsWith('rename ')));
+    calls.length = 0;
+    await w.release();
+    expect(calls).toEqual([`unlink ${lock}`]);
+    expect(fs.readdirSync(root)).toEqual(['set']);
   });
 
   it('refuses a symbolic link as the destination, a dangling one too, before taking the lock', async () => {

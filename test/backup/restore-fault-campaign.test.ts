@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { restoreBackupSet, type RestoreFs } from '../../src/backup/index.js';
+import { cleanOrphans, restoreBackupSet, type RestoreFs } from '../../src/backup/index.js';
+import { parseBackupSetEntry } from '../../src/backup/backup-set-names.js';
 import { realRestoreFs } from '../../src/backup/restore-fs.js';
 import { openEmbeddedInstance } from '../../src/cli/open-embedded-instance.js';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/index.js';
@@ -13,12 +14,16 @@ import { contents, tempDir } from './helpers.js';
 const ENGINE_CALLS = ['restore', 'instanceInfo', 'term', 'createInstance', 'init', 'attachDatabase'] as const;
 type When = 'before' | 'after';
 
-/** A fault plan: fail call number `k` (1-based) of the fs seam or of the engine, before or after the real call ran. */
+/**
+ * A fault plan: fail call number `k` (1-based) of the fs seam or of the engine, before or after the real
+ * call ran; `persistent` (fs only): every fs call after it fails too, before it runs (a disk that died).
+ */
 interface Plan {
   layer: 'fs' | 'engine';
   k: number;
   when: When;
   error: () => Error;
+  persistent?: boolean;
 }
 
 /** Counts the restore's own fs calls, failing the planned one. */
@@ -27,9 +32,10 @@ function faultyFs(plan: Plan | undefined, log: string[]): RestoreFs {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, real] of Object.entries(realRestoreFs) as Array<[keyof RestoreFs, (...a: unknown[]) => Promise<unknown>]>) {
     wrapped[name] = async (...args: unknown[]) => {
-      const hit = plan?.layer === 'fs' && ++n === plan.k;
-      if (plan?.layer !== 'fs') n++;
+      n++;
+      const hit = plan?.layer === 'fs' && n === plan.k;
       log.push(`fs.${name}`);
+      if (plan?.layer === 'fs' && plan.persistent && n > plan.k) throw plan.error();
       if (hit && plan.when === 'before') throw plan.error();
       const result = await real(...args);
       if (hit) throw plan.error();
@@ -98,6 +104,8 @@ describe('restore fault campaign (issue 9, item 7, restore half)', () => {
       const plans: Plan[] = [];
       for (let k = 1; k <= fsCalls; k++)
         for (const when of ['before', 'after'] as const) plans.push({ layer: 'fs', k, when, error: k % 2 ? eio : enospc });
+      // A disk that dies at call k: the removal of the temporary directory fails too.
+      for (let k = 1; k <= fsCalls; k++) plans.push({ layer: 'fs', k, when: 'before', error: eio, persistent: true });
       const engineNames = counted.filter((c) => c.startsWith('engine.'));
       for (let k = 1; k <= engineCalls; k++) {
         for (const when of ['before', 'after'] as const) {
@@ -107,9 +115,9 @@ describe('restore fault campaign (issue 9, item 7, restore half)', () => {
           plans.push({ layer: 'engine', k, when, error: jetError });
         }
       }
-      const outcomes = { failedUntouched: 0, failedButComplete: 0, succeeded: 0 };
+      const outcomes = { failedUntouched: 0, failedButComplete: 0, succeeded: 0, leftovers: 0 };
       for (const [i, plan] of plans.entries()) {
-        const label = `${plan.layer} call ${plan.k} (${counted.filter((c) => c.startsWith(`${plan.layer}.`))[plan.k - 1]}) failed ${plan.when}`;
+        const label = `${plan.layer} call ${plan.k} (${counted.filter((c) => c.startsWith(`${plan.layer}.`))[plan.k - 1]}) failed ${plan.when}${plan.persistent ? ', and every fs call after it' : ''}`;
         const parent = path.join(root, `p${i}`);
         // Half the runs restore into an empty directory that exists, half into an absent one.
         const to = path.join(parent, 'to');
@@ -159,9 +167,21 @@ describe('restore fault campaign (issue 9, item 7, restore half)', () => {
           fs.readdirSync(parent).filter((n) => !n.startsWith('.')),
           label,
         ).toEqual(['to']);
+        // Each is this live process's restore directory: `clean` keeps it (its pid is alive) and touches
+        // nothing else, never the target.
+        const hidden = fs.readdirSync(parent).filter((n) => n.startsWith('.'));
+        for (const n of hidden)
+          expect(parseBackupSetEntry(n), `${label}: ${n}`).toEqual({ kind: 'restoring', target: 'to', pid: process.pid });
+        const cleaned = await cleanOrphans(parent);
+        expect(cleaned.removed, label).toEqual([]);
+        expect(
+          cleaned.kept.map((k) => k.reason),
+          label,
+        ).toEqual(hidden.map(() => `restore in progress: pid ${process.pid} is alive`));
+        if (hidden.length > 0) outcomes.leftovers++;
       }
       console.log(
-        `restore fault campaign (${kind}): ${plans.length} runs (${fsCalls} fs calls, ${engineCalls} engine calls, each failed before and after): ${outcomes.failedUntouched} failed leaving the target untouched, ${outcomes.failedButComplete} failed after the rename with a whole instance in place, ${outcomes.succeeded} succeeded (a fault after the last call that matters)`,
+        `restore fault campaign (${kind}): ${plans.length} runs (${fsCalls} fs calls, ${engineCalls} engine calls, each failed before and after, and each fs call from k on): ${outcomes.failedUntouched} failed leaving the target untouched, ${outcomes.failedButComplete} failed after the rename with a whole instance in place, ${outcomes.succeeded} succeeded (a fault after the last call that matters); ${outcomes.leftovers} left a restore directory that clean keeps while this process lives`,
       );
       expect(outcomes.failedUntouched).toBeGreaterThan(0);
     },

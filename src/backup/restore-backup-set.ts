@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { EmbeddedDatabase, EmbeddedEngine, PageSize, RestoredInstance } from '../engine/embedded-engine-api.js';
 import { JET_bit, type JetInstance } from '../jet/index.js';
+import { parseBackupSetEntry } from './backup-set-names.js';
 import { printableName } from './problem-cap.js';
 import { mkdirDurable, realRestoreFs, restoreTemporaryPath, syncTree, type RestoreFs } from './restore-fs.js';
 import { verifyBackupSet, type BackupSetReport } from './verify-backup-set.js';
@@ -73,7 +74,7 @@ interface InstanceConfig {
  *
  * @param sets one set directory, or a full set then incrementals in the order they were taken.
  * @throws BackupSetRestoreError when a set does not verify, the chain has a gap, `to` is taken or a
- *   symlink, or a database of the set did not come back; JetError from the engine; the file system's error.
+ *   symlink or named like a temporary directory `clean` would remove, or a database of the set did not come back; JetError from the engine; the file system's error.
  * @example
  * const { databases } = await restoreBackupSet(['/b/full', '/b/incr1'], { engine, to: '/restore' });
  */
@@ -89,6 +90,11 @@ export async function restoreBackupSet(sets: string | readonly string[], options
   const refuse = (message: string): never => {
     throw new BackupSetRestoreError(message, reports);
   };
+  // `cleanOrphans` removes what is named like a dead run's or restore's temporary file: a target must not be.
+  if (parseBackupSetEntry(path.basename(to)).kind !== 'other')
+    refuse(
+      `the restore target name ${printableName(path.basename(to))} has the form of a backup's or restore's temporary name, which clean removes once its pid is gone: choose another name`,
+    );
   await checkTarget(rfs, to, refuse);
   for (const dir of dirs) reports.push(await verifyBackupSet(dir, options.signKey ? { signKey: options.signKey } : {}));
   const problems: string[] = [];

@@ -80,6 +80,18 @@ describe('cleanOrphans: the temporary directories of restores', () => {
     }, 60_000);
   }
 
+  it('a restore target named like a temporary directory is refused (clean would take it for a leftover)', async () => {
+    const { set, work } = await committedSet({ keys: 8 });
+    const engine = await createEmbeddedEngine({ directory: await tempDir() });
+    onTestFinished(() => engine.close());
+    for (const name of [`.x.restoring-${deadPid()}-0abc`, `.x.partial-${deadPid()}-0abc`, '.x.lock']) {
+      await expect(restoreBackupSet(set, { engine, to: path.join(work, name) }), name).rejects.toThrow(
+        /has the form of a backup's or restore's temporary name, which clean removes once its pid is gone: choose another name/,
+      );
+      expect(fs.existsSync(path.join(work, name))).toBe(false);
+    }
+  });
+
   it('real left-over directories: removed only when no live process, host or lock speaks for them; links and files are left alone', async () => {
     const dir = await tempDir();
     const dead = deadPid();

@@ -12,7 +12,7 @@
  *    the output ends with `ratio koffi-backend/native-reads: 0.NN`.
  * Env: BENCH_MIB (database size, default 64), BENCH_READ_KIB (read size, default 1024),
  *   BENCH_CONCURRENT (backups at once, default 4), BENCH_READ_PATH_MIB (the read path's file, default 256),
- *   BENCH_READ_PATH_ROUNDS (default 5).
+ *   BENCH_READ_PATH_ROUNDS (default 9).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

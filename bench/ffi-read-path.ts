@@ -45,7 +45,7 @@ async function readThrough(api: EsentBackend, inst: JetInstance, buffer: Uint8Ar
  */
 export async function measureReadPath(engine: EmbeddedEngine, readSize: number): Promise<void> {
   const sizeMiB = Number(process.env.BENCH_READ_PATH_MIB ?? 256);
-  const rounds = Number(process.env.BENCH_READ_PATH_ROUNDS ?? 5);
+  const rounds = Number(process.env.BENCH_READ_PATH_ROUNDS ?? 9);
   const library = buildEsentShim('SHIM_FILE_READ_PREAD');
   const host = startEsentShimHost(engine, { library });
   const worker = createEsentBackend({ library });
@@ -94,9 +94,26 @@ export async function measureReadPath(engine: EmbeddedEngine, readSize: number):
       console.log(
         `  ${name.padEnd(48)} ${mibs(name).toFixed(0).padStart(6)} MiB/s  (${(median(times[name]!) * 1e3).toFixed(1)} ms a pass, ${((median(times[name]!) / (bytes / readSize)) * 1e6).toFixed(1)} µs a read)`,
       );
-    const w = worker.library.readWorker(inst)!.stats;
+    // The hand-off alone: a call that does nothing (shim_stack_probe(0)) on the read thread and via .async.
+    const thread = worker.library.readWorker(inst)!;
+    const w = { ...thread.stats }; // the reads' own figures, before the empty calls below
+    const nothing = koffi.load(library).func('uint32_t shim_stack_probe(uint32_t kib)');
+    const hop = async (once: () => Promise<unknown>, n = 2000) => {
+      for (let k = 0; k < 200; k++) await once();
+      const t0 = now();
+      for (let k = 0; k < n; k++) await once();
+      return ((now() - t0) / n) * 1e6;
+    };
+    const hopWorker = await hop(() => thread.probeStack(0));
+    const hopAsync = await hop(
+      () => new Promise((resolve, reject) => nothing.async(0, (e: unknown, r: number) => (e ? reject(e) : resolve(r)))),
+    );
     console.log(
-      `  read worker: ${((w.nativeMs / w.calls) * 1e3).toFixed(1)} µs a read inside the native call on the thread (${w.calls} calls, every pass); the rest of a read is hand-off and the binding`,
+      `  read worker: ${((w.nativeMs / w.calls) * 1e3).toFixed(1)} µs a read inside the native call on its thread (${w.calls} calls of every pass, the final 0-byte ones included); the rest of a read is hand-off and the binding`,
+    );
+    const perRead = median(times[names[0]!]!) / (bytes / readSize);
+    console.log(
+      `  hand-off of an empty call: read thread ${hopWorker.toFixed(1)} µs, koffi .async ${hopAsync.toFixed(1)} µs; with one native read (${(perRead * 1e6).toFixed(1)} µs) the ceiling without read-ahead is ${(perRead / (perRead + hopWorker / 1e6)).toFixed(2)}`,
     );
     const base = mibs(names[0]!);
     console.log(

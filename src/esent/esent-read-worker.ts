@@ -11,6 +11,8 @@ const IDLE = 0;
 const REQUEST = 1;
 const DONE = 2;
 const QUIT = 3;
+/** Set by the main thread when the worker died, waking a wait for DONE. */
+const FAILED = 4;
 /** Operations (control[OP]). */
 const OP_READ = 1;
 const OP_PROBE = 2;
@@ -100,6 +102,7 @@ export class EsentReadWorker {
   /** Calls made, and the milliseconds they spent inside the native call on the thread (the rest is hand-off). */
   readonly stats = { calls: 0, nativeMs: 0 };
   private tail: Promise<unknown> = Promise.resolve();
+  private queued = 0;
   private failure: Error | undefined;
   private readonly died: Promise<void>;
   private lastThrown = '';
@@ -123,14 +126,14 @@ export class EsentReadWorker {
     this.worker.unref();
     this.worker.on('message', (m: unknown) => (this.lastThrown = String(m)));
     this.died = new Promise<void>((resolve) => {
-      this.worker.on('error', (e: Error) => {
-        this.failure = new Error(`the esent read worker failed: ${e.message}`, { cause: e });
+      const dead = (failure: Error) => {
+        this.failure ??= failure;
+        Atomics.store(this.ctl, STATE, FAILED); // wakes a call waiting for its completion
+        Atomics.notify(this.ctl, STATE);
         resolve();
-      });
-      this.worker.on('exit', (code) => {
-        this.failure ??= new Error(`the esent read worker exited (code ${code})`);
-        resolve();
-      });
+      };
+      this.worker.on('error', (e: Error) => dead(new Error(`the esent read worker failed: ${e.message}`, { cause: e })));
+      this.worker.on('exit', (code) => dead(new Error(`the esent read worker exited (code ${code})`)));
     });
   }
 
@@ -172,8 +175,13 @@ export class EsentReadWorker {
   }
 
   private enqueue<T>(f: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(f, f);
-    this.tail = run.catch(() => undefined);
+    // the common case, one read at a time per instance, starts at once; others wait their turn
+    const run = this.queued === 0 ? f() : this.tail.then(f, f);
+    this.queued++;
+    this.tail = run.then(
+      () => void this.queued--,
+      () => void this.queued--,
+    );
     return run;
   }
 
@@ -186,9 +194,9 @@ export class EsentReadWorker {
       Atomics.store(this.ctl, STATE, REQUEST);
       Atomics.notify(this.ctl, STATE);
       // a wake-up may be spurious (a notify meant for the worker): wait again until DONE or the worker died
-      while (Atomics.load(this.ctl, STATE) === REQUEST && !this.failure) {
+      while (Atomics.load(this.ctl, STATE) === REQUEST) {
         const w = waitAsync(this.ctl, STATE, REQUEST);
-        if (w.async) await Promise.race([w.value, this.died]);
+        if (w.async) await w.value;
       }
       if (Atomics.load(this.ctl, STATE) !== DONE) throw this.failure ?? new Error('the esent read worker stopped answering');
       void keep; // `keep` (the caller's bytes) stays reachable until the native call has returned

@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { koffiForWorker } from '../ffi/load-koffi.js';
 
 // One dedicated thread that calls JetReadFileInstance SYNCHRONOUSLY through its own koffi (~0.2 µs a call)
-// instead of a koffi `.async` call per read (a hand-off to a pool thread and back, ~170 µs measured here).
+// instead of a koffi `.async` call per read (a hand-off to a libuv pool thread and back).
 // The main thread hands a request over in a SharedArrayBuffer (Atomics.notify) and awaits its completion
 // with Atomics.waitAsync: one ESE call per request, into the caller's memory by address, nothing read ahead.
 
@@ -16,7 +16,7 @@ const FAILED = 4;
 /** Operations (control[OP]). */
 const OP_READ = 1;
 const OP_PROBE = 2;
-/** control[ERR] when koffi itself threw in the worker (the message follows on the port). */
+/** control[ERR] when koffi itself threw in the worker (its message is on the error port before DONE). */
 const THROWN = 0x7fff_ffff;
 const [STATE, OP, CB, ERR, RESULT] = [0, 1, 2, 3, 4];
 
@@ -25,7 +25,7 @@ const [STATE, OP, CB, ERR, RESULT] = [0, 1, 2, 3, 4];
  * build). It loads koffi as src/ffi/load-koffi.ts says (sync stack ≥ 1 MiB), then serves requests until QUIT.
  */
 const source = `'use strict';
-const { workerData, parentPort } = require('node:worker_threads');
+const { workerData } = require('node:worker_threads');
 const koffi = require(workerData.modulePath);
 koffi.config({ ...koffi.config(), ...workerData.config });
 const lib = koffi.load(workerData.library);
@@ -54,7 +54,7 @@ for (;;) {
     }
   } catch (e) {
     err = ${THROWN};
-    parentPort.postMessage(String(e && e.message || e));
+    workerData.errors.postMessage(String((e && e.message) || e));
   }
   took[0] = performance.now() - t0;
   ctl[${ERR}] = err;
@@ -105,10 +105,12 @@ export class EsentReadWorker {
   private queued = 0;
   private failure: Error | undefined;
   private readonly died: Promise<void>;
-  private lastThrown = '';
+  private readonly errors: MessagePort;
 
   constructor(private readonly options: EsentReadWorkerOptions) {
     const { modulePath, config } = koffiForWorker();
+    const { port1, port2 } = new MessageChannel();
+    this.errors = port1;
     this.worker = new Worker(source, {
       eval: true,
       workerData: {
@@ -118,13 +120,14 @@ export class EsentReadWorker {
         readPrototype: options.readPrototype,
         pointerBits: options.pointerBits,
         control: this.control,
+        errors: port2,
       },
+      transferList: [port2],
       resourceLimits: { stackSizeMb: 4 },
       stdout: false,
       stderr: false,
     });
     this.worker.unref();
-    this.worker.on('message', (m: unknown) => (this.lastThrown = String(m)));
     this.died = new Promise<void>((resolve) => {
       const dead = (failure: Error) => {
         this.failure ??= failure;
@@ -132,7 +135,9 @@ export class EsentReadWorker {
         Atomics.notify(this.ctl, STATE);
         resolve();
       };
-      this.worker.on('error', (e: Error) => dead(new Error(`the esent read worker failed: ${e.message}`, { cause: e })));
+      this.worker.on('error', (e: Error) =>
+        dead(new Error(`the esent read worker failed (library ${options.library}): ${e.message}`, { cause: e })),
+      );
       this.worker.on('exit', (code) => dead(new Error(`the esent read worker exited (code ${code})`)));
     });
   }
@@ -205,7 +210,10 @@ export class EsentReadWorker {
       const err = this.ctl[ERR]!;
       const result = this.ctl[RESULT]!;
       Atomics.store(this.ctl, STATE, IDLE);
-      if (err === THROWN) throw new Error(`the esent read worker's koffi call failed: ${this.lastThrown}`);
+      if (err === THROWN) {
+        const thrown = receiveMessageOnPort(this.errors)?.message as string | undefined;
+        throw new Error(`the esent read worker's koffi call failed: ${thrown ?? 'no message'}`);
+      }
       return { err, result };
     } finally {
       this.worker.unref();

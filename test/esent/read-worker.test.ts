@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createEsentBackend, type EsentBackend } from '../../src/esent/index.js';
+import koffi from 'koffi';
+import { configureKoffiForEsent, createEsentBackend, EsentReadWorker, type EsentBackend } from '../../src/esent/index.js';
 import { ESENT_SYNC_STACK_SIZE } from '../../src/ffi/load-koffi.js';
 import { JET_bit, JET_err, JetError, type JetInstance } from '../../src/jet/index.js';
 import { streamFile } from '../conformance/helpers.js';
@@ -146,5 +147,23 @@ describe.skipIf(noCompiler)('esent read thread: its stack', () => {
     const past = probe((ESENT_SYNC_STACK_SIZE / 1024) * 2);
     expect(past.stdout).not.toContain('probe ok');
     expect(past.signal ?? `exit ${past.status}`, past.stderr).toBe('SIGSEGV');
+  });
+});
+
+describe('esent read thread: failures', () => {
+  it('a thread that cannot load the library rejects each read with the reason, and keeps rejecting', async () => {
+    configureKoffiForEsent();
+    const w = new EsentReadWorker({
+      library: '/nonexistent/libesent-missing.so',
+      readPrototype: 'int32_t JetReadFileInstance(uintptr_t, uintptr_t, uintptr_t, uint32_t, _Out_ uint32_t *)',
+      pointerBits: 64,
+      address: (b) => koffi.address(b) as bigint,
+    });
+    const bytes = new Uint8Array(8192);
+    await expect(w.read(1n, 1n, bytes, 4096)).rejects.toThrow(
+      /esent read worker failed \(library \/nonexistent\/libesent-missing\.so\): Failed to load/,
+    );
+    await expect(w.read(1n, 1n, bytes, 4096)).rejects.toThrow(/esent read worker failed/);
+    expect(w.stats.calls).toBe(0);
   });
 });

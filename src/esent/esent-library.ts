@@ -20,6 +20,9 @@ const BULK_CALLS: ReadonlySet<EsentExport> = new Set<EsentExport>(['JetReadFileI
 const READ_BY_ADDRESS =
   'int32_t __stdcall JetReadFileInstance(uintptr_t instance, uintptr_t hfFile, uintptr_t pv, uint32_t cb, _Out_ uint32_t *pcbActual)';
 
+/** A read thread ends after this long without a call (see readWorker). */
+const READ_THREAD_IDLE_MS = 5_000;
+
 /** How many bulk calls (reads, JetInit) run at once by default: half of libuv's default pool of 4. */
 export const DEFAULT_BULK_CONCURRENCY = 2;
 
@@ -33,6 +36,8 @@ export interface EsentLibraryLoadOptions {
    * for the benchmark's comparison).
    */
   reads?: EsentReadThreads;
+  /** Milliseconds without a call after which an instance's read thread ends (default 5000). */
+  readThreadIdleMs?: number;
 }
 
 /** Where the binding's reads run (see EsentLibraryLoadOptions.reads). */
@@ -104,7 +109,7 @@ export interface EsentLibrary extends EsentTableCalls {
   isAligned(bytes: Uint8Array): boolean;
   /** Where reads run: `'worker'` (a thread per instance, synchronous calls) or `'async'` (koffi `.async`). */
   readonly reads: EsentReadThreads;
-  /** The read thread of `instance` (started on its first read; ended by JetTerm2), or undefined. */
+  /** The read thread of `instance` (started on its first read; ended when idle, 5 s by default, and by JetTerm2), or undefined. */
   readWorker(instance: Ptr): EsentReadWorker | undefined;
   JetBeginExternalBackupInstance(instance: Ptr, grbit: number): Promise<Err>;
   JetGetAttachInfoInstanceW(instance: Ptr, szz: Uint8Array | null, cbMax: number): Promise<{ err: Err; cbActual: number }>;
@@ -232,23 +237,46 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
     return { err, cbActual: pcb[0] as number };
   };
 
-  // The read thread of each instance that has read; JetTerm2 ends it (a new read starts another).
   const pointerBits = koffi.sizeof('uintptr_t') * 8;
-  const readers = new Map<bigint, EsentReadWorker>();
+  // The read thread of each instance that reads. It ends after READ_THREAD_IDLE_MS without a call (so
+  // threads never pile up for instances backed up once in a while) and after JetTerm2; a later read starts
+  // another. Back-to-back sessions keep theirs (starting one takes tens of milliseconds).
+  const readers = new Map<bigint, { worker: EsentReadWorker; idle: NodeJS.Timeout }>();
   const readerFor = (instance: bigint) => {
-    let w = readers.get(instance);
-    if (!w) {
-      w = new EsentReadWorker({ library: path, readPrototype: READ_BY_ADDRESS, pointerBits, address: (b) => BigInt(koffi.address(b)) });
-      readers.set(instance, w);
+    let r = readers.get(instance);
+    if (!r) {
+      const worker = new EsentReadWorker({
+        library: path,
+        readPrototype: READ_BY_ADDRESS,
+        pointerBits,
+        address: (b) => BigInt(koffi.address(b)),
+      });
+      const idle = setTimeout(() => {
+        if (worker.busy) return void idle.refresh(); // a read longer than the idle time
+        if (readers.get(instance)?.worker === worker) readers.delete(instance);
+        void worker.close();
+      }, options.readThreadIdleMs ?? READ_THREAD_IDLE_MS).unref();
+      readers.set(instance, (r = { worker, idle }));
     }
-    return w;
+    r.idle.refresh();
+    return r.worker;
+  };
+  const retire = <T>(instance: Ptr, call: Promise<T>): Promise<T> => {
+    const r = readers.get(big(instance));
+    readers.delete(big(instance));
+    if (r) {
+      clearTimeout(r.idle);
+      // the thread ends after the call (and after its queued reads, which answer what ESE says)
+      void call.finally(() => r.worker.close()).catch(() => undefined);
+    }
+    return call;
   };
 
   return {
     path,
     pointerBits,
     reads,
-    readWorker: (i) => readers.get(big(i)),
+    readWorker: (i) => readers.get(big(i))?.worker,
     isAligned: (b) => BigInt(koffi.address(b)) % 4096n === 0n,
     requireExports: (names) => names.forEach((n) => fn(n)),
     hasExport,
@@ -299,12 +327,7 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
     JetTerm2(i, g) {
       if (!hasExport('JetTerm2')) return run('JetTerm2', i, g); // rejects: ESENT_EXPORT_MISSING
       terminated.add(big(i)); // before the call: from now on Stop never reaches ESE for it
-      const reader = readers.get(big(i));
-      readers.delete(big(i));
-      const done = run('JetTerm2', i, g);
-      // the instance's read thread ends after Term (its queued reads, if any, still answer ESE's error)
-      void done.finally(() => reader?.close()).catch(() => undefined);
-      return done;
+      return retire(i, run('JetTerm2', i, g));
     },
     async JetCreateInstance2W(name, displayName, grbit) {
       const out = [0];

@@ -142,6 +142,11 @@ export class EsentReadWorker {
     });
   }
 
+  /** Whether a call is queued or in flight. */
+  get busy(): boolean {
+    return this.queued > 0;
+  }
+
   /** The thread's id (worker_threads threadId). */
   get threadId(): number {
     return this.worker.threadId;

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import koffi from 'koffi';
-import { configureKoffiForEsent, createEsentBackend, EsentReadWorker, type EsentBackend } from '../../src/esent/index.js';
+import { configureKoffiForEsent, createEsentBackend, EsentReadWorker, loadEsentLibrary, type EsentBackend } from '../../src/esent/index.js';
 import { ESENT_SYNC_STACK_SIZE } from '../../src/ffi/load-koffi.js';
 import { JET_bit, JET_err, JetError, type JetInstance } from '../../src/jet/index.js';
 import { streamFile } from '../conformance/helpers.js';
@@ -96,6 +96,27 @@ describe.skipIf(noCompiler)('esent read path over the pread shim (the file read 
     expect(none.err).toBe(JET_err.NoBackup);
     expect((await rejection(s.api.readFile(inst, handle, buffer))).err).toBe(JET_err.NoBackup);
     expect(s.api.library.readWorker(inst)!.stats.calls).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe.skipIf(noCompiler)('esent read thread: its lifetime', () => {
+  it('ends after the idle time without a call; the next read starts another thread', async () => {
+    const s = await openNative(undefined, preadShim());
+    const lib = loadEsentLibrary(s.host.library, { readThreadIdleMs: 200 });
+    const inst = await filledInstance(s.engine, 'idle', 'test.edb', 100);
+    await s.api.beginExternalBackup(inst, 0);
+    const [db] = await s.api.getAttachInfo(inst);
+    const { handle } = await s.api.openFile(inst, db!);
+    const buffer = lib.alignedBuffer(READ_SIZE);
+    expect((await lib.JetReadFileInstance(inst, handle, buffer, READ_SIZE)).cbActual).toBe(READ_SIZE);
+    const first = lib.readWorker(inst)!;
+    expect(first.threadId).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(lib.readWorker(inst)).toBeUndefined();
+    expect((await lib.JetReadFileInstance(inst, handle, buffer, READ_SIZE)).cbActual).toBe(READ_SIZE);
+    expect(lib.readWorker(inst)!.threadId).not.toBe(first.threadId);
+    await s.api.closeFile(inst, handle);
+    await s.api.endExternalBackup(inst);
   });
 });
 

@@ -8,8 +8,11 @@
  * 3. several backups at once through one koffi backend (issue 12 "Threads"): each one's throughput, the
  *    slowest / fastest ratio (1.00 = no backup starves another), and a control call (Begin + End(Abort) on
  *    another instance) while they read vs idle — reads queue in the binding's AsyncGate, control calls don't.
+ * 4. the koffi read path against reads at C speed, over the pread build of the shim (bench/ffi-read-path.ts);
+ *    the output ends with `ratio koffi-backend/native-reads: 0.NN`.
  * Env: BENCH_MIB (database size, default 64), BENCH_READ_KIB (read size, default 1024),
- *   BENCH_CONCURRENT (backups at once, default 4).
+ *   BENCH_CONCURRENT (backups at once, default 4), BENCH_READ_PATH_MIB (the read path's file, default 256),
+ *   BENCH_READ_PATH_ROUNDS (default 9).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +24,7 @@ import { createEsentBackend } from '../src/esent/index.js';
 import { JET_bit, type JetBackupApi, type JetInstance } from '../src/jet/index.js';
 import { buildEsentShim } from '../test/native/build-esent-shim.js';
 import { startEsentShimHost } from '../test/native/esent-shim-host.js';
+import { measureReadPath } from './ffi-read-path.js';
 
 // Over the shim every call in flight parks a libuv pool thread while the engine behind it, on the main
 // thread, needs pool threads for its own file I/O: with libuv's default 4, a few backups at once would
@@ -163,6 +167,7 @@ try {
   console.log(
     `  control call (Begin + End(Abort), another instance): median ${median(busyMs).toFixed(2)} ms during the backups (${busyMs.length} calls) vs ${median(idleMs).toFixed(2)} ms idle`,
   );
+  await measureReadPath(engine, readSize);
 } finally {
   host.close();
   await engine.close();

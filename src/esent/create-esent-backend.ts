@@ -23,7 +23,10 @@ export interface EsentBackend extends JetBackupApi {
  * worker thread, so the event loop stays free while ESE reads; `stopBackup` is synchronous, so it
  * interrupts a session with a read in flight (that read completes, the next call answers -801).
  *
- * - Reads go through a page-aligned buffer (ESE answers -1003 otherwise) and are copied into yours.
+ * - Reads: each `readFile` is one JetReadFileInstance, on the instance's own read thread (EsentReadWorker:
+ *   synchronous koffi calls, no pool hand-off), or a koffi `.async` call with `reads: 'async'`. A buffer
+ *   that starts on a 4096-byte boundary and holds a page or more is read into directly; any other through
+ *   a page-aligned one (ESE answers -1003 otherwise), copied into yours.
  * - Handles: only handles ESE handed out and has not closed reach ReadFile/CloseFile (ESE does not
  *   range-check them). For any other handle the call is made with a misaligned buffer (Read) or a handle
  *   ESE always refuses (Close), so ESE still answers its own checks in its own order (-520, -801, …) and
@@ -47,10 +50,10 @@ export interface EsentBackend extends JetBackupApi {
  * const [db] = await api.getAttachInfo(inst);
  */
 export function createEsentBackend(options: EsentLibraryOptions = {}): EsentBackend {
-  const lib = loadEsentLibrary(
-    resolveEsentLibrary(options),
-    options.bulkConcurrency === undefined ? {} : { bulkConcurrency: options.bulkConcurrency },
-  );
+  const lib = loadEsentLibrary(resolveEsentLibrary(options), {
+    ...(options.bulkConcurrency === undefined ? {} : { bulkConcurrency: options.bulkConcurrency }),
+    ...(options.reads === undefined ? {} : { reads: options.reads }),
+  });
   lib.requireExports(esentBackupExports);
   // Windows 8 brought JetStopServiceInstance2; before it only JetStopServiceInstance (stop everything).
   const hasStopService2 = lib.hasExport('JetStopServiceInstance2');
@@ -113,6 +116,16 @@ export function createEsentBackend(options: EsentLibraryOptions = {}): EsentBack
         probe ??= lib.alignedBuffer(ALIGN).subarray(1);
         const r = await lib.JetReadFileInstance(i, 0n, probe, 0);
         fail(api, i, r.err < 0 ? r.err : JET_err.InvalidParameter, `handle ${h} is not an open backup file`);
+      }
+      // A page-aligned buffer of a page or more (never one of V8's movable on-heap arrays) is read into
+      // directly; any other goes through an aligned one of the pool and is copied.
+      if (target.length >= ALIGN && lib.isAligned(target)) {
+        const r = await lib.JetReadFileInstance(i, h, target, target.length);
+        if (r.err < 0) {
+          files.afterReadError(i, h, r.err);
+          throw new JetError(api, r.err);
+        }
+        return Math.min(r.cbActual, target.length);
       }
       const aligned = take(target.length);
       try {

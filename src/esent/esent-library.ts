@@ -3,6 +3,7 @@ import { AsyncGate, type AsyncLane } from './async-gate.js';
 import { EsentLoadError } from './esent-load-error.js';
 import { esentMinimumWindows, esentPrototypes, type EsentExport } from './esent-prototypes.js';
 import { bindEsentTableCalls, type EsentTableCalls } from './esent-table-calls.js';
+import { EsentReadWorker } from './esent-read-worker.js';
 import { declareEsentTypes } from './esent-types.js';
 import { loadKoffi } from './load-koffi.js';
 
@@ -12,6 +13,16 @@ import { loadKoffi } from './load-koffi.js';
 /** Calls that hold a pool thread for long: they queue in the gate's bulk lane (see AsyncGate). */
 const BULK_CALLS: ReadonlySet<EsentExport> = new Set<EsentExport>(['JetReadFileInstance', 'JetInit', 'JetExternalRestore2W']);
 
+/**
+ * JetReadFileInstance as the read worker declares it: esent.h's types spelled out (its koffi has no aliases)
+ * and `pv` by address, so that the thread reads straight into the caller's bytes.
+ */
+const READ_BY_ADDRESS =
+  'int32_t __stdcall JetReadFileInstance(uintptr_t instance, uintptr_t hfFile, uintptr_t pv, uint32_t cb, _Out_ uint32_t *pcbActual)';
+
+/** A read thread ends after this long without a call (see readWorker). */
+const READ_THREAD_IDLE_MS = 5_000;
+
 /** How many bulk calls (reads, JetInit) run at once by default: half of libuv's default pool of 4. */
 export const DEFAULT_BULK_CONCURRENCY = 2;
 
@@ -19,7 +30,18 @@ export const DEFAULT_BULK_CONCURRENCY = 2;
 export interface EsentLibraryLoadOptions {
   /** Bulk calls (reads, JetInit) running at once across every instance (default 2; see AsyncGate). */
   bulkConcurrency?: number;
+  /**
+   * Where JetReadFileInstance runs: `'worker'` (default), a thread per instance calling it synchronously
+   * (EsentReadWorker); `'async'`, a koffi `.async` call per read on libuv's pool (the design before, kept
+   * for the benchmark's comparison).
+   */
+  reads?: EsentReadThreads;
+  /** Milliseconds without a call after which an instance's read thread ends (default 5000). */
+  readThreadIdleMs?: number;
 }
+
+/** Where the binding's reads run (see EsentLibraryLoadOptions.reads). */
+export type EsentReadThreads = 'worker' | 'async';
 
 /** What ESE answers through `JET_LOGINFO_W` (generations inclusive; cbSize must be 20 on the way in). */
 export interface JetLogInfoW {
@@ -83,9 +105,19 @@ export interface EsentLibrary extends EsentTableCalls {
   isTerminated(instance: Ptr): boolean;
   /** A zero-filled buffer of `size` bytes whose first byte sits on a 4096-byte boundary (ESE checks it). */
   alignedBuffer(size: number): Uint8Array;
+  /** Whether `bytes` starts on a 4096-byte boundary (ESE refuses a read into any other buffer with -1003). */
+  isAligned(bytes: Uint8Array): boolean;
+  /** Where reads run: `'worker'` (a thread per instance, synchronous calls) or `'async'` (koffi `.async`). */
+  readonly reads: EsentReadThreads;
+  /** The read thread of `instance` (started on its first read; ended when idle, 5 s by default, and by JetTerm2), or undefined. */
+  readWorker(instance: Ptr): EsentReadWorker | undefined;
   JetBeginExternalBackupInstance(instance: Ptr, grbit: number): Promise<Err>;
   JetGetAttachInfoInstanceW(instance: Ptr, szz: Uint8Array | null, cbMax: number): Promise<{ err: Err; cbActual: number }>;
   JetOpenFileInstanceW(instance: Ptr, file: string): Promise<{ err: Err; handle: bigint; sizeLow: number; sizeHigh: number }>;
+  /**
+   * On the instance's read thread (`reads: 'worker'`) or a koffi pool thread (`'async'`); in the bulk lane
+   * either way. `pv` must stay untouched until the promise settles (the call writes into it by address).
+   */
   JetReadFileInstance(instance: Ptr, handle: Ptr, pv: Uint8Array, cb: number): Promise<{ err: Err; cbActual: number }>;
   JetCloseFileInstance(instance: Ptr, handle: Ptr): Promise<Err>;
   JetGetLogInfoInstanceW(instance: Ptr, szz: Uint8Array | null, cbMax: number): Promise<{ err: Err; cbActual: number }>;
@@ -135,6 +167,9 @@ const JET_errInvalidParameter = -1003;
  */
 export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions = {}): EsentLibrary {
   const gate = new AsyncGate(options.bulkConcurrency ?? DEFAULT_BULK_CONCURRENCY);
+  const reads = options.reads ?? 'worker';
+  if (reads !== 'worker' && reads !== 'async')
+    throw new TypeError(`loadEsentLibrary: reads must be 'worker' or 'async', got ${String(reads)}`);
   declareEsentTypes(loadKoffi());
   const koffi = loadKoffi();
   let lib: LibraryHandle;
@@ -202,9 +237,47 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
     return { err, cbActual: pcb[0] as number };
   };
 
+  const pointerBits = koffi.sizeof('uintptr_t') * 8;
+  // The read thread of each instance that reads. It ends after READ_THREAD_IDLE_MS without a call (so
+  // threads never pile up for instances backed up once in a while) and after JetTerm2; a later read starts
+  // another. Back-to-back sessions keep theirs (starting one takes tens of milliseconds).
+  const readers = new Map<bigint, { worker: EsentReadWorker; idle: NodeJS.Timeout }>();
+  const readerFor = (instance: bigint) => {
+    let r = readers.get(instance);
+    if (!r) {
+      const worker = new EsentReadWorker({
+        library: path,
+        readPrototype: READ_BY_ADDRESS,
+        pointerBits,
+        address: (b) => BigInt(koffi.address(b)),
+      });
+      const idle = setTimeout(() => {
+        if (worker.busy) return void idle.refresh(); // a read longer than the idle time
+        if (readers.get(instance)?.worker === worker) readers.delete(instance);
+        void worker.close();
+      }, options.readThreadIdleMs ?? READ_THREAD_IDLE_MS).unref();
+      readers.set(instance, (r = { worker, idle }));
+    }
+    r.idle.refresh();
+    return r.worker;
+  };
+  const retire = <T>(instance: Ptr, call: Promise<T>): Promise<T> => {
+    const r = readers.get(big(instance));
+    readers.delete(big(instance));
+    if (r) {
+      clearTimeout(r.idle);
+      // the thread ends after the call (and after its queued reads, which answer what ESE says)
+      void call.finally(() => r.worker.close()).catch(() => undefined);
+    }
+    return call;
+  };
+
   return {
     path,
-    pointerBits: koffi.sizeof('uintptr_t') * 8,
+    pointerBits,
+    reads,
+    readWorker: (i) => readers.get(big(i))?.worker,
+    isAligned: (b) => BigInt(koffi.address(b)) % 4096n === 0n,
     requireExports: (names) => names.forEach((n) => fn(n)),
     hasExport,
     gate,
@@ -222,6 +295,11 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
       return { err, handle: big(h[0]), sizeLow: lo[0] as number, sizeHigh: hi[0] as number };
     },
     async JetReadFileInstance(i, h, pv, cb) {
+      if (reads === 'worker') {
+        fn('JetReadFileInstance'); // a missing export fails as every other call does
+        const worker = readerFor(big(i));
+        return gate.run('bulk', () => worker.read(big(i), big(h), pv, cb));
+      }
       const pcb = [0];
       const err = await run('JetReadFileInstance', i, h, pv, cb, pcb);
       return { err, cbActual: pcb[0] as number };
@@ -249,7 +327,7 @@ export function loadEsentLibrary(path: string, options: EsentLibraryLoadOptions 
     JetTerm2(i, g) {
       if (!hasExport('JetTerm2')) return run('JetTerm2', i, g); // rejects: ESENT_EXPORT_MISSING
       terminated.add(big(i)); // before the call: from now on Stop never reaches ESE for it
-      return run('JetTerm2', i, g);
+      return retire(i, run('JetTerm2', i, g));
     },
     async JetCreateInstance2W(name, displayName, grbit) {
       const out = [0];

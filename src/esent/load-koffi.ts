@@ -1,7 +1,7 @@
 import { configureKoffiForEsent as configure, KoffiConfigError, loadKoffi as load } from '../ffi/load-koffi.js';
 import { EsentLoadError } from './esent-load-error.js';
 
-export { ESENT_ASYNC_HEAP_SIZE, ESENT_ASYNC_STACK_SIZE } from '../ffi/load-koffi.js';
+export { ESENT_ASYNC_HEAP_SIZE, ESENT_ASYNC_STACK_SIZE, ESENT_SYNC_STACK_SIZE } from '../ffi/load-koffi.js';
 
 // src/ffi/load-koffi.ts configures and loads koffi for the whole process; here its refusal becomes the
 // binding's own error (`ESENT_KOFFI_CONFIG`), as every other load failure of the binding is.

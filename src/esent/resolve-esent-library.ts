@@ -12,6 +12,8 @@ export interface EsentLibraryOptions {
   platform?: NodeJS.Platform;
   /** Reads and JetInit calls running at once on pool threads, across every instance (default 2; see AsyncGate). */
   bulkConcurrency?: number;
+  /** Where reads run: `'worker'` (default: a thread per instance, synchronous calls) or `'async'` (koffi `.async`). */
+  reads?: 'worker' | 'async';
 }
 
 /**

@@ -18,6 +18,13 @@ export const ESENT_ASYNC_STACK_SIZE = 1024 * 1024;
  */
 export const ESENT_ASYNC_HEAP_SIZE = 256 * 1024;
 
+/**
+ * Stack of koffi's synchronous calls: 2 MiB (koffi's default, stated here so it never drops below ESE's
+ * 1 MiB). koffi runs a native call on this block, not on the thread's own stack: it is the stack ESE gets
+ * in the binding's read worker threads (src/esent/esent-read-worker.ts), which call esent.dll synchronously.
+ */
+export const ESENT_SYNC_STACK_SIZE = 2 * 1024 * 1024;
+
 type Koffi = typeof import('koffi');
 
 /** koffi loaded a library with a smaller async stack before it could be raised (code `KOFFI_CONFIG`). */
@@ -63,6 +70,14 @@ export function configureKoffiForEsent(): ReturnType<Koffi['config']> {
   }
   configured = true;
   return koffi.config();
+}
+
+/**
+ * How a worker thread loads koffi configured as here (each thread has its own koffi, configured before its
+ * first load): the module to require and the settings to apply first. Used by the read worker's source.
+ */
+export function koffiForWorker(): { modulePath: string; config: { sync_stack_size: number } } {
+  return { modulePath: createRequire(import.meta.url).resolve('koffi'), config: { sync_stack_size: ESENT_SYNC_STACK_SIZE } };
 }
 
 /** koffi, configured for ESE (loaded on first use, so the package root imports on any platform). */

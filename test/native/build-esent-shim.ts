@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { prerequisite } from '../support/prerequisite.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const sources = ['esent-shim.c', 'esent-shim-instance.c', 'esent-shim-table.c'].map((f) => path.join(here, f));
+const sources = [
+  'esent-shim.c',
+  'esent-shim.h',
+  'esent-shim-file-trampoline.c',
+  'esent-shim-file-pread.c',
+  'esent-shim-instance.c',
+  'esent-shim-table.c',
+].map((f) => path.join(here, f));
 /** Where the shim is built (git-ignored). */
 export const shimBuildDirectory = path.join(here, 'build');
 
@@ -29,7 +36,8 @@ export function compilerMissing(): string | undefined {
  * Compile the esent shim (test/native/esent-shim.c) into `test/native/build/` unless it is up to date,
  * and return its path. Safe to call from several test processes at once: each compiles to its own file
  * and renames it into place. `variant` adds `-D<variant>` (e.g. `SHIM_OMIT_STOP_SERVICE` drops an export,
- * `SHIM_CALL_STACK_KIB=512` makes every Jet* call use 512 KiB of stack).
+ * `SHIM_CALL_STACK_KIB=512` makes every Jet* call use 512 KiB of stack, `SHIM_FILE_READ_PREAD` reads backup
+ * files with pread in C instead of through the host: esent-shim-file-pread.c).
  *
  * @throws Error with the compiler's output when the build fails
  */

@@ -19,64 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__i386__)
-#define JET_API __attribute__((stdcall)) /* esent.h: __stdcall on 32-bit x86 */
-#else
-#define JET_API
-#endif
-#define SHIM_EXPORT __attribute__((visibility("default")))
-
-typedef int32_t JET_ERR;
-typedef uint32_t JET_GRBIT;
-typedef uint32_t JET_ULONG; /* esent.h's `unsigned long`: 32 bits on every Windows ABI */
-typedef uintptr_t JET_API_PTR;
-typedef JET_API_PTR JET_INSTANCE;
-typedef JET_API_PTR JET_HANDLE;
-typedef JET_API_PTR JET_SESID;
-typedef uint32_t JET_DBID;
-typedef uint16_t WCHAR; /* UTF-16 code unit */
-
-typedef struct { JET_ULONG cbSize, ulGenLow, ulGenHigh; WCHAR szBaseName[4]; } JET_LOGINFO_W;
-typedef struct { WCHAR *szDatabaseName; WCHAR *szNewDatabaseName; } JET_RSTMAP_W;
-typedef JET_API_PTR JET_TABLEID;
-typedef uint32_t JET_COLUMNID;
-typedef struct {
-  JET_ULONG cbStruct;
-  JET_COLUMNID columnid;
-  JET_ULONG coltyp;
-  uint16_t wCountry, langid, cp, wCollate;
-  JET_ULONG cbMax;
-  JET_GRBIT grbit;
-} JET_COLUMNDEF;
-typedef struct {
-  JET_INSTANCE hInstanceId;
-  WCHAR *szInstanceName;
-  JET_API_PTR cDatabases;
-  WCHAR **szDatabaseFileName;
-  WCHAR **szDatabaseDisplayName;
-  WCHAR **szDatabaseSLVFileName_Obsolete;
-} JET_INSTANCE_INFO_W;
-
-enum {
-  SHIM_PENDING = 1,                   /* host: "I will call shim_complete" */
-  SHIM_ERR_NO_HOST = -1090,           /* JET_errInstanceUnavailable: no host registered */
-  SHIM_ERR_MAIN_THREAD = -107,        /* JET_errInternalError: would block the event loop */
-  JET_errInvalidParameter = -1003,
-  JET_errOutOfMemory = -1011,
-};
-
-/* Call codes shared with esent-shim-host.ts. */
-enum {
-  API_BEGIN = 1, API_ATTACH_INFO, API_OPEN, API_READ, API_CLOSE, API_LOG_INFO, API_LOG_INFO2, API_TRUNCATE_INFO,
-  API_TRUNCATE, API_END, API_STOP_BACKUP, API_STOP_SERVICE, API_TERM, API_CREATE_INSTANCE, API_SET_PARAM, API_INIT,
-  API_BEGIN_SESSION, API_ATTACH_DATABASE, API_INSTANCE_INFO, API_CREATE_DATABASE, API_END_SESSION, API_STOP_SERVICE_OLD,
-  API_EXTERNAL_RESTORE, API_OPEN_DATABASE, API_CLOSE_DATABASE, API_CREATE_DATABASE2, API_CREATE_TABLE, API_ADD_COLUMN,
-  API_CREATE_INDEX, API_BEGIN_TRANSACTION, API_COMMIT_TRANSACTION, API_ROLLBACK, API_OPEN_TABLE, API_CLOSE_TABLE,
-  API_PREPARE_UPDATE, API_SET_COLUMN, API_UPDATE, API_MOVE, API_RETRIEVE_COLUMN, API_COLUMN_INFO,
-};
-
-/* flags of a call */
-enum { FLAG_NULL_BUFFER = 1, FLAG_MISALIGNED = 2, FLAG_GLOBAL = 4 };
+#include "esent-shim.h"
 
 typedef int32_t (*shim_host_fn)(uint64_t id, int32_t api, uint64_t instance, uint64_t arg, uint64_t arg2, uint32_t grbit, uint32_t cb,
                                 uint32_t flags, const WCHAR *text, const WCHAR *text2, const void *data);
@@ -249,41 +192,22 @@ static JET_ERR simple(int32_t api, JET_INSTANCE instance, uint64_t arg, JET_GRBI
   return err;
 }
 
+/* The backup file calls: trampolined into the host (default), or open/pread/close in C (a build with
+   -DSHIM_FILE_READ_PREAD: the FFI benchmark's test library, so that it measures the binding, not the host). */
+#ifdef SHIM_FILE_READ_PREAD
+#include "esent-shim-file-pread.c"
+#else
+#include "esent-shim-file-trampoline.c"
+#endif
+
 SHIM_EXPORT JET_ERR JET_API JetBeginExternalBackupInstance(JET_INSTANCE instance, JET_GRBIT grbit) {
-  return simple(API_BEGIN, instance, 0, grbit);
+  JET_ERR err = simple(API_BEGIN, instance, 0, grbit);
+  if (err >= 0) file_session_begin(instance);
+  return err;
 }
 
 SHIM_EXPORT JET_ERR JET_API JetGetAttachInfoInstanceW(JET_INSTANCE instance, WCHAR *szzDatabases, JET_ULONG cbMax, JET_ULONG *pcbActual) {
   return list_call(API_ATTACH_INFO, instance, szzDatabases, cbMax, pcbActual, NULL);
-}
-
-SHIM_EXPORT JET_ERR JET_API JetOpenFileInstanceW(JET_INSTANCE instance, const WCHAR *szFileName, JET_HANDLE *phfFile,
-                                                 JET_ULONG *pulFileSizeLow, JET_ULONG *pulFileSizeHigh) {
-  call c = {0};
-  JET_ERR err = run(&c, API_OPEN, instance, 0, 0, 0, 0, szFileName, NULL);
-  if (err >= 0) {
-    uint64_t size = value(&c, 1);
-    if (phfFile) *phfFile = (JET_HANDLE)value(&c, 0);
-    if (pulFileSizeLow) *pulFileSizeLow = (JET_ULONG)(size & 0xffffffffu);
-    if (pulFileSizeHigh) *pulFileSizeHigh = (JET_ULONG)(size >> 32);
-  }
-  release(&c);
-  return err;
-}
-
-SHIM_EXPORT JET_ERR JET_API JetReadFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile, void *pv, JET_ULONG cb, JET_ULONG *pcbActual) {
-  call c = {0};
-  /* esent.dll checks pv against the page commit granularity, after its session checks */
-  int misaligned = pv == NULL || ((uintptr_t)pv & 4095u) != 0;
-  if (!misaligned) { c.read_pv = pv; c.read_cb = cb; }
-  JET_ERR err = run(&c, API_READ, instance, hfFile, 0, cb, misaligned ? FLAG_MISALIGNED : 0, NULL, NULL);
-  if (err >= 0 && pcbActual) *pcbActual = (JET_ULONG)value(&c, 0);
-  release(&c);
-  return err;
-}
-
-SHIM_EXPORT JET_ERR JET_API JetCloseFileInstance(JET_INSTANCE instance, JET_HANDLE hfFile) {
-  return simple(API_CLOSE, instance, hfFile, 0);
 }
 
 SHIM_EXPORT JET_ERR JET_API JetGetLogInfoInstanceW(JET_INSTANCE instance, WCHAR *szzLogs, JET_ULONG cbMax, JET_ULONG *pcbActual) {
@@ -301,14 +225,20 @@ SHIM_EXPORT JET_ERR JET_API JetGetTruncateLogInfoInstanceW(JET_INSTANCE instance
 SHIM_EXPORT JET_ERR JET_API JetTruncateLogInstance(JET_INSTANCE instance) { return simple(API_TRUNCATE, instance, 0, 0); }
 
 SHIM_EXPORT JET_ERR JET_API JetEndExternalBackupInstance2(JET_INSTANCE instance, JET_GRBIT grbit) {
-  return simple(API_END, instance, 0, grbit);
+  JET_ERR err = simple(API_END, instance, 0, grbit);
+  if (err >= 0 || err == JET_errBackupAbortByServer) file_session_end(instance);
+  return err;
 }
 
 SHIM_EXPORT JET_ERR JET_API JetEndExternalBackupInstance(JET_INSTANCE instance) {
-  return simple(API_END, instance, 0, 0x1 /* JET_bitBackupEndNormal */);
+  return JetEndExternalBackupInstance2(instance, 0x1 /* JET_bitBackupEndNormal */);
 }
 
-SHIM_EXPORT JET_ERR JET_API JetStopBackupInstance(JET_INSTANCE instance) { return simple(API_STOP_BACKUP, instance, 0, 0); }
+SHIM_EXPORT JET_ERR JET_API JetStopBackupInstance(JET_INSTANCE instance) {
+  JET_ERR err = simple(API_STOP_BACKUP, instance, 0, 0);
+  if (err >= 0) file_session_stop(instance);
+  return err;
+}
 
 #ifndef SHIM_OMIT_STOP_SERVICE /* a build without it stands for an esent.dll older than Windows 8 */
 SHIM_EXPORT JET_ERR JET_API JetStopServiceInstance2(JET_INSTANCE instance, JET_GRBIT grbit) {
@@ -321,7 +251,11 @@ SHIM_EXPORT JET_ERR JET_API JetStopServiceInstance(JET_INSTANCE instance) {
   return simple(API_STOP_SERVICE_OLD, instance, 0, 0 /* JET_bitStopServiceAll */);
 }
 
-SHIM_EXPORT JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit) { return simple(API_TERM, instance, 0, grbit); }
+SHIM_EXPORT JET_ERR JET_API JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit) {
+  JET_ERR err = simple(API_TERM, instance, 0, grbit);
+  file_session_end(instance);
+  return err;
+}
 
 #include "esent-shim-instance.c"
 #include "esent-shim-table.c"

@@ -11,7 +11,7 @@ import { hashableBuffer, warmChunkHasher } from './chunk-hasher.js';
 import { cleanOrphans } from './clean-orphans.js';
 import { ChunkBufferPool, copyBackupFile } from './copy-backup-file.js';
 import type { BackupResult, RunBackupOptions } from './run-backup-options.js';
-import { verifyBackupSet } from './verify-backup-set.js';
+import { verifyBackupSetWith } from './verify-backup-set.js';
 
 /** Bytes per JetReadFileInstance unless `readSize` says otherwise. */
 const DEFAULT_READ_SIZE = 1024 * 1024;
@@ -100,7 +100,11 @@ export class BackupRunner {
         mode,
         instance: identity,
         ...(io ? { fs: io } : {}),
-        ...(syncEvery !== undefined ? { sink: { syncEvery } } : {}),
+        // With a verification to come, each file is re-read behind its writer, on the other core.
+        sink: {
+          ...(syncEvery !== undefined ? { syncEvery } : {}),
+          recheck: this.options.verify === true || this.options.truncateLogs === true,
+        },
         ...(signKey ? { signKey } : {}),
       });
       if (this.reason === undefined) await this.copy(writer);
@@ -279,7 +283,7 @@ export class BackupRunner {
 
   private async verified(writer: BackupSetWriter): Promise<boolean> {
     this.progress.update({ phase: 'verifying' });
-    const report = await verifyBackupSet(writer.paths.final);
+    const report = await verifyBackupSetWith(writer.paths.final, {}, { prechecked: await writer.rechecked() });
     this.result.verification = report;
     if (!report.ok) this.fail(new Error(`the committed set does not verify: ${report.problems.map((p) => p.message).join('; ')}`));
     return report.ok;

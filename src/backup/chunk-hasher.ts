@@ -68,6 +68,10 @@ class HashThread {
   private constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, name: 'ese-backup sha256' });
     this.worker.unref();
+    // An unref before the thread is online does not hold (Node 20): again once it is, unless it has jobs.
+    this.worker.once('online', () => {
+      if (this.jobs.size === 0) this.worker.unref();
+    });
     this.worker.on('message', (m: { job: number; hex?: string; error?: string }) => {
       const job = this.jobs.get(m.job);
       if (!job) return;

@@ -7,6 +7,9 @@ import type { BackupOutcomeKind, BackupProgress } from './backup-progress.js';
 import type { OrphanReport } from './clean-orphans.js';
 import type { BackupSetReport } from './verify-backup-set.js';
 
+/** Bytes per JetReadFileInstance unless `RunBackupOptions.readSize` says otherwise. */
+export const DEFAULT_READ_SIZE = 1024 * 1024;
+
 /** Options of `runBackup`. */
 export interface RunBackupOptions {
   coordinator: Coordinator;

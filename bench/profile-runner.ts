@@ -25,10 +25,7 @@ for (let i = 0; i < sizeMiB; i += 8)
   await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
 const coordinator = createCoordinator({ api: engine });
 coordinator.session(inst, { facts: { pageSize: 4096, recovery: true, circularLogging: false } });
-let marks: [string, number][] = [];
-(globalThis as any).__mark = (m: string) => marks.push([m, performance.now()]);
 for (let i = 0; i <= runs; i++) {
-  marks = [];
   const to = path.join(root, 'sets', `set-${i}`);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -38,9 +35,8 @@ for (let i = 0; i <= runs; i++) {
   const s = (performance.now() - t0) / 1000;
   const bytes = r.set!.manifest.files.reduce((n, f) => n + f.size, 0);
   console.log(
-    `${i === 0 ? 'warm-up' : `run ${i}`} (${readSize / MiB} MiB reads): ${r.outcome} ${(bytes / MiB / s).toFixed(0)} MiB/s, ${((cpu.user + cpu.system) / 1e6 / s).toFixed(2)} CPUs`,
+    `${i === 0 ? 'warm-up' : `run ${i}`} (${readSize / MiB} MiB reads): ${r.outcome} ${(bytes / MiB / s).toFixed(0)} MiB/s, ${((cpu.user + cpu.system) / 1e6 / s).toFixed(2)} CPUs, ${((cpu.user + cpu.system) / 1e3 / (bytes / MiB)).toFixed(2)} CPU ms/MiB`,
   );
-  if (process.env.BENCH_MARKS) console.log(marks.map(([m, t]) => `${(t - t0).toFixed(1)} ${m}`).join('\n'));
   fs.rmSync(to, { recursive: true });
 }
 coordinator.dispose();

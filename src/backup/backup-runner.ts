@@ -224,6 +224,7 @@ export class BackupRunner {
     if (this.result.truncated === true) this.reason = undefined;
   }
 
+  /** The committed set verified: the files' re-reads made while they were written, and every set-level check now. */
   private async verified(writer: BackupSetWriter): Promise<boolean> {
     this.progress.update({ phase: 'verifying' });
     const report = await verifyBackupSetWith(writer.paths.final, {}, { prechecked: await writer.rechecked() });

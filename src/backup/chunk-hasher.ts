@@ -66,7 +66,8 @@ class HashThread {
   private dead: Error | undefined;
 
   private constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, name: 'ese-backup sha256' });
+    // No inherited execArgv: the thread runs plain CommonJS and needs no loader (tsx's would cost its start).
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, name: 'ese-backup sha256', execArgv: [] });
     this.worker.unref();
     // An unref before the thread is online does not hold (Node 20): again once it is, unless it has jobs.
     this.worker.once('online', () => {

@@ -7,7 +7,7 @@ import type { EseFileReport } from './ese-file-report.js';
 import { EseFileVerifier } from './ese-file-verifier.js';
 
 /** Bytes per re-read. */
-const RECHECK_CHUNK = 4 * 1024 * 1024;
+const RECHECK_CHUNK = 2 * 1024 * 1024;
 /** Re-read buffers: one is read into while the others' chunks are hashed. */
 const RECHECK_BUFFERS = 3;
 

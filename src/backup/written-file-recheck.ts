@@ -124,8 +124,9 @@ export class WrittenFileRecheck {
         const { bytesRead } = await file.read(buffer, 0, want, this.position);
         if (bytesRead === 0) {
           buffers.push(buffer);
-          if (this.target !== Infinity) continue; // cannot happen: these bytes were written
-          break;
+          if (this.target === Infinity) break;
+          // Bytes whose write completed are missing: the recheck fails and the file is read again after the commit.
+          throw new Error(`${this.path}: ${this.position} bytes re-read, but ${this.target} were written`);
         }
         const chunk = buffer.subarray(0, bytesRead);
         this.position += bytesRead;

@@ -1,6 +1,7 @@
 import { nodeBackupFs, type BackupFileHandle, type BackupFs } from './backup-fs.js';
 import type { BackupManifestFile } from './backup-manifest.js';
 import { createChunkHasher, type ChunkHasher } from './chunk-hasher.js';
+import type { RecheckedFile, WrittenFileRecheck } from './written-file-recheck.js';
 
 /** Options of a {@link BackupFileSink}. */
 export interface BackupFileSinkOptions {
@@ -10,6 +11,11 @@ export interface BackupFileSinkOptions {
    * the fdatasync of `close` has little left to do. Only one runs at a time; a failure fails `close`.
    */
   syncEvery?: number;
+  /**
+   * Re-read the file behind the writer (`WrittenFileRecheck`): each completed write is handed to it,
+   * and `close` tells it to read to EOF. Off by default.
+   */
+  recheck?: boolean;
 }
 
 /** Default of {@link BackupFileSinkOptions.syncEvery}. */
@@ -50,6 +56,8 @@ export class BackupFileSink {
   private unsynced = 0;
   /** The first failure of a write, a hash or a background fdatasync: `close` raises it. */
   private failure: Error | undefined;
+  /** The recheck's report, once `close` told it the file is complete. */
+  private recheckDone: Promise<RecheckedFile> | undefined;
 
   /** @internal created by `BackupSetWriter.addFile`. */
   constructor(
@@ -60,8 +68,18 @@ export class BackupFileSink {
     private readonly onClose: (entry: BackupManifestFile) => void,
     options: BackupFileSinkOptions = {},
     private readonly fs: BackupFs = nodeBackupFs,
+    /** Re-reads the file behind this writer (see `BackupFileSinkOptions.recheck`). */
+    private readonly recheck?: WrittenFileRecheck,
   ) {
     this.syncEvery = options.syncEvery ?? DEFAULT_SYNC_EVERY;
+  }
+
+  /**
+   * The recheck's report once the file was closed (`undefined` without a recheck or before `close`);
+   * rejects when the recheck failed (the set is then read again by `verifyBackupSet`).
+   */
+  get rechecked(): Promise<RecheckedFile> | undefined {
+    return this.recheckDone;
   }
 
   /** Bytes given to `write` so far. */
@@ -79,9 +97,11 @@ export class BackupFileSink {
     const at = this.position;
     this.position += chunk.length;
     const hashed = this.hasher.update(chunk);
-    const written = this.writing.then(() => {
+    const written = this.writing.then(async () => {
       if (this.discarded) throw new Error(`${this.path}: discarded`);
-      return this.writeAt(chunk, at);
+      await this.writeAt(chunk, at);
+      // Writes complete in file order: every byte before `at + length` is in the file now.
+      this.recheck?.written(at + chunk.length);
     });
     // The next write waits for this one, whatever its fate (its failure is raised through `done`).
     this.writing = written.catch(() => undefined);
@@ -106,6 +126,10 @@ export class BackupFileSink {
       if (this.failure) throw this.failure;
       await this.file.datasync();
       sha256 = await this.hasher.digest();
+      if (this.recheck) {
+        this.recheckDone = this.recheck.finish();
+        this.recheckDone.catch(() => undefined); // read again by verifyBackupSet
+      }
     } finally {
       this.hasher.dispose();
       try {
@@ -128,6 +152,7 @@ export class BackupFileSink {
    */
   async discard(): Promise<void> {
     this.discarded = true;
+    const recheck = this.recheck?.dispose();
     if (!this.closed) {
       this.closed = true;
       this.hasher.dispose();
@@ -138,6 +163,7 @@ export class BackupFileSink {
     await this.fs.unlink(this.path).catch((e: unknown) => {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     });
+    await recheck;
   }
 
   private async writeAt(chunk: Uint8Array, at: number): Promise<void> {

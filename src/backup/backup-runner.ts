@@ -1,24 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StopReason } from '../coordinator/index.js';
-import { readEseFileHeader } from '../engine/format/ese-file-header.js';
-import { parseLogFileName } from '../engine/log-file-name.js';
 import { JET_bit, JET_err, isJetError, type JetBackupApi, type JetInstance } from '../jet/index.js';
-import type { BackupManifest } from './backup-manifest.js';
 import type { BackupOutcomeKind, ProgressTracker } from './backup-progress.js';
 import { BackupSetWriter } from './backup-set-writer.js';
-import { hashableBuffer, warmChunkHasher } from './chunk-hasher.js';
 import { cleanOrphans } from './clean-orphans.js';
-import { ChunkBufferPool, copyBackupFile } from './copy-backup-file.js';
-import type { BackupResult, RunBackupOptions } from './run-backup-options.js';
-import { verifyBackupSet } from './verify-backup-set.js';
-
-/** Bytes per JetReadFileInstance unless `readSize` says otherwise. */
-const DEFAULT_READ_SIZE = 1024 * 1024;
-/** Read buffers: one is read into while the chunks of the others are hashed and written. */
-const PIPELINE_DEPTH = 4;
-/** Copied files finishing (last writes, fdatasync, digest) at once while the next ones are read. */
-const MAX_FINISHING = 4;
+import { copyListedFiles, emptyCopyRecord } from './copy-listed-files.js';
+import { DEFAULT_READ_SIZE, type BackupResult, type RunBackupOptions } from './run-backup-options.js';
+import { verifyBackupSetWith } from './verify-backup-set.js';
 
 /** Whether a file is still there (lstat: a log is never followed through a link). */
 const onDisk = (file: string): boolean => {
@@ -27,14 +16,6 @@ const onDisk = (file: string): boolean => {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-};
-
-const sizeOnDisk = (file: string): number => {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0;
   }
 };
 
@@ -49,17 +30,14 @@ const sizeOnDisk = (file: string): number => {
 export class BackupRunner {
   private readonly session: JetBackupApi;
   private readonly inst: JetInstance;
-  private logGenerations: BackupManifest['logGenerations'] = null;
   /** The run's own record: files ESE listed (GetAttachInfo, GetLogInfo) and those read to EOF and closed. */
-  private readonly listed: string[] = [];
-  private readonly copied = new Set<string>();
+  private readonly record = emptyCopyRecord();
   /** Sinks being created and copied files being finished (last writes, fdatasync, digest) in the background. */
   private readonly background: Promise<unknown>[] = [];
   private reason: BackupOutcomeKind | undefined;
   private error: Error | undefined;
   private stopReason: StopReason | undefined;
   private began = false;
-  private pageSize: number | undefined;
   private readonly result: Omit<BackupResult, 'outcome'> = { end: 'none', truncated: false };
 
   constructor(
@@ -100,7 +78,11 @@ export class BackupRunner {
         mode,
         instance: identity,
         ...(io ? { fs: io } : {}),
-        ...(syncEvery !== undefined ? { sink: { syncEvery } } : {}),
+        // With a verification to come, each file is re-read behind its writer, on the other core.
+        sink: {
+          ...(syncEvery !== undefined ? { syncEvery } : {}),
+          recheck: this.options.verify === true || this.options.truncateLogs === true,
+        },
         ...(signKey ? { signKey } : {}),
       });
       if (this.reason === undefined) await this.copy(writer);
@@ -156,65 +138,30 @@ export class BackupRunner {
 
   private async copyFiles(writer: BackupSetWriter): Promise<void> {
     const { mode } = this.options;
-    warmChunkHasher();
-    const pool = new ChunkBufferPool(PIPELINE_DEPTH, this.options.readSize ?? DEFAULT_READ_SIZE, hashableBuffer);
     await this.session.beginExternalBackup(this.inst, mode === 'incremental' ? JET_bit.BackupIncremental : 0);
     this.began = true;
     this.checkStop(); // a stop that came while Begin was in flight applies to this session
     if (this.reason !== undefined) return; // stopped or aborted while Begin was queued: End(Abort) at once
-    const finishing = new Set<Promise<void>>();
-    const copyAll = async (files: string[], role: 'db' | 'log', generationOf: (file: string, i: number) => number | undefined) => {
-      this.listed.push(...files);
-      this.progress.listed(
-        files.map((f) => [f, sizeOnDisk(f)] as const),
-        role === 'db' ? 'databases' : 'logs',
-      );
-      for (const [i, file] of files.entries()) {
-        if (this.reason !== undefined) return;
-        let first = true;
-        // The destination file is created while ESE opens the source.
-        const sink = this.inBackground(writer.addFile(path.basename(file), role, file, generationOf(file, i)));
-        const copied = await copyBackupFile(file, {
-          session: this.session,
-          inst: this.inst,
-          pool,
-          sink: async (size) => {
-            this.progress.opened(file, size);
-            return sink;
-          },
-          onChunk: (n, chunk) => {
-            if (first && chunk.length >= 4096) this.learnPageSize(chunk, role);
-            first = false;
-            this.progress.wrote(n);
-          },
-          interrupted: () => this.reason !== undefined,
-        });
-        // Stopped or aborted: End2(Abort) comes first; the writer's discard removes this sink after it.
-        if (copied.end !== 'eof') return;
-        this.copied.add(file);
-        this.progress.closed();
-        // The file's last chunks, fdatasync and digest finish while the next files are read. A few at a
-        // time: many small logs then share journal commits, and the thread pool keeps room for the copy.
-        while (finishing.size >= MAX_FINISHING) await Promise.race(finishing);
-        const finished = this.inBackground(copied.drained.then(() => copied.sink.close())).then(
-          () => undefined,
-          () => undefined,
-        );
-        finishing.add(finished);
-        void finished.then(() => finishing.delete(finished));
-      }
-    };
-    if (mode === 'full') await copyAll(await this.session.getAttachInfo(this.inst), 'db', () => undefined);
-    if (this.reason !== undefined) return;
-    const info = await this.session.getLogInfo2(this.inst);
-    this.logGenerations = info.files.length > 0 ? { low: info.genLow, high: info.genHigh } : null;
-    await copyAll(info.files, 'log', (file, i) => parseLogFileName(info.baseName, file) ?? info.genLow + i);
+    await copyListedFiles(
+      {
+        session: this.session,
+        inst: this.inst,
+        mode,
+        readSize: this.options.readSize ?? DEFAULT_READ_SIZE,
+        writer,
+        progress: this.progress,
+        interrupted: () => this.reason !== undefined,
+        inBackground: (work) => this.inBackground(work),
+      },
+      this.record,
+    );
   }
 
   /** Everything was copied unless a reason says otherwise: commit, verify, truncate and End in the safe order. */
   private async finish(writer: BackupSetWriter): Promise<void> {
-    const missing = this.listed.filter((f) => !this.copied.has(f));
-    if (this.reason === undefined && (missing.length > 0 || this.logGenerations === null)) {
+    const { listed, copied, logGenerations, pageSize } = this.record;
+    const missing = listed.filter((f) => !copied.has(f));
+    if (this.reason === undefined && (missing.length > 0 || logGenerations === null)) {
       this.fail(
         new Error(`not every file was read to EOF and closed: ${missing.length > 0 ? missing.join(', ') : 'GetLogInfo listed no log'}`),
       );
@@ -225,7 +172,7 @@ export class BackupRunner {
       await writer.discard();
       return;
     }
-    const details = { pageSize: this.pageSize ?? 4096, logGenerations: this.logGenerations };
+    const details = { pageSize: pageSize ?? 4096, logGenerations };
     if (!this.options.truncateLogs) {
       // End first: a set appears under its final name only after End(Normal) with no stop.
       this.progress.update({ phase: 'ending', file: null });
@@ -277,9 +224,10 @@ export class BackupRunner {
     if (this.result.truncated === true) this.reason = undefined;
   }
 
+  /** The committed set verified: the files' re-reads made while they were written, and every set-level check now. */
   private async verified(writer: BackupSetWriter): Promise<boolean> {
     this.progress.update({ phase: 'verifying' });
-    const report = await verifyBackupSet(writer.paths.final);
+    const report = await verifyBackupSetWith(writer.paths.final, {}, { prechecked: await writer.rechecked() });
     this.result.verification = report;
     if (!report.ok) this.fail(new Error(`the committed set does not verify: ${report.problems.map((p) => p.message).join('; ')}`));
     return report.ok;
@@ -328,15 +276,5 @@ export class BackupRunner {
     this.checkStop();
     this.note(isJetError(e, JET_err.BackupAbortByServer) || isJetError(e, JET_err.ClientRequestToStopJetService) ? 'stopped' : 'failed');
     this.error ??= error;
-  }
-
-  private learnPageSize(chunk: Uint8Array, role: 'db' | 'log'): void {
-    try {
-      const h = readEseFileHeader(chunk);
-      if ((h.fileType === 'database' && role === 'db') || (h.fileType === 'log' && this.pageSize === undefined))
-        this.pageSize ??= h.pageSize;
-    } catch {
-      // A damaged header: verification reports it.
-    }
   }
 }

@@ -14,6 +14,7 @@ import {
 import { backupSetPaths, type BackupSetPaths } from './backup-set-names.js';
 import { toolVersion } from './tool-version.js';
 import { writeManifestSignature } from './manifest-signature.js';
+import { WrittenFileRecheck, type RecheckedFile } from './written-file-recheck.js';
 
 /** Options of {@link BackupSetWriter.create}. */
 export interface BackupSetWriterOptions {
@@ -58,6 +59,9 @@ export class BackupSetWriter {
   /** Manifest entries in the order the files were added, each set once its file closed. */
   private readonly slots: (BackupManifestFile | undefined)[] = [];
   private readonly open = new Set<BackupFileSink>();
+  /** Every sink added (with `sink.recheck`, each re-reads its file behind the writer). */
+  private readonly sinks: BackupFileSink[] = [];
+  private readonly rechecks: WrittenFileRecheck[] = [];
   private readonly names = new Set<string>();
   private state: 'writing' | 'committed' | 'discarded' = 'writing';
   private locked = true;
@@ -126,6 +130,8 @@ export class BackupSetWriter {
     const handle = await this.fs.open(file, 'wx');
     const entry = { name: unique, role, source, ...(generation === undefined ? {} : { generation }) };
     const slot = this.slots.push(undefined) - 1;
+    const recheck = this.options.sink?.recheck ? new WrittenFileRecheck(file, role) : undefined;
+    if (recheck) this.rechecks.push(recheck);
     const sink = new BackupFileSink(
       file,
       handle,
@@ -136,9 +142,24 @@ export class BackupSetWriter {
       },
       this.options.sink,
       this.fs,
+      recheck,
     );
     this.open.add(sink);
+    this.sinks.push(sink);
     return sink;
+  }
+
+  /**
+   * The rechecks of the files closed so far (with `sink.recheck`), by name: every byte of each re-read
+   * after it was written. A recheck that failed is left out (`verifyBackupSet` then reads that file).
+   */
+  async rechecked(): Promise<Map<string, RecheckedFile>> {
+    const done = new Map<string, RecheckedFile>();
+    for (const sink of this.sinks) {
+      const r = await sink.rechecked?.catch(() => undefined);
+      if (r) done.set(r.name, r);
+    }
+    return done;
   }
 
   /**
@@ -194,6 +215,8 @@ export class BackupSetWriter {
     // A file that cannot be removed alone goes with the temporary directory below.
     for (const sink of [...this.open]) await sink.discard().catch(() => undefined);
     this.open.clear();
+    // Rechecks still reading closed files: nothing will use them.
+    await Promise.all(this.rechecks.map((r) => r.dispose()));
     if (this.kept) return;
     if (this.state === 'committed') {
       // One rename takes the whole set away from its final name; removing it can then take its time.

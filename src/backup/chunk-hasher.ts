@@ -49,12 +49,16 @@ interface Job {
 }
 
 /**
- * The one hashing thread of the process, started on first use and kept: referenced only while jobs
- * are pending, so an idle hasher never keeps the process alive. If it dies, every pending job rejects
- * and the next use starts a new one.
+ * One of the process's hashing threads (one per CPU), started on first use and kept: referenced only
+ * while jobs are pending, so an idle hasher never keeps the process alive. A new file's hash goes to
+ * the thread with the fewest files, so two streams (a file being copied and one being re-read, or two
+ * files verified side by side) hash on two cores. If a thread dies, its pending jobs reject and the
+ * next use starts a new one.
  */
 class HashThread {
-  private static current: HashThread | undefined;
+  private static readonly threads: (HashThread | undefined)[] = [];
+  /** Files (hash ids) this thread holds: the load that picks the thread of the next file. */
+  private files = 0;
   private readonly worker: Worker;
   private readonly jobs = new Map<number, Job>();
   private nextJob = 0;
@@ -62,8 +66,13 @@ class HashThread {
   private dead: Error | undefined;
 
   private constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, name: 'ese-backup sha256' });
+    // No inherited execArgv: the thread runs plain CommonJS and needs no loader (tsx's would cost its start).
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, name: 'ese-backup sha256', execArgv: [] });
     this.worker.unref();
+    // An unref before the thread is online does not hold (Node 20): again once it is, unless it has jobs.
+    this.worker.once('online', () => {
+      if (this.jobs.size === 0) this.worker.unref();
+    });
     this.worker.on('message', (m: { job: number; hex?: string; error?: string }) => {
       const job = this.jobs.get(m.job);
       if (!job) return;
@@ -74,7 +83,8 @@ class HashThread {
     });
     const die = (e: Error) => {
       this.dead ??= e;
-      if (HashThread.current === this) HashThread.current = undefined;
+      const slot = HashThread.threads.indexOf(this);
+      if (slot >= 0) HashThread.threads[slot] = undefined;
       for (const job of this.jobs.values()) job.reject(this.dead);
       this.jobs.clear();
     };
@@ -82,12 +92,25 @@ class HashThread {
     this.worker.on('exit', (code) => die(new Error(`SHA-256 thread exited with code ${code}`)));
   }
 
+  /** The thread with the fewest files (starting the threads not started yet). */
   static get(): HashThread {
-    return (HashThread.current ??= new HashThread());
+    let best: HashThread | undefined;
+    for (let i = 0; i < HASH_THREADS; i++) {
+      const t = (HashThread.threads[i] ??= new HashThread());
+      if (!best || t.files < best.files) best = t;
+    }
+    return best!;
   }
 
+  /** A new file's hash on this thread; `drop` or the digest gives it back. */
   newId(): number {
+    this.files++;
     return this.nextId++;
+  }
+
+  /** A file's hash is done with (digested or dropped). */
+  release(): void {
+    this.files--;
   }
 
   post(
@@ -107,8 +130,11 @@ class HashThread {
   }
 }
 
+const cpus = os.availableParallelism?.() ?? os.cpus().length;
 /** Whether hashing on another thread can run beside the copy (more than one CPU). */
-const offThreadUseful = (os.availableParallelism?.() ?? os.cpus().length) > 1;
+const offThreadUseful = cpus > 1;
+/** Hashing threads: one per CPU (at most 4), so as many files as CPUs hash at once. */
+const HASH_THREADS = Math.min(4, cpus);
 
 /**
  * Buffers for chunks that {@link createChunkHasher} can hash on its thread: views of a
@@ -118,7 +144,7 @@ export function hashableBuffer(size: number): Uint8Array {
   return offThreadUseful ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
 }
 
-/** Start the hashing thread now (it takes a few tens of milliseconds), so the first chunk does not wait for it. */
+/** Start the hashing threads now (each takes a few tens of milliseconds), so the first chunk does not wait for one. */
 export function warmChunkHasher(): void {
   if (offThreadUseful) HashThread.get();
 }
@@ -155,12 +181,16 @@ export function createChunkHasher(): ChunkHasher {
     async digest() {
       if (disposed) throw new Error('digest after dispose');
       disposed = true;
-      if (thread) return (await thread.post({ op: 'digest', id }))!;
+      if (thread) {
+        thread.release();
+        return (await thread.post({ op: 'digest', id }))!;
+      }
       return (local ?? createHash('sha256')).digest('hex');
     },
     dispose() {
       if (disposed) return;
       disposed = true;
+      thread?.release();
       thread?.drop(id);
     },
   };

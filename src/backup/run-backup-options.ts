@@ -7,6 +7,15 @@ import type { BackupOutcomeKind, BackupProgress } from './backup-progress.js';
 import type { OrphanReport } from './clean-orphans.js';
 import type { BackupSetReport } from './verify-backup-set.js';
 
+/**
+ * Bytes per JetReadFileInstance unless `RunBackupOptions.readSize` says otherwise: 2 MiB. Measured
+ * (`bench/profile-runner.ts`, docs/benchmarks.md): fewer calls per byte than 1 MiB (engine calls,
+ * chunks handed to the hashing threads, writes) cost less CPU per byte, while 4 MiB buffers no
+ * longer stay in the CPU caches and cost more again. A stop lands after the read in flight, so a
+ * larger read also means a later stop (one read + a few ms).
+ */
+export const DEFAULT_READ_SIZE = 2 * 1024 * 1024;
+
 /** Options of `runBackup`. */
 export interface RunBackupOptions {
   coordinator: Coordinator;
@@ -17,13 +26,19 @@ export interface RunBackupOptions {
   mode: 'full' | 'incremental';
   /** Call JetTruncateLogInstance once the set is committed and verified from disk (default false). */
   truncateLogs?: boolean;
-  /** Bytes per JetReadFileInstance: a multiple of the page size, at least 3 pages (default 1 MiB). */
+  /** Bytes per JetReadFileInstance: a multiple of the page size, at least 3 pages (default {@link DEFAULT_READ_SIZE}, 2 MiB). */
   readSize?: number;
   /** Abort the run: it stops reading, ends the session with End2(Abort) and resolves `aborted`. */
   signal?: AbortSignal;
   /** The instance's name for the manifest and the lock file. */
   instanceName?: string;
-  /** Verify the committed set from disk even without `truncateLogs` (default false; always with it). */
+  /**
+   * Verify the committed set even without `truncateLogs` (default false; always with it): every file is
+   * re-read from the file system behind its writer while the rest of the set is copied (SHA-256 and ESE
+   * checks, on another core), then `verifyBackupSet` checks the committed set, taking a file's re-read
+   * only when the file is that very one, unchanged (device, inode, size, mtime, ctime), and reading any
+   * other file again.
+   */
   verify?: boolean;
   /**
    * Start a background fdatasync of a file each time this many bytes were written to it since the

@@ -1,4 +1,5 @@
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {
   MANIFEST_NAME,
@@ -8,19 +9,19 @@ import {
   type BackupManifestFile,
 } from './backup-manifest.js';
 import type { EseFileReport } from './ese-file-report.js';
-import { EseFileVerifier } from './ese-file-verifier.js';
-import { createChunkHasher, hashableBuffer, warmChunkHasher } from './chunk-hasher.js';
+import { hashableBuffer, warmChunkHasher } from './chunk-hasher.js';
 import { checkManifestSignature, type ManifestSignatureCheck } from './manifest-signature.js';
-import { openSetFile, readSetTextFile } from './open-set-file.js';
+import { readSetTextFile } from './open-set-file.js';
 import { CappedProblems, formatRanges, printableName } from './problem-cap.js';
-import { forEachFileChunk } from './read-file-chunks.js';
 import { checkSetIdentity } from './check-set-identity.js';
+import { checkSetFile } from './check-set-file.js';
+import type { RecheckedFile } from './written-file-recheck.js';
 
-/** Read buffers of the verification: one is read into while the others' chunks are hashed and checked. */
+/** Read buffers of each file being verified: one is read into while the others' chunks are hashed and checked. */
 const VERIFY_BUFFERS = 4;
 const VERIFY_CHUNK = 1024 * 1024;
-/** Without a usable manifest nothing says how large a file should be: larger ones are not read (bounded work). */
-const MAX_UNLISTED_READ = 1024 ** 3;
+/** Files verified at once: one per CPU (each file's SHA-256 is one stream, on a hashing thread of its own). */
+const VERIFY_LANES = Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
 
 /** What a problem is about. */
 export type BackupSetProblemKind =
@@ -92,7 +93,23 @@ export interface BackupSetReport {
  * const report = await verifyBackupSet('/backups/monday');
  * if (!report.ok) for (const p of report.problems) console.log(p.kind, p.file, p.pgno, p.message);
  */
-export async function verifyBackupSet(dir: string, options: VerifyBackupSetOptions = {}): Promise<BackupSetReport> {
+export function verifyBackupSet(dir: string, options: VerifyBackupSetOptions = {}): Promise<BackupSetReport> {
+  return verifyBackupSetWith(dir, options, {});
+}
+
+/**
+ * {@link verifyBackupSet}, taking for each file of `prechecked` the re-read a `WrittenFileRecheck`
+ * made while the set was written, instead of reading the file again, when the file in the set is
+ * that very file, unchanged (same device, inode, size, mtime and ctime). Every other check runs on
+ * the set as it is now: the manifest and its checksum, the listing, each file's presence, type and
+ * size, its SHA-256 against the manifest, the ESE problems, generations and log stream.
+ * @internal the backup runner's: not exported from the package.
+ */
+export async function verifyBackupSetWith(
+  dir: string,
+  options: VerifyBackupSetOptions,
+  internal: { prechecked?: ReadonlyMap<string, RecheckedFile> },
+): Promise<BackupSetReport> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('verifyBackupSet: dir must be a non-empty path');
   if (options.signKey !== undefined && !(options.signKey instanceof Uint8Array))
     throw new TypeError('verifyBackupSet: options.signKey must be a Uint8Array');
@@ -137,26 +154,52 @@ export async function verifyBackupSet(dir: string, options: VerifyBackupSetOptio
       problems.push({ kind: 'missing', file: entry.name, message: `${printableName(entry.name)} is listed but missing` });
   }
   warmChunkHasher();
-  const buffers = Array.from({ length: VERIFY_BUFFERS }, () => hashableBuffer(VERIFY_CHUNK));
-  const files: BackupSetFileCheck[] = [];
+  // Files are checked side by side, one per CPU (each hashes on its own thread); their problems are
+  // listed in directory order whatever order they finish in.
+  const todo: { name: string; entry: BackupManifestFile | undefined }[] = [];
+  const found: ({ check: BackupSetFileCheck | undefined; problems: BackupSetProblem[] } | undefined)[] = [];
   for (const [name, e] of present) {
     const entry = listed.get(name);
     const shown = printableName(name);
     // With a manifest, an unlisted file is one problem, not also a bad ESE file; without one, every file is checked.
     if (!entry && manifest) {
-      problems.push({ kind: 'unlisted', file: name, message: `${shown} (${e.type}) is not listed in the manifest` });
+      found.push({
+        check: undefined,
+        problems: [{ kind: 'unlisted', file: name, message: `${shown} (${e.type}) is not listed in the manifest` }],
+      });
       continue;
     }
     if (!e.regular) {
-      problems.push({ kind: 'io', file: name, message: `${shown} is ${e.type}, not a regular file: not opened` });
+      found.push({
+        check: undefined,
+        problems: [{ kind: 'io', file: name, message: `${shown} is ${e.type}, not a regular file: not opened` }],
+      });
       continue;
     }
-    try {
-      const check = await checkFile(path.join(root, name), entry, manifest, problems, buffers);
-      if (check) files.push(check);
-    } catch (err) {
-      problems.push({ kind: 'io', file: name, message: `${shown}: ${(err as Error).message}` });
+    found.push(undefined);
+    todo.push({ name, entry });
+  }
+  const slots = found.flatMap((f, i) => (f ? [] : [i]));
+  let next = 0;
+  const lane = async () => {
+    const buffers = Array.from({ length: VERIFY_BUFFERS }, () => hashableBuffer(VERIFY_CHUNK));
+    for (let i; (i = next++) < todo.length;) {
+      const { name, entry } = todo[i]!;
+      const fileProblems: BackupSetProblem[] = [];
+      let check: BackupSetFileCheck | undefined;
+      try {
+        check = await checkSetFile(path.join(root, name), entry, manifest, fileProblems, buffers, internal.prechecked?.get(name));
+      } catch (err) {
+        fileProblems.push({ kind: 'io', file: name, message: `${printableName(name)}: ${(err as Error).message}` });
+      }
+      found[slots[i]!] = { check, problems: fileProblems };
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(VERIFY_LANES, todo.length) }, lane));
+  const files: BackupSetFileCheck[] = [];
+  for (const f of found) {
+    for (const p of f!.problems) problems.push(p);
+    if (f!.check) files.push(f!.check);
   }
   checkGenerations(files, manifest, problems);
   checkSetIdentity(files, manifest, problems);
@@ -181,98 +224,6 @@ function direntType(e: {
   if (e.isCharacterDevice()) return 'a character device';
   if (e.isBlockDevice()) return 'a block device';
   return 'of an unknown type';
-}
-
-/** Reads one file once (hash and ESE checks on the same chunks); `undefined` when it was not read. */
-async function checkFile(
-  file: string,
-  entry: BackupManifestFile | undefined,
-  manifest: BackupManifest | undefined,
-  problems: CappedProblems<BackupSetProblem>,
-  buffers: Uint8Array[],
-): Promise<BackupSetFileCheck | undefined> {
-  const name = path.basename(file);
-  const shown = printableName(name);
-  // Opened without following a symlink and without blocking on a FIFO; fstat says what it really is.
-  const { handle, size } = await openSetFile(file);
-  try {
-    if (entry && entry.size !== size) {
-      // Not read: its bytes cannot match, and the manifest's size must not decide how much is read.
-      problems.push({ kind: 'size', file: name, message: `${shown} is ${size} bytes; the manifest says ${entry.size} (not read further)` });
-      return undefined;
-    }
-    if (!entry && size > MAX_UNLISTED_READ) {
-      problems.push({
-        kind: 'io',
-        file: name,
-        message: `${shown} is ${size} bytes and no usable manifest says what it should be: not read (files over ${MAX_UNLISTED_READ} bytes are read only against a manifest)`,
-      });
-      return undefined;
-    }
-    const hasher = createChunkHasher();
-    const verifier = new EseFileVerifier({ streamed: entry ? entry.role === 'db' : 'auto' });
-    try {
-      await forEachFileChunk(
-        file,
-        (chunk) => {
-          const hashed = hasher.update(chunk);
-          verifier.push(chunk);
-          return hashed;
-        },
-        { buffers, handle },
-      );
-    } catch (e) {
-      hasher.dispose();
-      throw e;
-    }
-    const ese = verifier.finish();
-    const sha256 = await hasher.digest();
-    const role = entry?.role ?? (ese.fileType === 'database' ? 'db' : ese.fileType === 'log' ? 'log' : 'unknown');
-    if (entry && entry.size !== ese.bytes)
-      problems.push({ kind: 'size', file: name, message: `${shown} is ${ese.bytes} bytes; the manifest says ${entry.size}` });
-    if (entry && entry.sha256 !== sha256)
-      problems.push({ kind: 'sha256', file: name, message: `${shown}: SHA-256 ${sha256} differs from the manifest's ${entry.sha256}` });
-    const kind = role === 'log' ? 'log' : 'page';
-    for (const bad of ese.badPages)
-      problems.push({
-        kind,
-        file: name,
-        index: bad.index,
-        pgno: bad.pgno,
-        message: `${shown}: page ${bad.index}${bad.pgno === null ? '' : ` (pgno ${bad.pgno})`}: ${bad.reason}`,
-      });
-    const expected = role === 'db' ? 'database' : role === 'log' ? 'log' : undefined;
-    if (expected && ese.header && ese.fileType !== expected)
-      problems.push({
-        kind,
-        file: name,
-        index: 0,
-        pgno: null,
-        message: `${shown}: the header says ${ese.fileType}, the manifest ${expected}`,
-      });
-    const h = ese.header;
-    if (manifest && h && (h.fileType === 'database' || h.fileType === 'log') && h.checksumOk && h.pageSize !== manifest.pageSize) {
-      problems.push({
-        kind,
-        file: name,
-        index: 0,
-        pgno: null,
-        message: `${shown}: page size ${h.pageSize}, the manifest says ${manifest.pageSize}`,
-      });
-    }
-    if (entry?.role === 'log' && h?.fileType === 'log' && h.checksumOk && h.generation !== entry.generation) {
-      problems.push({
-        kind: 'log',
-        file: name,
-        index: 0,
-        pgno: null,
-        message: `${shown}: the header says generation ${h.generation}, the manifest ${entry.generation}`,
-      });
-    }
-    return { name, role, bytes: ese.bytes, sha256, ese };
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

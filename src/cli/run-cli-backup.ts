@@ -9,6 +9,9 @@ import { exitCodes } from './exit-codes.js';
 import { showProgress, type ProgressDisplayOptions } from './progress-display.js';
 import { rateLimitedApi } from './rate-limited-api.js';
 
+/** Bytes per JetReadFileInstance of a paced run (`rate`) without a `readSize`. */
+const PACED_READ_SIZE = 1024 * 1024;
+
 /** Options of {@link runCliBackup}. */
 export interface CliBackupOptions {
   opened: OpenedInstance;
@@ -106,7 +109,8 @@ export async function runCliBackup(options: CliBackupOptions): Promise<CliBackup
     truncateLogs: options.truncateLogs,
     verify: options.verify,
     instanceName: opened.name,
-    ...(options.readSize ? { readSize: options.readSize } : {}),
+    // Paced reads stay 1 MiB unless told: the pace is kept read by read, and a smaller read keeps it even.
+    ...(options.readSize ? { readSize: options.readSize } : options.rate ? { readSize: PACED_READ_SIZE } : {}),
     ...(options.signKey ? { signKey: options.signKey } : {}),
   });
   const display = options.progress ? showProgress(run.progress$, options.progress) : undefined;

@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import fsp, { type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { BackupManifestFile } from './backup-manifest.js';
+import { createChunkHasher, hashableBuffer, type ChunkHasher } from './chunk-hasher.js';
+import type { EseFileReport } from './ese-file-report.js';
+import { EseFileVerifier } from './ese-file-verifier.js';
+
+/** Bytes per re-read. */
+const RECHECK_CHUNK = 2 * 1024 * 1024;
+/** Re-read buffers: one is read into while the others' chunks are hashed. */
+const RECHECK_BUFFERS = 3;
+
+/**
+ * Which file a recheck read: `verifyBackupSet` uses the recheck instead of reading the file again
+ * only when the file it opens in the committed set is this one, unchanged since (`fstat`).
+ */
+export interface FileIdentity {
+  dev: bigint;
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** What re-reading one written file found: its bytes, their SHA-256 and the ESE checks, as `verifyBackupSet` reads a file. */
+export interface RecheckedFile {
+  name: string;
+  /** The role the file was written as (its ESE checks depend on it). */
+  role: BackupManifestFile['role'];
+  bytes: number;
+  sha256: string;
+  ese: EseFileReport;
+  /** The file as it was once every byte had been re-read (after its last write and fdatasync). */
+  identity: FileIdentity;
+}
+
+/** `fstat` fields that change when a file is replaced or written. */
+export function fileIdentity(stat: { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }): FileIdentity {
+  return { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs };
+}
+
+/** Whether two identities name the same, unchanged file. */
+export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+/**
+ * The re-verification of one file of a set, run while the set is still being written: it re-reads
+ * the file from the file system behind its writer (only bytes whose write completed), hashing them
+ * (SHA-256, on a hashing thread of its own) and checking them as ESE pages, exactly as
+ * `verifyBackupSet` reads a file, and finishes by reading to EOF once the file was closed. The
+ * re-read runs beside the copy of the rest of the set, on the other core, instead of after the commit.
+ *
+ * The verdict is not taken here: `verifyBackupSet` of the committed set compares the SHA-256 with the
+ * manifest's and reports the ESE problems, and uses a recheck only for the file it was made of
+ * (same device, inode, size, mtime and ctime once the set is committed); any other file is read again.
+ *
+ * @example
+ * const recheck = new WrittenFileRecheck(file, 'db');
+ * recheck.written(1 << 20); ... ; const r = await recheck.finish(); // after the file's fdatasync
+ */
+export class WrittenFileRecheck {
+  private readonly hasher: ChunkHasher = createChunkHasher();
+  private readonly verifier: EseFileVerifier;
+  /** Bytes known written (their write completed); `Infinity` once the file is closed: read to EOF. */
+  private target = 0;
+  private position = 0;
+  private handle: Promise<FileHandle> | undefined;
+  private wake: (() => void) | undefined;
+  private stopped = false;
+  private readonly loop: Promise<RecheckedFile>;
+
+  constructor(
+    /** The file being written (in the set's temporary directory). */
+    readonly path: string,
+    readonly role: BackupManifestFile['role'],
+  ) {
+    this.verifier = new EseFileVerifier({ streamed: role === 'db' });
+    this.loop = this.run();
+    this.loop.catch(() => undefined); // raised by `finish`
+  }
+
+  /** The first `upTo` bytes of the file were written: they may be re-read. */
+  written(upTo: number): void {
+    if (upTo <= this.target) return;
+    this.target = upTo;
+    this.wake?.();
+  }
+
+  /** The file is closed (every write done and fdatasynced): read the rest to EOF and report. */
+  finish(): Promise<RecheckedFile> {
+    this.target = Infinity;
+    this.wake?.();
+    return this.loop;
+  }
+
+  /** Give up (the file is discarded): stops reading and closes the file; idempotent. */
+  async dispose(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop.catch(() => undefined);
+  }
+
+  private async run(): Promise<RecheckedFile> {
+    const buffers = Array.from({ length: RECHECK_BUFFERS }, () => hashableBuffer(RECHECK_CHUNK));
+    /** Hashes in flight, oldest first, with the buffer each holds. */
+    const busy: { hashed: Promise<void>; buffer: Uint8Array }[] = [];
+    let file: FileHandle | undefined;
+    try {
+      for (;;) {
+        while (!this.stopped && this.position >= this.target) await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        if (this.stopped) throw new Error(`${this.path}: recheck dropped`);
+        // Never through a link: the name is the writer's own, in its own temporary directory.
+        file ??= await (this.handle ??= fsp.open(this.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW));
+        let buffer = buffers.pop();
+        if (!buffer) {
+          const oldest = busy.shift()!;
+          await oldest.hashed;
+          buffer = oldest.buffer;
+        }
+        const want = Math.min(buffer.length, this.target - this.position);
+        const { bytesRead } = await file.read(buffer, 0, want, this.position);
+        if (bytesRead === 0) {
+          buffers.push(buffer);
+          if (this.target === Infinity) break;
+          // Bytes whose write completed are missing: the recheck fails and the file is read again after the commit.
+          throw new Error(`${this.path}: ${this.position} bytes re-read, but ${this.target} were written`);
+        }
+        const chunk = buffer.subarray(0, bytesRead);
+        this.position += bytesRead;
+        this.verifier.push(chunk);
+        const hashed = this.hasher.update(chunk) ?? Promise.resolve();
+        hashed.catch(() => undefined);
+        busy.push({ hashed, buffer });
+      }
+      for (const b of busy.splice(0)) await b.hashed;
+      const identity = fileIdentity(await file.stat({ bigint: true }));
+      const ese = this.verifier.finish();
+      const sha256 = await this.hasher.digest();
+      return { name: path.basename(this.path), role: this.role, bytes: this.position, sha256, ese, identity };
+    } catch (e) {
+      // The hashing thread may still read a buffer: let every hash settle before the buffers go.
+      await Promise.allSettled(busy.map((b) => b.hashed));
+      this.hasher.dispose();
+      throw e;
+    } finally {
+      await (await this.handle?.catch(() => undefined))?.close().catch(() => undefined);
+    }
+  }
+}

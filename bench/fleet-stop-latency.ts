@@ -5,10 +5,12 @@
 // Knobs: FLEET_BENCH_COORDINATORS (100), FLEET_BENCH_CHILDREN (4), FLEET_BENCH_PACE_KIB (64 KiB/s per
 // session), FLEET_BENCH_RESYNC_MS (each coordinator's full re-read of the desired state, 5000).
 import { fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { fleetStatus, fleetStop } from '../src/fleet/index.js';
+import { connectFleet, fleetStatus, fleetStop, type FleetConnection } from '../src/fleet/index.js';
 import { startNatsServer } from '../test/fleet/nats-server.js';
 import { benchReport } from './bench-report.js';
 
@@ -67,11 +69,16 @@ try {
       .join(' ')} (${os.cpus().length} cores)`,
   );
   const ackAt = new Map<string, number>();
-  // CPU time (utime + stime, ms) of the server, the children and this process, from the stop to the last ack.
-  const cpuOf = (pid: number) => {
+  // Trace: CPU time on a core (ns, /proc/PID/schedstat) of the server, each child and this controller,
+  // sampled every 5 ms while the stop runs; the samples around the stop's write and the last ack are kept.
+  const TRACE = process.env.FLEET_BENCH_TRACE === '1';
+  // Every thread's (the server's goroutines, Node's workers and GC threads).
+  const schedNs = (pid: number) => {
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+      return readdirSync(`/proc/${pid}/task`).reduce(
+        (n, t) => n + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]),
+        0,
+      );
     } catch {
       return Number.NaN;
     }
@@ -87,24 +94,70 @@ try {
       }
     });
   const pids = [Number(serverPid), ...children.map((c) => c.pid!), process.pid];
-  const cpu0 = pids.map(cpuOf);
-  const wall0 = performance.now();
-  let cpuAtAck: number[] = [];
-  let wallAtAck = 0;
+  const cpuSamples: Array<{ at: number; ns: number[] }> = [];
+  const sample = () => {
+    if (TRACE) cpuSamples.push({ at: performance.timeOrigin + performance.now(), ns: pids.map(schedNs) });
+  };
+  if (TRACE) {
+    // Steady state: what the running backups, heartbeats and resyncs cost before any stop.
+    const a = pids.map(schedNs);
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = pids.map(schedNs);
+    const pct = b.map((n, i) => ((n - a[i]!) / 1e7).toFixed(0));
+    console.log(
+      `steady state, share of one core over 1 s: server ${pct[0]}%, children ${pct.slice(1, -1).join(' / ')}%, controller ${pct.at(-1)}%`,
+    );
+  }
+  // The controller's own connection, opened before the stop (as a controller service would hold one);
+  // traced: the CPU sampled just before the stop's write, each state update's arrival.
+  const raw = await connectFleet({ servers: server.url, bucket });
+  const arrived: Array<{ at: number; created: number }> = [];
+  const desired = Object.create(raw.desired) as FleetConnection['desired'];
+  desired.update = (...a) => (sample(), raw.desired.update(...a));
+  desired.create = (...a) => (sample(), raw.desired.create(...a));
+  const state = Object.create(raw.state) as FleetConnection['state'];
+  state.watch = async (o) => {
+    const it = await raw.state.watch(o);
+    return {
+      stop: () => it.stop(),
+      async *[Symbol.asyncIterator]() {
+        for await (const e of it) {
+          arrived.push({ at: performance.timeOrigin + performance.now(), created: e.created.getTime() });
+          yield e;
+        }
+      },
+    } as unknown as Awaited<ReturnType<FleetConnection['state']['watch']>>;
+  };
+  const profiler = new Session();
+  if (process.env.FLEET_BENCH_PROFILE) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+    await profiler.post('Profiler.start');
+  }
+  const controller = TRACE ? Object.assign(Object.create(raw) as FleetConnection, { desired, state }) : raw;
   const stop = await fleetStop({
-    servers: server.url,
-    bucket,
+    connection: controller,
     reason: 'bench',
     waitMs: 30_000,
     untilEnded: true,
     onAck: (a) => {
       if (!ackAt.has(a.node)) ackAt.set(a.node, performance.timeOrigin + performance.now());
-      if (ackAt.size === COORDINATORS && cpuAtAck.length === 0) {
-        cpuAtAck = pids.map(cpuOf);
-        wallAtAck = performance.now();
-      }
+      if (ackAt.size === COORDINATORS) sample();
     },
   });
+  await raw.close();
+  if (process.env.FLEET_BENCH_PROFILE) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(path.join(process.env.FLEET_BENCH_PROFILE, 'controller.cpuprofile'), JSON.stringify(profile));
+    writeFileSync(
+      path.join(process.env.FLEET_BENCH_PROFILE, 'controller.hops.json'),
+      JSON.stringify({
+        clock: { abs: performance.timeOrigin + performance.now(), hrUs: Number(process.hrtime.bigint()) / 1000 },
+        ackAt: [...ackAt.values()],
+      }),
+    );
+  }
   for (const n of nodes) n.proc.send({ type: 'results' });
   const results = await Promise.all(nodes.map((n) => n.next('results')));
   const outcomes = results.flatMap((m) => m.outcomes as string[]);
@@ -127,6 +180,12 @@ try {
     hop('stopping->put call', (h) => h.putCall - h.stopping);
     hop('put call->put done', (h) => h.putDone - h.putCall);
     hop('put done->controller ack', (h) => h.ack - h.putDone);
+    const lastAck = Math.max(...ackAt.values());
+    const stored = arrived.filter((a) => a.created >= base && a.at <= lastAck);
+    percentiles(
+      '  state stored (server ms)->arrived at controller',
+      stored.map((a) => a.at - a.created),
+    );
     hop('created->controller ack', (h) => h.ack - base);
     console.log(`  put in flight when stopping: ${all.filter((h) => h.inflightAtStopping).length} of ${all.length}`);
     for (const [c, m] of results.entries()) {
@@ -139,10 +198,16 @@ try {
         `  child ${c}: first watch ${(first.watch - base).toFixed(0)} ms, last put call ${(last.putCall - base).toFixed(0)} ms, CPU between ${cpu.toFixed(0)} ms; event-loop delay ${JSON.stringify(m.eld)}`,
       );
     }
-    const used = cpuAtAck.map((c, i) => c - cpu0[i]!);
-    console.log(
-      `  CPU from the stop's start to the last ack (${(wallAtAck - wall0).toFixed(0)} ms wall, 10 ms ticks): server ${used[0]} ms, children ${used.slice(1, -1).join(' / ')} ms, controller ${used.at(-1)} ms`,
-    );
+    const [from, to] = cpuSamples;
+    if (from && to) {
+      const ms = to.ns.map((n, i) => (n - from.ns[i]!) / 1e6);
+      console.log(
+        `  CPU on a core from the stop's write to the last ack (${(to.at - from.at).toFixed(0)} ms wall, schedstat): server ${ms[0]!.toFixed(1)} ms, children ${ms
+          .slice(1, -1)
+          .map((x) => x.toFixed(1))
+          .join(' / ')} ms, controller ${ms.at(-1)!.toFixed(1)} ms; load average ${os.loadavg()[0]!.toFixed(1)}`,
+      );
+    }
   }
   const byFleet = outcomes.filter((o) => o === 'stopped fleet').length;
   console.log(

@@ -259,7 +259,16 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
 
   applyHolds();
   const states = coordinator.states$.subscribe(({ instance, snapshot }) => onSnapshot(instance, snapshot));
-  const changes = desired.changes$.subscribe(() => applyDesired());
+  // Each member applies a change in its own macrotask: the members sharing a watch then each send their
+  // state as soon as their stop is applied (the client flushes after the task), instead of all after the
+  // last member's chart transition, so the server and the controller work while the others still stop.
+  let applying: NodeJS.Immediate | undefined;
+  const changes = desired.changes$.subscribe(() => {
+    applying ??= setImmediate(() => {
+      applying = undefined;
+      if (!closed) applyDesired();
+    });
+  });
   const heartbeat = setInterval(() => void publishAll(), heartbeatMs);
   heartbeat.unref();
   const statusLoop = (async () => {
@@ -284,6 +293,7 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      if (applying) clearImmediate(applying);
       states.unsubscribe();
       changes.unsubscribe();
       await desired.close();

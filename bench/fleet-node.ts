@@ -1,6 +1,7 @@
 // A child of bench/fleet-stop-latency.ts: `count` coordinators, each over its own embedded instance
-// and its own NATS connection (mode fleet), or one coordinator over `count` instances (mode local).
-// Driven over IPC: 'start' begins a paced backup per session; in local mode 'stopAll' stops them.
+// and joined to the fleet, on one shared NATS connection or one each (mode fleet), or one coordinator over `count` instances (mode local).
+// Driven over IPC: 'start' begins a paced backup per session (again for each round); in local mode
+// 'stopAll' stops them. FLEET_BENCH_TRACE=1 records the hops of each member's stop (see fleet-trace.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { writeFile } from 'node:fs/promises';
 import { jetBackupMethods, type JetInstance } from '../src/jet/index.js';
+import { now, type Hops as TracedHops } from './fleet-trace.js';
 
 const [mode, url, bucket, index, countText] = process.argv.slice(2) as ['fleet' | 'local', string, string, string, string];
 const count = Number(countText);
@@ -35,22 +37,11 @@ for (let i = 0; i < count; i++) {
 const coordinators: Coordinator[] = [];
 // Tracing (FLEET_BENCH_TRACE=1): absolute times (timeOrigin + now) at each hop of the stop, per member.
 const TRACE = process.env.FLEET_BENCH_TRACE === '1';
-const now = () => performance.timeOrigin + performance.now();
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-type Hops = {
-  cpu?: number;
-  cpuPut?: number;
-  created?: number;
-  watch?: number;
-  stopping?: number;
-  putCall?: number;
-  putDone?: number;
-  putsBefore: number;
-  inflightAtStopping?: boolean;
-};
+type Hops = Partial<TracedHops> & { putsBefore: number };
 const hops: Hops[] = [];
 // FLEET_BENCH_PROFILE=DIR: a CPU profile of each child from 'started' to 'results'.
 const PROFILE = process.env.FLEET_BENCH_PROFILE;
@@ -80,7 +71,8 @@ const traced = (fleet: FleetConnection, members: Map<string, Hops>): FleetConnec
   const state = Object.create(fleet.state) as FleetConnection['state'];
   state.put = async (k, v, o) => {
     const h = members.get(k.split('.')[1]!)!;
-    const stopped = typeof v === 'string' && v.includes('"fleetStops":[{');
+    // After this round's stop.all arrived (a state put before it may still carry the last round's stop).
+    const stopped = h.watch !== undefined && typeof v === 'string' && v.includes('"fleetStops":[{');
     if (stopped && h.putCall === undefined) {
       h.putCall = now();
       // The CPU time once, at the last member's put (process.cpuUsage is a syscall).
@@ -120,7 +112,7 @@ if (mode === 'fleet') {
     connections.get(fleet)!.set(node, h);
     if (TRACE)
       c.states$.subscribe(({ snapshot }) => {
-        if (h.stopping === undefined && snapshot.context.session?.stopReason) {
+        if (h.watch !== undefined && h.stopping === undefined && snapshot.context.session?.stopReason) {
           h.stopping = now();
           h.inflightAtStopping = (fleet as unknown as { inflight(k: string): number }).inflight(`state.${node}.main`) > 0;
         }
@@ -151,21 +143,29 @@ if (mode === 'fleet') {
 send({ type: 'ready' });
 
 let runs: Array<Promise<BackupResult & { endedAt: number }>> = [];
-process.on('message', async (m: { type: string }) => {
+let round = 0;
+process.on('message', async (m: { type: string; round?: number }) => {
   if (m.type === 'start') {
+    round = m.round ?? 0;
+    // A new round: the hops start again (the objects are shared with the traced connections).
+    for (const h of hops) {
+      for (const k of Object.keys(h)) delete (h as Record<string, unknown>)[k];
+      h.putsBefore = 0;
+    }
     runs = insts.map((inst, i) =>
       runBackup({
         coordinator: coordinators[mode === 'fleet' ? i : 0]!,
         instance: inst,
-        to: path.join(dir, 'sets', `s${i}`),
+        to: path.join(dir, 'sets', `r${round}`, `s${i}`),
         mode: 'full',
         readSize,
       }).then((r) => ({ ...r, endedAt: performance.now() })),
     );
     const running = () => insts.every((inst, i) => coordinators[mode === 'fleet' ? i : 0]!.snapshot(inst).context.session?.open === true);
     while (!running()) await new Promise((r) => setTimeout(r, 10));
+    eld.reset();
     eld.enable();
-    if (PROFILE) {
+    if (PROFILE && round === 0) {
       await profiler.connect();
       await profiler.post('Profiler.enable');
       await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
@@ -186,7 +186,7 @@ process.on('message', async (m: { type: string }) => {
   } else if (m.type === 'results') {
     const results = await Promise.all(runs);
     eld.disable();
-    if (PROFILE) {
+    if (PROFILE && round === 0) {
       const { profile } = await profiler.post('Profiler.stop');
       await writeFile(path.join(PROFILE, `child-${index}.cpuprofile`), JSON.stringify(profile));
       // The profile's clock (µs, monotonic) against the absolute times of the hops.

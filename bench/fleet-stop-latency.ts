@@ -1,22 +1,27 @@
-// The fleet's stop latency: 100 coordinators (spread over child processes, each with its own NATS
-// connection) each with a paced backup running on the embedded engine; one `fleetStop` for all.
-// Prints p50/p99/max from the stop being written to each acknowledgement and to each session ended,
-// then the same stop through a local coordinator.stopAll. Run: npm run bench:fleet
-// Knobs: FLEET_BENCH_COORDINATORS (100), FLEET_BENCH_CHILDREN (4), FLEET_BENCH_PACE_KIB (64 KiB/s per
-// session), FLEET_BENCH_RESYNC_MS (each coordinator's full re-read of the desired state, 5000).
+// The fleet's stop latency: 100 coordinators spread over child processes (each process with its own
+// NATS connection, shared by its coordinators), each with a paced backup running on the embedded
+// engine; one `fleetStop` for all, in several rounds (backups started again each round). Prints
+// p50/p99/max from the stop being written to each acknowledgement and to each session ended, then
+// the same stop through a local coordinator.stopAll. Run: npm run bench:fleet
+// Knobs: FLEET_BENCH_COORDINATORS (100), FLEET_BENCH_CHILDREN (4), FLEET_BENCH_ROUNDS (3),
+// FLEET_BENCH_CONNECTION (process | member: a connection per coordinator), FLEET_BENCH_PACE_KIB (64
+// KiB/s per session), FLEET_BENCH_RESYNC_MS (each watch's full re-read of the desired state, 5000),
+// FLEET_BENCH_TRACE=1 (where each stop's time goes), FLEET_BENCH_PROFILE=DIR (CPU profiles, round 1).
 import { fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { connectFleet, fleetStatus, fleetStop, type FleetConnection } from '../src/fleet/index.js';
+import { connectFleet, fleetStatus, fleetStop } from '../src/fleet/index.js';
 import { startNatsServer } from '../test/fleet/nats-server.js';
 import { benchReport } from './bench-report.js';
+import { now, printTrace, schedNs, serverPid, tracedController, type Hops } from './fleet-trace.js';
 
 const COORDINATORS = Number(process.env.FLEET_BENCH_COORDINATORS ?? 100);
 const CHILDREN = Number(process.env.FLEET_BENCH_CHILDREN ?? 4);
 const perMember = process.env.FLEET_BENCH_CONNECTION === 'member';
+const ROUNDS = Number(process.env.FLEET_BENCH_ROUNDS ?? 3);
 const child = fileURLToPath(new URL('./fleet-node.ts', import.meta.url));
 
 benchReport.header(
@@ -57,166 +62,84 @@ try {
   console.log(
     `setup: ${COORDINATORS} coordinators joined in ${((performance.now() - t0) / 1000).toFixed(1)} s (engines filled, connections open)`,
   );
-  for (const n of nodes) n.proc.send({ type: 'start' });
-  await Promise.all(nodes.map((n) => n.next('started')));
-  // Every session running as the fleet sees it, before the stop.
-  while ((await fleetStatus({ servers: server.url, bucket })).instances.filter((r) => r.status.phase === 'running').length < COORDINATORS)
-    await new Promise((r) => setTimeout(r, 50));
-  console.log(
-    `load average before the stop: ${os
+  const TRACE = process.env.FLEET_BENCH_TRACE === '1';
+  const PROFILE = process.env.FLEET_BENCH_PROFILE;
+  const pids = [serverPid(), ...children.map((c) => c.pid!), process.pid];
+  // The controller's own connection, opened before the stops (as a controller service holds one).
+  const raw = await connectFleet({ servers: server.url, bucket });
+  const rounds: Array<{ ack: number[]; ended: number[] }> = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const n of nodes) n.proc.send({ type: 'start', round });
+    await Promise.all(nodes.map((n) => n.next('started')));
+    // Every session running as the fleet sees it, before the stop.
+    while ((await fleetStatus({ connection: raw })).instances.filter((r) => r.status.phase === 'running').length < COORDINATORS)
+      await new Promise((r) => setTimeout(r, 50));
+    const load = `load average ${os
       .loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')} (${os.cpus().length} cores)`,
-  );
-  const ackAt = new Map<string, number>();
-  // Trace: CPU time on a core (ns, /proc/PID/schedstat) of the server, each child and this controller,
-  // sampled every 5 ms while the stop runs; the samples around the stop's write and the last ack are kept.
-  const TRACE = process.env.FLEET_BENCH_TRACE === '1';
-  // Every thread's (the server's goroutines, Node's workers and GC threads).
-  const schedNs = (pid: number) => {
-    try {
-      return readdirSync(`/proc/${pid}/task`).reduce(
-        (n, t) => n + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]),
-        0,
+      .join(' ')}`;
+    if (TRACE && round === 0) {
+      // Steady state: what the running backups, heartbeats and resyncs cost before any stop.
+      const a = pids.map(schedNs);
+      await new Promise((r) => setTimeout(r, 1000));
+      const pct = pids.map(schedNs).map((n, i) => ((n - a[i]!) / 1e7).toFixed(0));
+      console.log(
+        `steady state, share of one core over 1 s: server ${pct[0]}%, children ${pct.slice(1, -1).join(' / ')}%, controller ${pct.at(-1)}%`,
       );
-    } catch {
-      return Number.NaN;
     }
-  };
-  const serverPid = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .find((d) => {
-      try {
-        const st = readFileSync(`/proc/${d}/stat`, 'utf8');
-        return st.includes('(nats-server)') && st.split(') ')[1]!.split(' ')[1] === String(process.pid);
-      } catch {
-        return false;
-      }
-    });
-  const pids = [Number(serverPid), ...children.map((c) => c.pid!), process.pid];
-  const cpuSamples: Array<{ at: number; ns: number[] }> = [];
-  const sample = () => {
-    if (TRACE) cpuSamples.push({ at: performance.timeOrigin + performance.now(), ns: pids.map(schedNs) });
-  };
-  if (TRACE) {
-    // Steady state: what the running backups, heartbeats and resyncs cost before any stop.
-    const a = pids.map(schedNs);
-    await new Promise((r) => setTimeout(r, 1000));
-    const b = pids.map(schedNs);
-    const pct = b.map((n, i) => ((n - a[i]!) / 1e7).toFixed(0));
-    console.log(
-      `steady state, share of one core over 1 s: server ${pct[0]}%, children ${pct.slice(1, -1).join(' / ')}%, controller ${pct.at(-1)}%`,
-    );
-  }
-  // The controller's own connection, opened before the stop (as a controller service would hold one);
-  // traced: the CPU sampled just before the stop's write, each state update's arrival.
-  const raw = await connectFleet({ servers: server.url, bucket });
-  const arrived: Array<{ at: number; created: number }> = [];
-  const desired = Object.create(raw.desired) as FleetConnection['desired'];
-  desired.update = (...a) => (sample(), raw.desired.update(...a));
-  desired.create = (...a) => (sample(), raw.desired.create(...a));
-  const state = Object.create(raw.state) as FleetConnection['state'];
-  state.watch = async (o) => {
-    const it = await raw.state.watch(o);
-    return {
-      stop: () => it.stop(),
-      async *[Symbol.asyncIterator]() {
-        for await (const e of it) {
-          arrived.push({ at: performance.timeOrigin + performance.now(), created: e.created.getTime() });
-          yield e;
-        }
+    const cpu: Array<{ at: number; ns: number[] }> = [];
+    const sample = () => cpu.push({ at: now(), ns: pids.map(schedNs) });
+    const traced = TRACE ? tracedController(raw, sample) : undefined;
+    const profiler = new Session();
+    if (PROFILE && round === 0) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+      await profiler.post('Profiler.start');
+    }
+    const ackAt = new Map<string, number>();
+    const stop = await fleetStop({
+      connection: traced?.connection ?? raw,
+      reason: 'bench',
+      waitMs: 30_000,
+      untilEnded: true,
+      onAck: (a) => {
+        if (ackAt.has(a.node)) return;
+        ackAt.set(a.node, now());
+        if (TRACE && ackAt.size === COORDINATORS) sample();
       },
-    } as unknown as Awaited<ReturnType<FleetConnection['state']['watch']>>;
-  };
-  const profiler = new Session();
-  if (process.env.FLEET_BENCH_PROFILE) {
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
-    await profiler.post('Profiler.start');
+    });
+    if (PROFILE && round === 0) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(path.join(PROFILE, 'controller.cpuprofile'), JSON.stringify(profile));
+      const clock = { abs: now(), hrUs: Number(process.hrtime.bigint()) / 1000 };
+      writeFileSync(path.join(PROFILE, 'controller.hops.json'), JSON.stringify({ clock, ackAt: [...ackAt.values()] }));
+    }
+    for (const n of nodes) n.proc.send({ type: 'results' });
+    const results = await Promise.all(nodes.map((n) => n.next('results')));
+    const outcomes = results.flatMap((m) => m.outcomes as string[]);
+    const byFleet = outcomes.filter((o) => o === 'stopped fleet').length;
+    if (byFleet !== COORDINATORS || !stop.ok)
+      throw new Error(`not every session was stopped by the fleet: ${JSON.stringify({ missing: stop.missing, outcomes })}`);
+    const ack = stop.acked.map((a) => a.ackMs);
+    const ended = stop.acked.map((a) => a.endedMs ?? Number.NaN);
+    rounds.push({ ack, ended });
+    console.log(
+      `round ${round + 1}: targeted ${stop.targeted.length}, acknowledged ${stop.acked.length}, runner outcomes ${byFleet} of ${outcomes.length} 'stopped' by the fleet; stop->ack p50 ${benchReport.percentile(ack, 50).toFixed(1)} / p99 ${benchReport.percentile(ack, 99).toFixed(1)} ms (${load})`,
+    );
+    if (traced)
+      printTrace({
+        children: results.map((m) => ({ hops: m.hops as Hops[], eld: m.eld })),
+        ackAt,
+        arrived: traced.arrived,
+        cpu,
+        perMember,
+      });
   }
-  const controller = TRACE ? Object.assign(Object.create(raw) as FleetConnection, { desired, state }) : raw;
-  const stop = await fleetStop({
-    connection: controller,
-    reason: 'bench',
-    waitMs: 30_000,
-    untilEnded: true,
-    onAck: (a) => {
-      if (!ackAt.has(a.node)) ackAt.set(a.node, performance.timeOrigin + performance.now());
-      if (ackAt.size === COORDINATORS) sample();
-    },
-  });
   await raw.close();
-  if (process.env.FLEET_BENCH_PROFILE) {
-    const { profile } = await profiler.post('Profiler.stop');
-    writeFileSync(path.join(process.env.FLEET_BENCH_PROFILE, 'controller.cpuprofile'), JSON.stringify(profile));
-    writeFileSync(
-      path.join(process.env.FLEET_BENCH_PROFILE, 'controller.hops.json'),
-      JSON.stringify({
-        clock: { abs: performance.timeOrigin + performance.now(), hrUs: Number(process.hrtime.bigint()) / 1000 },
-        ackAt: [...ackAt.values()],
-      }),
-    );
-  }
-  for (const n of nodes) n.proc.send({ type: 'results' });
-  const results = await Promise.all(nodes.map((n) => n.next('results')));
-  const outcomes = results.flatMap((m) => m.outcomes as string[]);
-  if (process.env.FLEET_BENCH_TRACE === '1') {
-    type Hops = {
-      created: number;
-      watch: number;
-      stopping: number;
-      putCall: number;
-      putDone: number;
-      putsBefore: number;
-      inflightAtStopping: boolean;
-    };
-    const all = results.flatMap((m, c) => (m.hops as Hops[]).map((h, i) => ({ ...h, ack: ackAt.get(`n${c}-${i}`)! })));
-    const base = Math.min(...all.map((h) => h.created));
-    const hop = (label: string, f: (h: (typeof all)[number]) => number) => percentiles(`  ${label}`, all.map(f));
-    console.log("trace (ms; created is the server's ms timestamp of stop.all):");
-    hop('created->watch', (h) => h.watch - base);
-    hop('watch->stopping', (h) => h.stopping - h.watch);
-    hop('stopping->put call', (h) => h.putCall - h.stopping);
-    hop('put call->put done', (h) => h.putDone - h.putCall);
-    hop('put done->controller ack', (h) => h.ack - h.putDone);
-    const lastAck = Math.max(...ackAt.values());
-    const stored = arrived.filter((a) => a.created >= base && a.at <= lastAck);
-    percentiles(
-      '  state stored (server ms)->arrived at controller',
-      stored.map((a) => a.at - a.created),
-    );
-    hop('created->controller ack', (h) => h.ack - base);
-    console.log(`  put in flight when stopping: ${all.filter((h) => h.inflightAtStopping).length} of ${all.length}`);
-    for (const [c, m] of results.entries()) {
-      const hs = m.hops as Array<Hops & { cpu: number; cpuPut: number }>;
-      const first = hs.reduce((a, b) => (a.watch < b.watch ? a : b));
-      const last = hs.reduce((a, b) => (a.putCall > b.putCall ? a : b));
-      // With a connection per member, each member's CPU between its own watch and put (summed).
-      const cpu = perMember ? hs.reduce((n, h) => n + (h.cpuPut - h.cpu), 0) : last.cpuPut - first.cpu;
-      console.log(
-        `  child ${c}: first watch ${(first.watch - base).toFixed(0)} ms, last put call ${(last.putCall - base).toFixed(0)} ms, CPU between ${cpu.toFixed(0)} ms; event-loop delay ${JSON.stringify(m.eld)}`,
-      );
-    }
-    const [from, to] = cpuSamples;
-    if (from && to) {
-      const ms = to.ns.map((n, i) => (n - from.ns[i]!) / 1e6);
-      console.log(
-        `  CPU on a core from the stop's write to the last ack (${(to.at - from.at).toFixed(0)} ms wall, schedstat): server ${ms[0]!.toFixed(1)} ms, children ${ms
-          .slice(1, -1)
-          .map((x) => x.toFixed(1))
-          .join(' / ')} ms, controller ${ms.at(-1)!.toFixed(1)} ms; load average ${os.loadavg()[0]!.toFixed(1)}`,
-      );
-    }
-  }
-  const byFleet = outcomes.filter((o) => o === 'stopped fleet').length;
-  console.log(
-    `targeted ${stop.targeted.length}, acknowledged ${stop.acked.length}, missing ${stop.missing.length}; runner outcomes: ${byFleet} of ${outcomes.length} 'stopped' by the fleet`,
-  );
-  if (byFleet !== COORDINATORS || !stop.ok)
-    throw new Error(`not every session was stopped by the fleet: ${JSON.stringify({ missing: stop.missing, outcomes })}`);
-  const ack = stop.acked.map((a) => a.ackMs);
-  const ended = stop.acked.map((a) => a.endedMs ?? Number.NaN);
+  const ack = rounds.flatMap((r) => r.ack);
+  const ended = rounds.flatMap((r) => r.ended);
+  const p99s = rounds.map((r) => benchReport.percentile(r.ack, 99));
   for (const n of nodes) n.proc.send({ type: 'close' });
 
   const local = start(['local', '', '', '0', String(COORDINATORS)]);
@@ -228,9 +151,12 @@ try {
   const l = await local.next('stopped');
   local.proc.send({ type: 'close' });
 
-  console.log('fleet (fleetStop writes stop.all; each coordinator applies it and republishes its state; times seen by the controller):');
+  console.log(
+    `fleet, ${ROUNDS} rounds pooled (fleetStop writes stop.all; each coordinator applies it and republishes its state; times seen by the controller):`,
+  );
   percentiles('  stop->ack', ack);
   percentiles('  stop->ended', ended);
+  console.log(`  p99 stop->ack per round: ${p99s.map((p) => p.toFixed(1)).join(', ')} ms (the last line: their median)`);
   console.log(`local (one coordinator, ${COORDINATORS} sessions, coordinator.stopAll in-process):`);
   console.log(`  stopAll call (every chart stopped, JetStopBackupInstance called): ${(l.stopMs as number).toFixed(2)} ms`);
   percentiles('  stop->ended', l.endedMs as number[]);
@@ -238,7 +164,7 @@ try {
   console.log(
     `ended includes the runner noticing on its next paced read (24 KiB at ${paceKiB} KiB/s: one every ${((24 / paceKiB) * 1000).toFixed(0)} ms per session) and End2(Abort).`,
   );
-  console.log(`p99 stop->ack: ${benchReport.percentile(ack, 99).toFixed(1)} ms`);
+  console.log(`p99 stop->ack: ${benchReport.percentile(p99s, 50).toFixed(1)} ms`);
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await server.stop();

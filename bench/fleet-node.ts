@@ -91,7 +91,9 @@ const traced = (fleet: FleetConnection, members: Map<string, Hops>): FleetConnec
 const members: FleetMember[] = [];
 // FLEET_BENCH_CONNECTION: 'process' (default: the coordinators of a child share one connection, and so
 // one watch of the desired state) or 'member' (a connection per coordinator).
-const perMember = process.env.FLEET_BENCH_CONNECTION === 'member';
+// 'mixed': even children share, odd ones have a connection per coordinator (compared side by side).
+const connectionMode = process.env.FLEET_BENCH_CONNECTION ?? 'process';
+const perMember = connectionMode === 'member' || (connectionMode === 'mixed' && Number(index) % 2 === 1);
 if (mode === 'fleet') {
   const connections = new Map<FleetConnection, Map<string, Hops>>();
   const open = async () => {

@@ -4,7 +4,7 @@
 // p50/p99/max from the stop being written to each acknowledgement and to each session ended, then
 // the same stop through a local coordinator.stopAll. Run: npm run bench:fleet
 // Knobs: FLEET_BENCH_COORDINATORS (100), FLEET_BENCH_CHILDREN (4), FLEET_BENCH_ROUNDS (3),
-// FLEET_BENCH_CONNECTION (process | member: a connection per coordinator), FLEET_BENCH_PACE_KIB (64
+// FLEET_BENCH_CONNECTION (process | member: a connection per coordinator | mixed: side by side), FLEET_BENCH_PACE_KIB (64
 // KiB/s per session), FLEET_BENCH_RESYNC_MS (each watch's full re-read of the desired state, 5000),
 // FLEET_BENCH_TRACE=1 (where each stop's time goes), FLEET_BENCH_PROFILE=DIR (CPU profiles, round 1).
 import { fork, type ChildProcess } from 'node:child_process';
@@ -20,12 +20,18 @@ import { now, printTrace, schedNs, serverPid, tracedController, type Hops } from
 
 const COORDINATORS = Number(process.env.FLEET_BENCH_COORDINATORS ?? 100);
 const CHILDREN = Number(process.env.FLEET_BENCH_CHILDREN ?? 4);
-const perMember = process.env.FLEET_BENCH_CONNECTION === 'member';
+const connectionMode = process.env.FLEET_BENCH_CONNECTION ?? 'process';
+const perMember = connectionMode === 'member';
 const ROUNDS = Number(process.env.FLEET_BENCH_ROUNDS ?? 3);
 const child = fileURLToPath(new URL('./fleet-node.ts', import.meta.url));
 
 benchReport.header(
-  `fleet stop: ${COORDINATORS} coordinators over ${CHILDREN} child processes, ${process.env.FLEET_BENCH_CONNECTION === 'member' ? 'one NATS connection per coordinator' : 'one NATS connection per process (its coordinators share it and one watch)'}`,
+  `fleet stop: ${COORDINATORS} coordinators over ${CHILDREN} child processes, ${
+    {
+      member: 'one NATS connection per coordinator',
+      mixed: 'even children one NATS connection each (shared by its coordinators), odd ones one per coordinator',
+    }[connectionMode] ?? 'one NATS connection per process (its coordinators share it and one watch)'
+  }`,
 );
 const server = await startNatsServer();
 const bucket = 'bench';
@@ -67,7 +73,7 @@ try {
   const pids = [serverPid(), ...children.map((c) => c.pid!), process.pid];
   // The controller's own connection, opened before the stops (as a controller service holds one).
   const raw = await connectFleet({ servers: server.url, bucket });
-  const rounds: Array<{ ack: number[]; ended: number[] }> = [];
+  const rounds: Array<{ ack: number[]; ended: number[]; byNode: Array<[string, number]> }> = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const n of nodes) n.proc.send({ type: 'start', round });
     await Promise.all(nodes.map((n) => n.next('started')));
@@ -123,7 +129,7 @@ try {
       throw new Error(`not every session was stopped by the fleet: ${JSON.stringify({ missing: stop.missing, outcomes })}`);
     const ack = stop.acked.map((a) => a.ackMs);
     const ended = stop.acked.map((a) => a.endedMs ?? Number.NaN);
-    rounds.push({ ack, ended });
+    rounds.push({ ack, ended, byNode: stop.acked.map((a) => [a.node, a.ackMs]) });
     console.log(
       `round ${round + 1}: targeted ${stop.targeted.length}, acknowledged ${stop.acked.length}, runner outcomes ${byFleet} of ${outcomes.length} 'stopped' by the fleet; stop->ack p50 ${benchReport.percentile(ack, 50).toFixed(1)} / p99 ${benchReport.percentile(ack, 99).toFixed(1)} ms (${load})`,
     );
@@ -133,10 +139,17 @@ try {
         ackAt,
         arrived: traced.arrived,
         cpu,
-        perMember,
+        perMember: (c) => perMember || (connectionMode === 'mixed' && c % 2 === 1),
       });
   }
   await raw.close();
+  if (connectionMode === 'mixed') {
+    // The same stops, seen side by side: coordinators sharing their process's connection, and with their own.
+    const of = (odd: number) =>
+      rounds.flatMap((r) => r.byNode.filter(([n]) => Number(/^n(\d+)-/.exec(n)![1]) % 2 === odd).map(([, ms]) => ms));
+    percentiles('side by side, stop->ack, even children (one connection per process)', of(0));
+    percentiles('side by side, stop->ack, odd children (one connection per coordinator)', of(1));
+  }
   const ack = rounds.flatMap((r) => r.ack);
   const ended = rounds.flatMap((r) => r.ended);
   const p99s = rounds.map((r) => benchReport.percentile(r.ack, 99));
@@ -156,7 +169,7 @@ try {
   );
   percentiles('  stop->ack', ack);
   percentiles('  stop->ended', ended);
-  console.log(`  p99 stop->ack per round: ${p99s.map((p) => p.toFixed(1)).join(', ')} ms (the last line: their median)`);
+  console.log(`  p99 stop->ack per round: ${p99s.map((p) => p.toFixed(1)).join(', ')} ms (the last line: the pooled p99 above)`);
   console.log(`local (one coordinator, ${COORDINATORS} sessions, coordinator.stopAll in-process):`);
   console.log(`  stopAll call (every chart stopped, JetStopBackupInstance called): ${(l.stopMs as number).toFixed(2)} ms`);
   percentiles('  stop->ended', l.endedMs as number[]);
@@ -164,7 +177,7 @@ try {
   console.log(
     `ended includes the runner noticing on its next paced read (24 KiB at ${paceKiB} KiB/s: one every ${((24 / paceKiB) * 1000).toFixed(0)} ms per session) and End2(Abort).`,
   );
-  console.log(`p99 stop->ack: ${benchReport.percentile(p99s, 50).toFixed(1)} ms`);
+  console.log(`p99 stop->ack: ${benchReport.percentile(ack, 99).toFixed(1)} ms`);
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await server.stop();

@@ -82,7 +82,7 @@ export function printTrace(options: {
   ackAt: Map<string, number>;
   arrived: Array<{ at: number; created: number }>;
   cpu: Array<{ at: number; ns: number[] }>;
-  perMember: boolean;
+  perMember: (child: number) => boolean;
 }): void {
   const { ackAt } = options;
   const all = options.children.flatMap((m, c) => m.hops.map((h, i) => ({ ...h, ack: ackAt.get(`n${c}-${i}`)! })));
@@ -104,7 +104,7 @@ export function printTrace(options: {
     const first = m.hops.reduce((a, b) => (a.watch < b.watch ? a : b));
     const last = m.hops.reduce((a, b) => (a.putCall > b.putCall ? a : b));
     // With a connection per member, each member's CPU between its own watch and put (summed).
-    const cpu = options.perMember ? m.hops.reduce((n, h) => n + (h.cpuPut - h.cpu), 0) : last.cpuPut - first.cpu;
+    const cpu = options.perMember(c) ? m.hops.reduce((n, h) => n + (h.cpuPut - h.cpu), 0) : last.cpuPut - first.cpu;
     console.log(
       `    child ${c}: first watch ${(first.watch - base).toFixed(0)} ms, last put sent ${(last.putCall - base).toFixed(0)} ms, main-thread CPU between ${cpu.toFixed(0)} ms; event-loop delay ${JSON.stringify(m.eld)}`,
     );

@@ -14,8 +14,9 @@ const shared = new WeakMap<FleetConnection, Map<number, Shared>>();
  * The desired state of `fleet`, one watch for every member on that connection (and resync interval):
  * a process whose coordinators share a connection has one consumer on the server and one delivery
  * per change, not one per coordinator. Each caller gets its own handle: `changes$` and `current()`
- * as `watchDesiredState`'s, warnings sent to every caller's `onWarning` (once per key and revision),
- * and `close()` that stops the watch when the last handle closes.
+ * as `watchDesiredState`'s, warnings sent to every caller's `onWarning` (once per key and revision:
+ * a caller that joins later is not told again of a malformed value already warned about), and
+ * `close()` that stops the watch when the last handle closes.
  */
 export async function shareDesiredState(
   fleet: FleetConnection,

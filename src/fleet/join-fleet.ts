@@ -4,7 +4,8 @@ import { Subject, type Subscription } from 'rxjs';
 import type { Coordinator, InstanceBackupSnapshot, StopReason } from '../coordinator/index.js';
 import type { JetInstance } from '../jet/index.js';
 import { connectFleet, type FleetConnectOptions, type FleetConnection } from './connect-fleet.js';
-import { watchDesiredState, type DesiredEntry, type DesiredState } from './desired-state.js';
+import type { DesiredEntry, DesiredState } from './desired-state.js';
+import { shareDesiredState } from './shared-desired-state.js';
 import { checkSegment, fleetKeys, targets, toSegment } from './fleet-keys.js';
 import { isReachable } from './fleet-reachability.js';
 import { checkInstanceStatus, decodeJson, fleetSchema, type AppliedStop, type InstanceStatus } from './fleet-values.js';
@@ -12,7 +13,7 @@ import { instancePhase, sessionStarted } from './instance-phase.js';
 
 /** Options of {@link joinFleet}: a connection to reuse, or how to open one. */
 export interface JoinFleetOptions extends Partial<FleetConnectOptions> {
-  /** An open connection (not closed by `close()`); otherwise `servers` and the rest connect. */
+  /** An open connection (not closed by `close()`); otherwise `servers` and the rest connect. Members on one connection share one watch of the desired state. */
   connection?: FleetConnection;
   /** This coordinator's node name (default: the host name, other characters as `-`). */
   node?: string;
@@ -100,7 +101,8 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
   let desired: DesiredState;
   try {
     for (const inst of coordinator.instances()) await checkNoOtherOwner(fleet, node, nameOf(inst), owner);
-    desired = await watchDesiredState(fleet, {
+    // Coordinators on one connection share one watch: one consumer and one delivery per change.
+    desired = await shareDesiredState(fleet, {
       onWarning: warn,
       ...(options.resyncMs !== undefined ? { resyncMs: options.resyncMs } : {}),
     });
@@ -257,7 +259,16 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
 
   applyHolds();
   const states = coordinator.states$.subscribe(({ instance, snapshot }) => onSnapshot(instance, snapshot));
-  const changes = desired.changes$.subscribe(() => applyDesired());
+  // Each member applies a change in its own macrotask: the members sharing a watch then each send their
+  // state as soon as their stop is applied (the client flushes after the task), instead of all after the
+  // last member's chart transition, so the server and the controller work while the others still stop.
+  let applying: NodeJS.Immediate | undefined;
+  const changes = desired.changes$.subscribe(() => {
+    applying ??= setImmediate(() => {
+      applying = undefined;
+      if (!closed) applyDesired();
+    });
+  });
   const heartbeat = setInterval(() => void publishAll(), heartbeatMs);
   heartbeat.unref();
   const statusLoop = (async () => {
@@ -282,6 +293,7 @@ export async function joinFleet(coordinator: Coordinator, options: JoinFleetOpti
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      if (applying) clearImmediate(applying);
       states.unsubscribe();
       changes.unsubscribe();
       await desired.close();

@@ -38,6 +38,8 @@ export interface NatsServerOptions {
   token?: string;
   user?: string;
   pass?: string;
+  /** A server configuration (its text: `authorization { … }`, `tls { … }`, operator mode), given with `-c`. */
+  config?: string;
   /** Reuse a port and a store directory (a restart). */
   port?: number;
   storeDir?: string;
@@ -87,6 +89,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
   if (options.token) args.push('--auth', options.token);
   if (options.user) args.push('--user', options.user, '--pass', options.pass ?? '');
+  if (options.config !== undefined) {
+    const file = path.join(storeDir, 'server.conf');
+    fs.writeFileSync(file, options.config);
+    args.push('-c', file);
+  }
   let proc: ChildProcess;
   let log = '';
   const launch = async () => {

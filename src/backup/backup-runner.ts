@@ -96,7 +96,11 @@ export class BackupRunner {
       watch.unsubscribe();
       requests.unsubscribe();
       signal?.removeEventListener('abort', onAbort);
-      await writer?.release().catch(() => undefined);
+      // A lock that stays (its removal failed twice) keeps this set name busy until this process is gone:
+      // the result says so instead of hiding it; `ese-backup clean` removes it then.
+      await writer?.release().catch((e: unknown) => {
+        this.result.lockLeft = { path: writer!.paths.lock, error: e instanceof Error ? e.message : String(e) };
+      });
     }
     const outcome = this.reason ?? 'completed';
     // The result names the set exactly when one stands under the final name: a completed run's, or
@@ -227,7 +231,9 @@ export class BackupRunner {
   /** The committed set verified: the files' re-reads made while they were written, and every set-level check now. */
   private async verified(writer: BackupSetWriter): Promise<boolean> {
     this.progress.update({ phase: 'verifying' });
-    const report = await verifyBackupSetWith(writer.paths.final, {}, { prechecked: await writer.rechecked() });
+    const report = await verifyBackupSetWith(writer.paths.final, this.options.signKey ? { signKey: this.options.signKey } : {}, {
+      prechecked: await writer.rechecked(),
+    });
     this.result.verification = report;
     if (!report.ok) this.fail(new Error(`the committed set does not verify: ${report.problems.map((p) => p.message).join('; ')}`));
     return report.ok;

@@ -88,6 +88,11 @@ export interface BackupResult {
   verification?: BackupSetReport;
   /** What the clean-up before the run removed. */
   orphans?: OrphanReport;
+  /**
+   * The set's lock file when it could not be removed (tried twice) and why: until it is removed, a run
+   * to the same name is refused as busy; once this process is gone, `ese-backup clean` removes it.
+   */
+  lockLeft?: { path: string; error: string };
 }
 
 /** The run: a promise of its result, with its progress. */

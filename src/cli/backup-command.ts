@@ -148,6 +148,12 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       for (const file of result.truncated === 'partial' ? gone : []) out.line(`  gone: ${file}`);
       if (result.error && result.stopReason) out.line(c.dim(`  (${result.error.message})`));
     }
+    if (result.lockLeft)
+      out.line(
+        c.yellow(
+          `warning: the set lock ${result.lockLeft.path} could not be removed (${result.lockLeft.error}); ese-backup clean removes it once this process has exited`,
+        ),
+      );
     out.result({
       command: 'backup',
       outcome: result.outcome,
@@ -174,6 +180,7 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       signal: run.signal ?? null,
       error: result.error ?? null,
       orphansRemoved: result.orphans?.removed ?? [],
+      lockLeft: result.lockLeft ?? null,
     });
     if (inspection) {
       out.note('inspector: still serving; Ctrl-C to exit');

@@ -4,7 +4,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { createCoordinator, shutdownHook } from '../../src/coordinator/index.js';
-import { restoreBackupSet, runBackup, verifyBackupSet, type BackupProgress } from '../../src/backup/index.js';
+import { nodeBackupFs, restoreBackupSet, runBackup, verifyBackupSet, type BackupFs, type BackupProgress } from '../../src/backup/index.js';
 import { JET_bit, JET_err } from '../../src/jet/index.js';
 import { contents, engineFixture, putKeys } from './helpers.js';
 
@@ -90,6 +90,28 @@ describe('runBackup: a full backup', () => {
 });
 
 describe('runBackup: stops and failures', () => {
+  it('a signed, verified run checks its own signature; a set lock that cannot be removed is reported, not hidden', async () => {
+    const { inst, work, coordinator } = await setup();
+    const to = path.join(work, 'signed');
+    const lock = path.join(work, '.signed.lock');
+    let refused = 0;
+    const stuckLock: BackupFs = {
+      ...nodeBackupFs,
+      unlink: async (file) => {
+        if (file !== lock) return nodeBackupFs.unlink(file);
+        refused++;
+        throw Object.assign(new Error(`EIO: i/o error, unlink '${file}'`), { code: 'EIO' });
+      },
+    };
+    const signKey = new Uint8Array(32).fill(7);
+    const result = await runBackup({ coordinator, instance: inst, to, mode: 'full', verify: true, signKey, fs: stuckLock });
+    expect(result.outcome).toBe('completed');
+    expect(result.verification?.signature).toBe('valid');
+    expect(refused).toBe(2);
+    expect(result.lockLeft).toEqual({ path: lock, error: expect.stringContaining('EIO') });
+    expect(fs.existsSync(lock)).toBe(true);
+  });
+
   it('a stop during the database phase ends the session with End2(Abort), leaves nothing, truncates nothing', async () => {
     const { engine, inst, work, coordinator } = await setup({ keys: 120 });
     const to = path.join(work, 'stopped');

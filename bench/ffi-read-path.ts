@@ -9,7 +9,8 @@
  *   read worker thread (default) into a page-aligned caller buffer (read into directly) and into a plain
  *   `new Uint8Array` (read into an aligned buffer, then copied), and with `reads: 'async'` (a koffi `.async`
  *   call per read, the design before) into the aligned buffer.
- * Prints MiB/s for each and ends with `ratio koffi-backend/native-reads: 0.NN` (worker, aligned buffer).
+ * Prints MiB/s for each read size given (bench:ffi: 1 MiB, then the runner's default read, 2 MiB) and ends with
+ * `ratio koffi-backend/native-reads: 0.NN` (worker, aligned buffer) at the last size: the size the runner reads with.
  */
 import koffi from 'koffi';
 import type { EmbeddedEngine } from '../src/engine/index.js';
@@ -41,9 +42,9 @@ async function readThrough(api: EsentBackend, inst: JetInstance, buffer: Uint8Ar
  * Measure and print the read path; the last line printed is the ratio line.
  *
  * @param engine the bench's embedded engine (it answers Begin, GetAttachInfo and End over the shim)
- * @param readSize bytes per read, the same for every reader
+ * @param readSizes bytes per read, each measured in turn with every reader at that size; the ratio line is the last size's
  */
-export async function measureReadPath(engine: EmbeddedEngine, readSize: number): Promise<void> {
+export async function measureReadPath(engine: EmbeddedEngine, readSizes: readonly number[]): Promise<void> {
   const sizeMiB = Number(process.env.BENCH_READ_PATH_MIB ?? 256);
   const rounds = Number(process.env.BENCH_READ_PATH_ROUNDS ?? 9);
   const library = buildEsentShim('SHIM_FILE_READ_PREAD');
@@ -62,64 +63,74 @@ export async function measureReadPath(engine: EmbeddedEngine, readSize: number):
     await engine.endExternalBackup(inst, JET_bit.BackupEndAbort);
 
     const native = koffi.load(library).func('int64_t shim_native_read_file(const char *path, void *pv, uint32_t cb)');
-    const aligned = worker.library.alignedBuffer(readSize);
-    const plain = new Uint8Array(readSize);
-    const readers: Record<string, () => Promise<{ bytes: number; seconds: number }>> = {
-      'native reads (C pread loop)': async () => {
-        const t0 = now();
-        const n = Number(native(file!, aligned, readSize));
-        if (n < 0) throw new Error(`shim_native_read_file(${file}) failed: errno ${-n}`);
-        return { bytes: n, seconds: now() - t0 };
-      },
-      'koffi backend, read worker, aligned buffer': () => readThrough(worker, inst, aligned),
-      'koffi backend, read worker, plain Uint8Array': () => readThrough(worker, inst, plain),
-      "koffi backend, reads: 'async', aligned buffer": () => readThrough(pool, inst, aligned),
-    };
-    const times: Record<string, number[]> = Object.fromEntries(Object.keys(readers).map((k) => [k, []]));
-    let bytes = 0;
-    for (const read of Object.values(readers)) bytes = (await read()).bytes; // warm: page cache, threads, code
-    for (let r = 0; r < rounds; r++) {
-      for (const [name, read] of Object.entries(readers)) {
-        const got = await read();
-        if (got.bytes !== bytes) throw new Error(`${name} read ${got.bytes} bytes, the file has ${bytes}`);
-        times[name]!.push(got.seconds);
+    let ratio = 0;
+    for (const readSize of readSizes) ratio = await measureAt(readSize);
+    console.log(`ratio koffi-backend/native-reads: ${ratio.toFixed(2)}`);
+
+    /** One read size: every reader side by side; prints its block, returns the worker's ratio to native. */
+    async function measureAt(readSize: number): Promise<number> {
+      const aligned = worker.library.alignedBuffer(readSize);
+      const plain = new Uint8Array(readSize);
+      const readers: Record<string, () => Promise<{ bytes: number; seconds: number }>> = {
+        'native reads (C pread loop)': async () => {
+          const t0 = now();
+          const n = Number(native(file!, aligned, readSize));
+          if (n < 0) throw new Error(`shim_native_read_file(${file}) failed: errno ${-n}`);
+          return { bytes: n, seconds: now() - t0 };
+        },
+        'koffi backend, read worker, aligned buffer': () => readThrough(worker, inst, aligned),
+        'koffi backend, read worker, plain Uint8Array': () => readThrough(worker, inst, plain),
+        "koffi backend, reads: 'async', aligned buffer": () => readThrough(pool, inst, aligned),
+      };
+      const times: Record<string, number[]> = Object.fromEntries(Object.keys(readers).map((k) => [k, []]));
+      let bytes = 0;
+      for (const read of Object.values(readers)) bytes = (await read()).bytes; // warm: page cache, threads, code
+      for (let r = 0; r < rounds; r++) {
+        for (const [name, read] of Object.entries(readers)) {
+          const got = await read();
+          if (got.bytes !== bytes) throw new Error(`${name} read ${got.bytes} bytes, the file has ${bytes}`);
+          times[name]!.push(got.seconds);
+        }
       }
-    }
-    const mibs = (name: string) => bytes / 2 ** 20 / median(times[name]!);
-    console.log(
-      `read path over the pread shim (${(bytes / 2 ** 20).toFixed(0)} MiB database file, ${readSize / 1024} KiB reads, ${bytes / readSize} reads a pass, median of ${rounds} alternating rounds, page cache warm):`,
-    );
-    const names = Object.keys(readers);
-    for (const name of names)
+      const mibs = (name: string) => bytes / 2 ** 20 / median(times[name]!);
       console.log(
-        `  ${name.padEnd(48)} ${mibs(name).toFixed(0).padStart(6)} MiB/s  (${(median(times[name]!) * 1e3).toFixed(1)} ms a pass, ${((median(times[name]!) / (bytes / readSize)) * 1e6).toFixed(1)} µs a read)`,
+        `read path over the pread shim (${(bytes / 2 ** 20).toFixed(0)} MiB database file, ${readSize / 1024} KiB reads, ${bytes / readSize} reads a pass, median of ${rounds} alternating rounds, page cache warm):`,
       );
-    // The hand-off alone: a call that does nothing (shim_stack_probe(0)) on the read thread and via .async.
-    const thread = worker.library.readWorker(inst)!;
-    const w = { ...thread.stats }; // the reads' own figures, before the empty calls below
-    const nothing = koffi.load(library).func('uint32_t shim_stack_probe(uint32_t kib)');
-    const hop = async (once: () => Promise<unknown>, n = 2000) => {
-      for (let k = 0; k < 200; k++) await once();
-      const t0 = now();
-      for (let k = 0; k < n; k++) await once();
-      return ((now() - t0) / n) * 1e6;
-    };
-    const hopWorker = await hop(() => thread.probeStack(0));
-    const hopAsync = await hop(
-      () => new Promise((resolve, reject) => nothing.async(0, (e: unknown, r: number) => (e ? reject(e) : resolve(r)))),
-    );
-    console.log(
-      `  read worker: ${((w.nativeMs / w.calls) * 1e3).toFixed(1)} µs a read inside the native call on its thread (${w.calls} calls of every pass, the final 0-byte ones included); the rest of a read is hand-off and the binding`,
-    );
-    const perRead = median(times[names[0]!]!) / (bytes / readSize);
-    console.log(
-      `  hand-off of an empty call: read thread ${hopWorker.toFixed(1)} µs, koffi .async ${hopAsync.toFixed(1)} µs; with one native read (${(perRead * 1e6).toFixed(1)} µs) the ceiling without read-ahead is ${(perRead / (perRead + hopWorker / 1e6)).toFixed(2)}`,
-    );
-    const base = mibs(names[0]!);
-    console.log(
-      `  plain Uint8Array / native: ${(mibs(names[2]!) / base).toFixed(2)}; .async / native: ${(mibs(names[3]!) / base).toFixed(2)}`,
-    );
-    console.log(`ratio koffi-backend/native-reads: ${(mibs(names[1]!) / base).toFixed(2)}`);
+      const names = Object.keys(readers);
+      for (const name of names)
+        console.log(
+          `  ${name.padEnd(48)} ${mibs(name).toFixed(0).padStart(6)} MiB/s  (${(median(times[name]!) * 1e3).toFixed(1)} ms a pass, ${((median(times[name]!) / (bytes / readSize)) * 1e6).toFixed(1)} µs a read)`,
+        );
+      // The hand-off alone: a call that does nothing (shim_stack_probe(0)) on the read thread and via .async.
+      const thread = worker.library.readWorker(inst)!;
+      const w = { ...thread.stats }; // the reads' own figures, before the empty calls below
+      thread.stats.calls = 0;
+      thread.stats.nativeMs = 0;
+      const nothing = koffi.load(library).func('uint32_t shim_stack_probe(uint32_t kib)');
+      const hop = async (once: () => Promise<unknown>, n = 2000) => {
+        for (let k = 0; k < 200; k++) await once();
+        const t0 = now();
+        for (let k = 0; k < n; k++) await once();
+        return ((now() - t0) / n) * 1e6;
+      };
+      const hopWorker = await hop(() => thread.probeStack(0));
+      const hopAsync = await hop(
+        () => new Promise((resolve, reject) => nothing.async(0, (e: unknown, r: number) => (e ? reject(e) : resolve(r)))),
+      );
+      console.log(
+        `  read worker: ${((w.nativeMs / w.calls) * 1e3).toFixed(1)} µs a read inside the native call on its thread (${w.calls} calls of every pass, the final 0-byte ones included); the rest of a read is hand-off and the binding`,
+      );
+      const perRead = median(times[names[0]!]!) / (bytes / readSize);
+      console.log(
+        `  hand-off of an empty call: read thread ${hopWorker.toFixed(1)} µs, koffi .async ${hopAsync.toFixed(1)} µs; with one native read (${(perRead * 1e6).toFixed(1)} µs) the ceiling without read-ahead is ${(perRead / (perRead + hopWorker / 1e6)).toFixed(2)}`,
+      );
+      const base = mibs(names[0]!);
+      console.log(
+        `  plain Uint8Array / native: ${(mibs(names[2]!) / base).toFixed(2)}; .async / native: ${(mibs(names[3]!) / base).toFixed(2)}`,
+      );
+      console.log(`  read worker, aligned buffer / native: ${(mibs(names[1]!) / base).toFixed(2)}`);
+      return mibs(names[1]!) / base;
+    }
   } finally {
     host.close();
   }

@@ -3,6 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeInstance, putRows, runCli, tempDir, backupArgs } from './cli-helpers.js';
 
+/**
+ * For the two tests that start ~10 and ~30 CLI processes (each loads the sources through tsx, ~1.5 s of CPU)
+ * two at a time: 37 s of the 60 s default in a CI rehearsal on 2 cores. Nothing in them measures time.
+ */
+const CLI_BATCH = { timeout: 180_000 };
+
 /** Run the cases two at a time (each is a process start). */
 async function all<T, R>(items: T[], run: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -19,7 +25,7 @@ async function all<T, R>(items: T[], run: (item: T) => Promise<R>): Promise<R[]>
 }
 
 describe('ese-backup: help and usage', () => {
-  it('--help works on every command (exit 0, usage and the exit codes)', async () => {
+  it('--help works on every command (exit 0, usage and the exit codes)', CLI_BATCH, async () => {
     const cases = [[], ['demo'], ['backup'], ['inspect'], ['verify'], ['restore'], ['clean'], ['list']];
     const results = await all(cases, (c) => runCli([...c, '--help']));
     for (const [i, r] of results.entries()) {
@@ -35,7 +41,7 @@ describe('ese-backup: help and usage', () => {
     expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
   });
 
-  it('usage errors exit 2 with a clear message', async () => {
+  it('usage errors exit 2 with a clear message', CLI_BATCH, async () => {
     const dir = await tempDir();
     await makeInstance(dir, 'main', (db) => putRows(db, 0, 8));
     const existing = path.join(dir, 'taken');

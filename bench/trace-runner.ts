@@ -5,7 +5,7 @@
  * time and the commit's fsyncs and rename: every `JetReadFileInstance` is timed through a wrapper of
  * the engine (its synchronous part, with the page faults it took, apart) and every file-system call
  * through the `BackupFs` seam. DUMP=1 prints every event (name, start ms, end ms). SE=N sets
- * `syncEvery` to N MiB. Used for the "Where the time goes" story in docs/benchmarks.md.
+ * `syncEvery` to N MiB; VERIFY=1 runs with `verify: true`. Used for the "Where the time goes" story in docs/benchmarks.md.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -91,6 +91,7 @@ for (let i = 0; i < Number(process.env.RUNS ?? 4); i++) {
     to,
     mode: 'full',
     instanceName: 'bench',
+    verify: process.env.VERIFY === '1',
     fs: tfs,
     ...(process.env.SE ? { syncEvery: Number(process.env.SE) * MiB } : {}),
   });

@@ -1,42 +1,8 @@
 import type { JetBackupApi, JetInstance } from '../jet/index.js';
 import type { BackupFileSink } from './backup-file-sink.js';
+import type { ChunkBufferPool } from './chunk-buffer-pool.js';
 
-/**
- * The read buffers of a run, shared by its files: a buffer is handed out to be read into and comes
- * back once its chunk was hashed and written, so the chunks of one file may still be on their way
- * while the next file is read.
- *
- * @example
- * const pool = new ChunkBufferPool(4, 1024 * 1024, hashableBuffer);
- * const buffer = await pool.acquire(); ...; pool.release(buffer);
- */
-export class ChunkBufferPool {
-  private readonly free: Uint8Array[];
-  private readonly waiting: ((buffer: Uint8Array) => void)[] = [];
-
-  constructor(
-    count: number,
-    /** Bytes per buffer: the read size. */
-    readonly size: number,
-    allocate: (size: number) => Uint8Array = (n) => new Uint8Array(n),
-  ) {
-    if (!Number.isSafeInteger(count) || count < 2) throw new RangeError(`ChunkBufferPool: at least two buffers, got ${count}`);
-    this.free = Array.from({ length: count }, () => allocate(size));
-  }
-
-  /** A free buffer, at once or as soon as one comes back (first come, first served). */
-  acquire(): Promise<Uint8Array> {
-    const buffer = this.free.pop();
-    return buffer ? Promise.resolve(buffer) : new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  /** Give a buffer back: its chunk is done with. */
-  release(buffer: Uint8Array): void {
-    const next = this.waiting.shift();
-    if (next) next(buffer);
-    else this.free.push(buffer);
-  }
-}
+export { ChunkBufferPool } from './chunk-buffer-pool.js';
 
 /** What {@link copyBackupFile} needs besides the file: where to write, the read buffers, and when to give up. */
 export interface CopyBackupFileOptions {

@@ -64,7 +64,7 @@ export function emptyCopyRecord(): CopyRecord {
 export async function copyListedFiles(ctx: CopyListedFilesContext, record: CopyRecord): Promise<void> {
   const { session, inst, writer, progress, interrupted } = ctx;
   warmChunkHasher();
-  const pool = new ChunkBufferPool(PIPELINE_DEPTH, ctx.readSize, hashableBuffer);
+  const pool = ChunkBufferPool.take(PIPELINE_DEPTH, ctx.readSize, hashableBuffer);
   const finishing = new Set<Promise<void>>();
   const copyAll = async (files: string[], role: 'db' | 'log', generationOf: (file: string, i: number) => number | undefined) => {
     record.listed.push(...files);
@@ -107,11 +107,16 @@ export async function copyListedFiles(ctx: CopyListedFilesContext, record: CopyR
       void finished.then(() => finishing.delete(finished));
     }
   };
-  if (ctx.mode === 'full') await copyAll(await session.getAttachInfo(inst), 'db', () => undefined);
-  if (interrupted()) return;
-  const info = await session.getLogInfo2(inst);
-  record.logGenerations = info.files.length > 0 ? { low: info.genLow, high: info.genHigh } : null;
-  await copyAll(info.files, 'log', (file, i) => parseLogFileName(info.baseName, file) ?? info.genLow + i);
+  try {
+    if (ctx.mode === 'full') await copyAll(await session.getAttachInfo(inst), 'db', () => undefined);
+    if (interrupted()) return;
+    const info = await session.getLogInfo2(inst);
+    record.logGenerations = info.files.length > 0 ? { low: info.genLow, high: info.genHigh } : null;
+    await copyAll(info.files, 'log', (file, i) => parseLogFileName(info.baseName, file) ?? info.genLow + i);
+  } finally {
+    // Kept for the process's next run once the chunks still on their way gave their buffers back.
+    pool.giveBack();
+  }
 }
 
 const sizeOnDisk = (file: string): number => {

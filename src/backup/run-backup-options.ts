@@ -8,13 +8,13 @@ import type { OrphanReport } from './clean-orphans.js';
 import type { BackupSetReport } from './verify-backup-set.js';
 
 /**
- * Bytes per JetReadFileInstance unless `RunBackupOptions.readSize` says otherwise: 2 MiB. Measured
- * (`bench/profile-runner.ts`, docs/benchmarks.md): fewer calls per byte than 1 MiB (engine calls,
- * chunks handed to the hashing threads, writes) cost less CPU per byte, while 4 MiB buffers no
- * longer stay in the CPU caches and cost more again. A stop lands after the read in flight, so a
- * larger read also means a later stop (one read + a few ms).
+ * Bytes per JetReadFileInstance unless `RunBackupOptions.readSize` says otherwise: 1 MiB. Measured on a
+ * quiet machine with the run's buffers kept warm (`ChunkBufferPool`; docs/benchmarks.md, "The backup
+ * runner"): 512 KiB and 1 MiB reads gave steady runs near the durable copy's speed, while 2 and 4 MiB
+ * reads fell, in one run of two or three, to 400–650 MiB/s (buffers and page-cache writes of 2 MiB).
+ * A stop lands after the read in flight, so a smaller read also means an earlier stop.
  */
-export const DEFAULT_READ_SIZE = 2 * 1024 * 1024;
+export const DEFAULT_READ_SIZE = 1024 * 1024;
 
 /** Options of `runBackup`. */
 export interface RunBackupOptions {
@@ -26,7 +26,7 @@ export interface RunBackupOptions {
   mode: 'full' | 'incremental';
   /** Call JetTruncateLogInstance once the set is committed and verified from disk (default false). */
   truncateLogs?: boolean;
-  /** Bytes per JetReadFileInstance: a multiple of the page size, at least 3 pages (default {@link DEFAULT_READ_SIZE}, 2 MiB). */
+  /** Bytes per JetReadFileInstance: a multiple of the page size, at least 3 pages (default {@link DEFAULT_READ_SIZE}, 1 MiB). */
   readSize?: number;
   /** Abort the run: it stops reading, ends the session with End2(Abort) and resolves `aborted`. */
   signal?: AbortSignal;

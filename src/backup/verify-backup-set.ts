@@ -9,6 +9,7 @@ import {
   type BackupManifestFile,
 } from './backup-manifest.js';
 import type { EseFileReport } from './ese-file-report.js';
+import { ChunkBufferPool } from './chunk-buffer-pool.js';
 import { hashableBuffer, warmChunkHasher } from './chunk-hasher.js';
 import { checkManifestSignature, type ManifestSignatureCheck } from './manifest-signature.js';
 import { readSetTextFile } from './open-set-file.js';
@@ -182,17 +183,26 @@ export async function verifyBackupSetWith(
   const slots = found.flatMap((f, i) => (f ? [] : [i]));
   let next = 0;
   const lane = async () => {
-    const buffers = Array.from({ length: VERIFY_BUFFERS }, () => hashableBuffer(VERIFY_CHUNK));
-    for (let i; (i = next++) < todo.length;) {
-      const { name, entry } = todo[i]!;
-      const fileProblems: BackupSetProblem[] = [];
-      let check: BackupSetFileCheck | undefined;
-      try {
-        check = await checkSetFile(path.join(root, name), entry, manifest, fileProblems, buffers, internal.prechecked?.get(name));
-      } catch (err) {
-        fileProblems.push({ kind: 'io', file: name, message: `${printableName(name)}: ${(err as Error).message}` });
+    // The process's verify buffers (first-touched memory is costly; see ChunkBufferPool), given back at the end:
+    // checkSetFile settles every read and hash of its chunks before it returns or throws.
+    const pool = ChunkBufferPool.take(VERIFY_BUFFERS, VERIFY_CHUNK, hashableBuffer);
+    const buffers: Uint8Array[] = [];
+    try {
+      for (let b = 0; b < VERIFY_BUFFERS; b++) buffers.push(await pool.acquire());
+      for (let i; (i = next++) < todo.length;) {
+        const { name, entry } = todo[i]!;
+        const fileProblems: BackupSetProblem[] = [];
+        let check: BackupSetFileCheck | undefined;
+        try {
+          check = await checkSetFile(path.join(root, name), entry, manifest, fileProblems, buffers, internal.prechecked?.get(name));
+        } catch (err) {
+          fileProblems.push({ kind: 'io', file: name, message: `${printableName(name)}: ${(err as Error).message}` });
+        }
+        found[slots[i]!] = { check, problems: fileProblems };
       }
-      found[slots[i]!] = { check, problems: fileProblems };
+    } finally {
+      for (const b of buffers) pool.release(b);
+      pool.giveBack();
     }
   };
   await Promise.all(Array.from({ length: Math.min(VERIFY_LANES, todo.length) }, lane));

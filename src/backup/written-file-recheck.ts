@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupManifestFile } from './backup-manifest.js';
+import { ChunkBufferPool } from './chunk-buffer-pool.js';
 import { createChunkHasher, hashableBuffer, type ChunkHasher } from './chunk-hasher.js';
 import type { EseFileReport } from './ese-file-report.js';
 import { EseFileVerifier } from './ese-file-verifier.js';
@@ -103,11 +104,14 @@ export class WrittenFileRecheck {
   }
 
   private async run(): Promise<RecheckedFile> {
-    const buffers = Array.from({ length: RECHECK_BUFFERS }, () => hashableBuffer(RECHECK_CHUNK));
+    // The process's re-read buffers (first-touched memory is costly; see ChunkBufferPool), given back at the end.
+    const pool = ChunkBufferPool.take(RECHECK_BUFFERS, RECHECK_CHUNK, hashableBuffer);
+    const buffers: Uint8Array[] = [];
     /** Hashes in flight, oldest first, with the buffer each holds. */
     const busy: { hashed: Promise<void>; buffer: Uint8Array }[] = [];
     let file: FileHandle | undefined;
     try {
+      for (let i = 0; i < RECHECK_BUFFERS; i++) buffers.push(await pool.acquire());
       for (;;) {
         while (!this.stopped && this.position >= this.target) await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
@@ -135,7 +139,8 @@ export class WrittenFileRecheck {
         hashed.catch(() => undefined);
         busy.push({ hashed, buffer });
       }
-      for (const b of busy.splice(0)) await b.hashed;
+      for (const b of busy) await b.hashed;
+      for (const b of busy.splice(0)) buffers.push(b.buffer);
       const identity = fileIdentity(await file.stat({ bigint: true }));
       const ese = this.verifier.finish();
       const sha256 = await this.hasher.digest();
@@ -143,9 +148,13 @@ export class WrittenFileRecheck {
     } catch (e) {
       // The hashing thread may still read a buffer: let every hash settle before the buffers go.
       await Promise.allSettled(busy.map((b) => b.hashed));
+      for (const b of busy.splice(0)) buffers.push(b.buffer);
       this.hasher.dispose();
       throw e;
     } finally {
+      // Every hash settled (above): no thread reads these buffers any more.
+      for (const b of buffers.splice(0)) pool.release(b);
+      pool.giveBack();
       await (await this.handle?.catch(() => undefined))?.close().catch(() => undefined);
     }
   }

@@ -90,7 +90,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
         '--sign-key <file>',
         'sign the manifest with HMAC-SHA-256 under the key in FILE (manifest.sig); verify/restore/list --sign-key check it',
       )
-      .option('--read-size <bytes>', 'bytes per JetReadFileInstance (default 2 MiB; 1 MiB with --rate)', p.readSize)
+      .option('--read-size <bytes>', 'bytes per JetReadFileInstance (default 1 MiB)', p.readSize)
       .option('--rate <MiB/s>', 'pace the reads', p.positive)
       .option('--stop-after <ms>', 'stop the backup this many milliseconds after Begin', p.count)
       .option('--system-path <dir>', 'esent: JET_paramSystemPath', '.')

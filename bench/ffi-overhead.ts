@@ -168,7 +168,7 @@ try {
   console.log(
     `  control call (Begin + End(Abort), another instance): median ${median(busyMs).toFixed(2)} ms during the backups (${busyMs.length} calls) vs ${median(idleMs).toFixed(2)} ms idle`,
   );
-  // 1 MiB (the figure before the runner's default grew), then the runner's default read: the ratio line's.
+  // BENCH_READ_KIB, then the runner's default read when it differs: the ratio line is the runner's size.
   await measureReadPath(engine, [...new Set([readSize, DEFAULT_READ_SIZE])]);
 } finally {
   host.close();

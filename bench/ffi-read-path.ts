@@ -9,7 +9,8 @@
  *   read worker thread (default) into a page-aligned caller buffer (read into directly) and into a plain
  *   `new Uint8Array` (read into an aligned buffer, then copied), and with `reads: 'async'` (a koffi `.async`
  *   call per read, the design before) into the aligned buffer.
- * Prints MiB/s for each read size given (bench:ffi: 1 MiB, then the runner's default read, 2 MiB) and ends with
+ * Prints MiB/s for each read size given (bench:ffi: `BENCH_READ_KIB`, default 1 MiB, then the runner's default read
+ * `DEFAULT_READ_SIZE` when it differs) and ends with
  * `ratio koffi-backend/native-reads: 0.NN` (worker, aligned buffer) at the last size: the size the runner reads with.
  */
 import koffi from 'koffi';

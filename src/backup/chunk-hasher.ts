@@ -1,6 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { pageKernelModule } from '../engine/format/page-checksum-wasm.js';
+import type { DataPageVerdict } from './ese-file-verifier.js';
 
 /**
  * SHA-256 of a file fed chunk by chunk, in order. `update` returns `undefined` when the chunk was
@@ -9,6 +11,12 @@ import { Worker } from 'node:worker_threads';
  */
 export interface ChunkHasher {
   update(chunk: Uint8Array): Promise<void> | undefined;
+  /**
+   * `update`, and on the hashing thread the page kernel's verdict on the chunk's whole data pages
+   * (a database of `pageSize`, the chunk at byte `at` of the file): `undefined` (now, or as the
+   * promise's value) when the chunk was hashed here or the thread has no kernel.
+   */
+  updateChecking(chunk: Uint8Array, pageSize: number, at: number): Promise<DataPageVerdict | undefined> | undefined;
   /** The hex digest of every chunk given to `update`, in order (after every update settled). */
   digest(): Promise<string>;
   /** Forget the hash (a discarded file); idempotent. */
@@ -24,14 +32,47 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const hashes = new Map();
+// The page checksum kernel (page-checksum-wasm.ts's module, posted by the main thread) over 1 MiB of its own.
+let kernel = null;
+// File page indexes [from, to) of the chunk's whole data pages, and those the kernel did not accept
+// (only acceptances are final: the main thread decides the rejected ones, as findBadPage does).
+function checkPages(chunk, at, P) {
+  const from = Math.max(2, Math.ceil(at / P));
+  const to = Math.max(from, Math.floor((at + chunk.length) / P));
+  const rejected = [];
+  const slice = Math.floor(kernel.bytes.length / P);
+  for (let i = from; i < to; ) {
+    const end = Math.min(to, i + slice);
+    const count = end - i;
+    kernel.bytes.set(chunk.subarray(i * P - at, end * P - at));
+    for (let k = 0; k < count; ) {
+      const r = k + kernel.dataPages(k * P, count - k, P, (i - 1 + k) | 0);
+      if (r === count) break;
+      rejected.push(i + r);
+      k = r + 1;
+    }
+    i = end;
+  }
+  return { from, to, rejected };
+}
 parentPort.on('message', (m) => {
   if (m.op === 'drop') { hashes.delete(m.id); return; }
+  if (m.op === 'kernel') {
+    try {
+      const memory = new WebAssembly.Memory({ initial: 16, maximum: 16 });
+      const { dataPages } = new WebAssembly.Instance(m.module, { env: { memory } }).exports;
+      kernel = { bytes: new Uint8Array(memory.buffer), dataPages };
+    } catch { kernel = null; }
+    return;
+  }
   try {
     let h = hashes.get(m.id);
     if (!h) { h = createHash('sha256'); hashes.set(m.id, h); }
     if (m.op === 'update') {
-      h.update(new Uint8Array(m.buffer, m.offset, m.length));
-      parentPort.postMessage({ job: m.job });
+      const chunk = new Uint8Array(m.buffer, m.offset, m.length);
+      h.update(chunk);
+      const pages = m.pageSize && kernel ? checkPages(chunk, m.at, m.pageSize) : undefined;
+      parentPort.postMessage({ job: m.job, pages });
     } else {
       hashes.delete(m.id);
       parentPort.postMessage({ job: m.job, hex: h.digest('hex') });
@@ -44,7 +85,7 @@ parentPort.on('message', (m) => {
 `;
 
 interface Job {
-  resolve: (hex: string | undefined) => void;
+  resolve: (reply: { hex?: string; pages?: DataPageVerdict }) => void;
   reject: (e: Error) => void;
 }
 
@@ -73,13 +114,16 @@ class HashThread {
     this.worker.once('online', () => {
       if (this.jobs.size === 0) this.worker.unref();
     });
-    this.worker.on('message', (m: { job: number; hex?: string; error?: string }) => {
+    // The page kernel, for chunks whose pages are checked here (updateChecking).
+    const module = pageKernelModule();
+    if (module) this.worker.postMessage({ op: 'kernel', module });
+    this.worker.on('message', (m: { job: number; hex?: string; pages?: DataPageVerdict; error?: string }) => {
       const job = this.jobs.get(m.job);
       if (!job) return;
       this.jobs.delete(m.job);
       if (this.jobs.size === 0) this.worker.unref();
       if (m.error !== undefined) job.reject(new Error(`SHA-256 thread: ${m.error}`));
-      else job.resolve(m.hex);
+      else job.resolve(m);
     });
     const die = (e: Error) => {
       this.dead ??= e;
@@ -114,8 +158,10 @@ class HashThread {
   }
 
   post(
-    message: { op: 'update'; id: number; buffer: SharedArrayBuffer; offset: number; length: number } | { op: 'digest'; id: number },
-  ): Promise<string | undefined> {
+    message:
+      | { op: 'update'; id: number; buffer: SharedArrayBuffer; offset: number; length: number; pageSize?: number; at?: number }
+      | { op: 'digest'; id: number },
+  ): Promise<{ hex?: string; pages?: DataPageVerdict }> {
     if (this.dead) return Promise.reject(this.dead);
     const job = this.nextJob++;
     return new Promise((resolve, reject) => {
@@ -162,8 +208,11 @@ export function createChunkHasher(): ChunkHasher {
   let thread: HashThread | undefined;
   let id = 0;
   let disposed = false;
-  return {
+  const hasher: ChunkHasher = {
     update(chunk) {
+      return hasher.updateChecking(chunk, 0, 0)?.then(() => undefined);
+    },
+    updateChecking(chunk, pageSize, at) {
       if (disposed) throw new Error('update after dispose');
       if (thread === undefined && local === undefined && offThreadUseful && chunk.buffer instanceof SharedArrayBuffer) {
         thread = HashThread.get();
@@ -171,9 +220,11 @@ export function createChunkHasher(): ChunkHasher {
       }
       if (thread) {
         if (!(chunk.buffer instanceof SharedArrayBuffer)) throw new Error('a file hashed off-thread got a chunk outside shared memory');
+        // Pages are checked there only while this thread would use the WebAssembly kernel too.
+        const pages = pageSize > 0 && pageKernelModule() ? { pageSize, at } : {};
         return thread
-          .post({ op: 'update', id, buffer: chunk.buffer, offset: chunk.byteOffset, length: chunk.byteLength })
-          .then(() => undefined);
+          .post({ op: 'update', id, buffer: chunk.buffer, offset: chunk.byteOffset, length: chunk.byteLength, ...pages })
+          .then((reply) => reply.pages);
       }
       (local ??= createHash('sha256')).update(chunk);
       return undefined;
@@ -183,7 +234,7 @@ export function createChunkHasher(): ChunkHasher {
       disposed = true;
       if (thread) {
         thread.release();
-        return (await thread.post({ op: 'digest', id }))!;
+        return (await thread.post({ op: 'digest', id })).hex!;
       }
       return (local ?? createHash('sha256')).digest('hex');
     },
@@ -194,4 +245,5 @@ export function createChunkHasher(): ChunkHasher {
       thread?.drop(id);
     },
   };
+  return hasher;
 }

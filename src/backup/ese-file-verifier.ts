@@ -15,6 +15,17 @@ const FAST_PAGE_SIZES = new Set<number>(ESE_PAGE_SIZES);
 /** Enough bytes to hold a header and its shadow at the largest page size (2 × 32 KiB). */
 const HEAD_BYTES = 65536;
 
+/**
+ * The WebAssembly page kernel's verdict on a run of data pages, taken on another thread: every file
+ * page index in `[from, to)` that is not in `rejected` (ascending) was accepted by the kernel. As in
+ * `findBadPage`, only acceptances are final: a rejected page is checked again by the JavaScript kernel.
+ */
+export interface DataPageVerdict {
+  from: number;
+  to: number;
+  rejected: number[];
+}
+
 /** Options of {@link EseFileVerifier}. */
 export interface EseFileVerifierOptions {
   /**
@@ -52,13 +63,36 @@ export class EseFileVerifier {
   private hasHeld = false;
   private nextIndex = 0;
   private walker: LogRecordWalker | undefined;
+  /** The kernel's verdict on the chunk being pushed, if another thread took one. */
+  private verdict: DataPageVerdict | undefined;
 
   constructor(options: EseFileVerifierOptions = {}) {
     this.streamed = options.streamed ?? 'auto';
   }
 
-  /** Feed the next bytes of the file, in order from offset 0. The chunk may be reused once this returns. */
-  push(chunk: Uint8Array): void {
+  /**
+   * The page size of the file's data pages once the header was read, if the file is a database whose
+   * data pages the engine's `findBadPage` checks: a {@link DataPageVerdict} on later chunks may be taken.
+   */
+  get dataPageSize(): number | undefined {
+    const r = this.report;
+    return r?.fileType === 'database' && FAST_PAGE_SIZES.has(this.pageSize) ? this.pageSize : undefined;
+  }
+
+  /**
+   * Feed the next bytes of the file, in order from offset 0. The chunk may be reused once this returns.
+   * `verdict`: the page kernel's verdict on this chunk's data pages, taken on another thread (same answers).
+   */
+  push(chunk: Uint8Array, verdict?: DataPageVerdict): void {
+    this.verdict = verdict;
+    try {
+      this.pushBytes(chunk);
+    } finally {
+      this.verdict = undefined;
+    }
+  }
+
+  private pushBytes(chunk: Uint8Array): void {
     this.bytes += chunk.length;
     if (this.head) {
       const take = Math.min(HEAD_BYTES - this.headFill, chunk.length);
@@ -175,17 +209,41 @@ export class EseFileVerifier {
     const count = P >>> 2;
     const r = this.report!;
     const pages = run.length / P;
+    const v = this.verdict;
+    if (v && v.from <= this.nextIndex && this.nextIndex + pages <= v.to) {
+      // Checked on another thread: count the accepted pages, check the rejected ones here.
+      let i = 0;
+      for (const at of v.rejected) {
+        const k = at - this.nextIndex;
+        if (k < i) continue;
+        if (k >= pages) break;
+        r.pages += k - i;
+        this.countContent(words, i, k);
+        this.checkWords(words, k * count, at, false);
+        i = k + 1;
+      }
+      r.pages += pages - i;
+      this.countContent(words, i, pages);
+      return;
+    }
     for (let i = 0; i < pages;) {
       const bad = findBadPage(run.subarray(i * P), this.nextIndex + i, P);
       const good = bad < 0 ? pages : i + bad;
       r.pages += good - i;
-      for (let k = i; k < good; k++) {
-        const start = k * count;
-        if (words[start] !== 0 || words[start + 1] !== 0 || !isZero(words, start, count)) r.pagesWithContent++;
-      }
+      this.countContent(words, i, good);
       if (good === pages) return;
       this.checkWords(words, good * count, this.nextIndex + good, false);
       i = good + 1;
+    }
+  }
+
+  /** Counts the pages with content among run pages `[from, to)` of `words`. */
+  private countContent(words: Int32Array, from: number, to: number): void {
+    const count = this.pageSize >>> 2;
+    const r = this.report!;
+    for (let k = from; k < to; k++) {
+      const start = k * count;
+      if (words[start] !== 0 || words[start + 1] !== 0 || !isZero(words, start, count)) r.pagesWithContent++;
     }
   }
 

@@ -110,6 +110,8 @@ export class WrittenFileRecheck {
     /** Hashes in flight, oldest first, with the buffer each holds. */
     const busy: { hashed: Promise<void>; buffer: Uint8Array }[] = [];
     let file: FileHandle | undefined;
+    /** The last chunk fed to the verifier (chunks are fed in order, each once its hash reply came). */
+    let pushed: Promise<void> = Promise.resolve();
     try {
       for (let i = 0; i < RECHECK_BUFFERS; i++) buffers.push(await pool.acquire());
       for (;;) {
@@ -133,13 +135,19 @@ export class WrittenFileRecheck {
           throw new Error(`${this.path}: ${this.position} bytes re-read, but ${this.target} were written`);
         }
         const chunk = buffer.subarray(0, bytesRead);
+        const at = this.position;
         this.position += bytesRead;
-        this.verifier.push(chunk);
-        const hashed = this.hasher.update(chunk) ?? Promise.resolve();
+        // The hashing thread checks the chunk's data pages too (once the header told their size), and the
+        // chunk is fed to the verifier when it replies, in file order: the main thread only counts them.
+        const reply = this.hasher.updateChecking(chunk, this.verifier.dataPageSize ?? 0, at);
+        const previous = pushed;
+        pushed = Promise.all([previous, reply]).then(([, verdict]) => this.verifier.push(chunk, verdict));
+        const hashed = pushed;
         hashed.catch(() => undefined);
         busy.push({ hashed, buffer });
       }
       for (const b of busy) await b.hashed;
+      await pushed;
       for (const b of busy.splice(0)) buffers.push(b.buffer);
       const identity = fileIdentity(await file.stat({ bigint: true }));
       const ese = this.verifier.finish();

@@ -294,6 +294,15 @@ function instantiate(module: object, api: WebAssemblyApi, pages: number): WasmPa
 }
 
 /**
+ * The kernel's compiled module, for another thread to instantiate over a memory of its own (a
+ * `WebAssembly.Module` can be posted to a worker); `null` when the kernel is turned off for this thread
+ * or unavailable, so a thread that checks pages for this one follows its choice of kernel.
+ */
+export function pageKernelModule(): object | null {
+  return enabled ? compiledModule() : null;
+}
+
+/**
  * The kernel over its own scratch memory of {@link WASM_SLICE_BYTES}, into which pages are copied to be
  * checked; instantiated at first call; `null` when turned off or unavailable (the caller then uses the
  * JavaScript kernel).

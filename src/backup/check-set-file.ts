@@ -1,4 +1,3 @@
-import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupManifest, BackupManifestFile } from './backup-manifest.js';
 import { createChunkHasher } from './chunk-hasher.js';
@@ -9,6 +8,7 @@ import { printableName } from './problem-cap.js';
 import { forEachFileChunk } from './read-file-chunks.js';
 import type { BackupSetFileCheck, BackupSetProblem } from './verify-backup-set.js';
 import { fileIdentity, sameIdentity, type RecheckedFile } from './written-file-recheck.js';
+import { nodeVerifyFs, type VerifyFileHandle, type VerifyFs } from './verify-fs.js';
 
 /** Without a usable manifest nothing says how large a file should be: larger ones are not read (bounded work). */
 const MAX_UNLISTED_READ = 1024 ** 3;
@@ -17,7 +17,8 @@ const MAX_UNLISTED_READ = 1024 ** 3;
  * Checks one file of a set against its manifest entry (or, without one, as an ESE file): reads it
  * once (hash and ESE checks on the same chunks), or takes `prechecked`, a re-read of this very file
  * made while it was written, when `fstat` shows the same unchanged file (device, inode, size, mtime,
- * ctime). Its problems are pushed to `problems`; `undefined` when it was not read.
+ * ctime). Its problems are pushed to `problems`; `undefined` when it was not read. Through `io`
+ * (node:fs by default).
  *
  * @throws SetFileError when the file cannot be opened as a regular file; the file system's read error.
  * @example
@@ -30,11 +31,12 @@ export async function checkSetFile(
   problems: { push(problem: BackupSetProblem): void },
   buffers: Uint8Array[],
   prechecked?: RecheckedFile,
+  io: VerifyFs = nodeVerifyFs,
 ): Promise<BackupSetFileCheck | undefined> {
   const name = path.basename(file);
   const shown = printableName(name);
   // Opened without following a symlink and without blocking on a FIFO; fstat says what it really is.
-  const { handle, size } = await openSetFile(file);
+  const { handle, size } = await openSetFile(file, { io });
   try {
     if (entry && entry.size !== size) {
       // Not read: its bytes cannot match, and the manifest's size must not decide how much is read.
@@ -106,7 +108,7 @@ export async function checkSetFile(
 /** Reads the open file once: its SHA-256 (on a hashing thread) and the ESE checks, on the same chunks. */
 async function readAndCheck(
   file: string,
-  handle: FileHandle,
+  handle: VerifyFileHandle,
   entry: BackupManifestFile | undefined,
   buffers: Uint8Array[],
 ): Promise<{ sha256: string; ese: EseFileReport }> {

@@ -43,3 +43,5 @@ export { readBackupLock } from './backup-lock.js';
 export type { BackupLock } from './backup-lock.js';
 export { nodeBackupFs } from './backup-fs.js';
 export type { BackupFs, BackupFileHandle } from './backup-fs.js';
+export { nodeVerifyFs } from './verify-fs.js';
+export type { VerifyFs, VerifyFileHandle } from './verify-fs.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { nodeBackupFs, writeNewFile, type BackupFs } from './backup-fs.js';
 import { MANIFEST_SIGNATURE_FILE } from './backup-manifest.js';
 import { openSetFile, readSetTextFile, SetFileError } from './open-set-file.js';
+import { nodeVerifyFs, type VerifyFs } from './verify-fs.js';
 
 /** The algorithm tag at the start of `manifest.sig`. */
 const ALGORITHM = 'hmac-sha256';
@@ -56,30 +57,38 @@ export type ManifestSignatureCheck =
   | { state: 'valid' }
   /** A key was given and the signature is missing, malformed or does not match. */
   | { state: 'invalid'; message: string }
-  /** The set carries a signature but no key was given: nothing was checked. */
-  | { state: 'not-checked' }
+  /**
+   * The set carries a signature but no key was given: nothing was checked. Also when no key was
+   * given and `manifest.sig` could not be read (`readError` says why: whether the set is signed is
+   * then unknown, and the reader must report it).
+   */
+  | { state: 'not-checked'; readError?: string }
   /** No key and no signature. */
   | { state: 'unsigned' };
 
 /**
  * Checks `manifest.sig` of the set in `dir` against the manifest text. With a key, a signature is
  * required and must match (compared in constant time); without one, a present signature is reported
- * as not checked, never as valid.
+ * as not checked, never as valid. Reads through `io` (node:fs by default).
  */
 export async function checkManifestSignature(
   dir: string,
   manifestText: string | undefined,
   key: Uint8Array | undefined,
+  io: VerifyFs = nodeVerifyFs,
 ): Promise<ManifestSignatureCheck> {
   const file = path.join(dir, MANIFEST_SIGNATURE_FILE);
   let text: string | undefined;
   let readError: string | undefined;
   try {
-    text = await readSetTextFile(file, 4096);
+    text = await readSetTextFile(file, 4096, io);
   } catch (e) {
     if (!(e instanceof SetFileError && e.code === 'ENOENT')) readError = (e as Error).message;
   }
-  if (!key) return text === undefined && readError === undefined ? { state: 'unsigned' } : { state: 'not-checked' };
+  if (!key) {
+    if (readError !== undefined) return { state: 'not-checked', readError };
+    return text === undefined ? { state: 'unsigned' } : { state: 'not-checked' };
+  }
   if (readError) return { state: 'invalid', message: `${MANIFEST_SIGNATURE_FILE}: ${readError}` };
   if (text === undefined)
     return { state: 'invalid', message: `${MANIFEST_SIGNATURE_FILE} is missing: the set is not signed, but a signing key was given` };

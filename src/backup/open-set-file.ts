@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import fsp, { type FileHandle } from 'node:fs/promises';
+import { nodeVerifyFs, type VerifyFileHandle, type VerifyFs } from './verify-fs.js';
 
 /** The largest `manifest.json` any reader accepts: far above what a set of thousands of files needs. */
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
@@ -32,17 +32,20 @@ export function describeFileType(stat: fs.Stats): string {
  * Opens a file of a backup set for reading only if it is a regular file: never follows a symbolic
  * link (`O_NOFOLLOW`), never blocks on a FIFO (`O_NONBLOCK`; the type is checked with `fstat` on the
  * opened descriptor, so a swap between check and open cannot slip past), never reads a device.
- * With `maxBytes`, a larger file is refused before any byte is read.
+ * With `maxBytes`, a larger file is refused before any byte is read. Through `io` (node:fs by default).
  *
  * @throws SetFileError naming the file and what it is (symlink, FIFO, device, directory, too large, ENOENT…).
  * @example
  * const handle = await openSetFile('/b/full/manifest.json', { maxBytes: MAX_MANIFEST_BYTES });
  */
-export async function openSetFile(file: string, options: { maxBytes?: number } = {}): Promise<{ handle: FileHandle; size: number }> {
+export async function openSetFile(
+  file: string,
+  options: { maxBytes?: number; io?: VerifyFs } = {},
+): Promise<{ handle: VerifyFileHandle; size: number }> {
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
-  let handle: FileHandle;
+  let handle: VerifyFileHandle;
   try {
-    handle = await fsp.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    handle = await (options.io ?? nodeVerifyFs).open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ELOOP' || code === 'EMLINK') throw new SetFileError(`${file} is a symbolic link: not followed`, file, code);
@@ -63,12 +66,12 @@ export async function openSetFile(file: string, options: { maxBytes?: number } =
 
 /**
  * Reads `manifest.json` (or any small text file of a set) through {@link openSetFile}: a regular file
- * of at most 16 MiB, never a symlink, FIFO or device, decoded as strict UTF-8.
+ * of at most 16 MiB, never a symlink, FIFO or device, decoded as strict UTF-8. Through `io` (node:fs by default).
  *
  * @throws SetFileError when the file is missing, not a regular file, too large, changes size while read, or not UTF-8.
  */
-export async function readSetTextFile(file: string, maxBytes = MAX_MANIFEST_BYTES): Promise<string> {
-  const { handle, size } = await openSetFile(file, { maxBytes });
+export async function readSetTextFile(file: string, maxBytes = MAX_MANIFEST_BYTES, io: VerifyFs = nodeVerifyFs): Promise<string> {
+  const { handle, size } = await openSetFile(file, { maxBytes, io });
   try {
     // One byte more than announced tells a file that grew while it was read.
     const buffer = new Uint8Array(size + 1);

@@ -1,4 +1,4 @@
-import fsp, { type FileHandle } from 'node:fs/promises';
+import fsp from 'node:fs/promises';
 
 /** Options of {@link readFileChunks}. */
 export interface ReadFileChunksOptions {
@@ -45,7 +45,7 @@ export interface ForEachFileChunkOptions {
    */
   buffers?: readonly Uint8Array[];
   /** An already opened file to read instead of opening `path` (it is left open: the caller closes it). */
-  handle?: FileHandle;
+  handle?: { read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }> };
 }
 
 /**
@@ -66,7 +66,8 @@ export async function forEachFileChunk(
   const buffers = options.buffers ?? [new Uint8Array(1024 * 1024), new Uint8Array(1024 * 1024)];
   if (buffers.length < 2 || buffers.some((b) => b.length === 0 || b.length !== buffers[0]!.length))
     throw new RangeError('forEachFileChunk: at least two buffers of the same, non-zero size');
-  const file = options.handle ?? (await fsp.open(path, 'r'));
+  const owned = options.handle ? undefined : await fsp.open(path, 'r');
+  const file = options.handle ?? owned!;
   /** Chunks whose `onChunk` has not settled, oldest first. */
   const busy: { done: Promise<void>; buffer: Uint8Array }[] = [];
   const spare = [...buffers];
@@ -104,7 +105,7 @@ export async function forEachFileChunk(
   } finally {
     await reading?.catch(() => undefined);
     await Promise.all(busy.map((c) => c.done));
-    if (!options.handle) await file.close();
+    await owned?.close();
   }
   if (failure) throw failure.error;
 }

@@ -1,4 +1,3 @@
-import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -17,6 +16,7 @@ import { CappedProblems, formatRanges, printableName } from './problem-cap.js';
 import { checkSetIdentity } from './check-set-identity.js';
 import { checkSetFile } from './check-set-file.js';
 import type { RecheckedFile } from './written-file-recheck.js';
+import { nodeVerifyFs, type VerifyFs } from './verify-fs.js';
 
 /** Read buffers of each file being verified: one is read into while the others' chunks are hashed and checked. */
 const VERIFY_BUFFERS = 4;
@@ -51,6 +51,11 @@ export interface BackupSetFileCheck {
 export interface VerifyBackupSetOptions {
   /** The HMAC key the set was signed with (`--sign-key`): `manifest.sig` must then be present and match. */
   signKey?: Uint8Array;
+  /**
+   * Every file-system call the verify makes (listing, opens, reads, `fstat`, closes); node:fs by
+   * default. The verify fault campaign fails each call in turn through it.
+   */
+  fs?: VerifyFs;
 }
 
 /** What {@link verifyBackupSet} reports. */
@@ -114,10 +119,13 @@ export async function verifyBackupSetWith(
   if (typeof dir !== 'string' || dir === '') throw new TypeError('verifyBackupSet: dir must be a non-empty path');
   if (options.signKey !== undefined && !(options.signKey instanceof Uint8Array))
     throw new TypeError('verifyBackupSet: options.signKey must be a Uint8Array');
+  if (options.fs !== undefined && (typeof options.fs?.readdir !== 'function' || typeof options.fs.open !== 'function'))
+    throw new TypeError('verifyBackupSet: options.fs must be a VerifyFs (readdir and open)');
+  const io = options.fs ?? nodeVerifyFs;
   const root = path.resolve(dir);
   const problems = new CappedProblems<BackupSetProblem>((n) => ({ kind: 'truncated', message: `… and ${n} more problems not listed` }));
   // Names as bytes: a name that is not UTF-8 would not survive a round trip through a string.
-  const entries = await fsp.readdir(root, { withFileTypes: true, encoding: 'buffer' });
+  const entries = await io.readdir(root);
   const present = new Map<string, { regular: boolean; type: string }>();
   for (const e of entries) {
     const name = e.name.toString('utf8');
@@ -136,7 +144,7 @@ export async function verifyBackupSetWith(
     problems.push({ kind: 'manifest', message: `${MANIFEST_NAME} is missing: the set was never committed` });
   } else {
     try {
-      manifestText = await readSetTextFile(path.join(root, MANIFEST_NAME));
+      manifestText = await readSetTextFile(path.join(root, MANIFEST_NAME), undefined, io);
       const parsed = parseBackupManifest(manifestText);
       manifest = parsed.manifest;
       for (const message of parsed.problems) problems.push({ kind: 'manifest', file: MANIFEST_NAME, message });
@@ -144,8 +152,11 @@ export async function verifyBackupSetWith(
       problems.push({ kind: 'manifest', file: MANIFEST_NAME, message: `${MANIFEST_NAME} cannot be used: ${(e as Error).message}` });
     }
   }
-  const signature = await checkManifestSignature(root, manifestText, options.signKey);
+  const signature = await checkManifestSignature(root, manifestText, options.signKey, io);
   if (signature.state === 'invalid') problems.push({ kind: 'signature', file: MANIFEST_SIGNATURE_FILE, message: signature.message });
+  // Without a key a signature is not checked, but one that could not be read is still a set not read whole.
+  if (signature.state === 'not-checked' && signature.readError !== undefined)
+    problems.push({ kind: 'io', file: MANIFEST_SIGNATURE_FILE, message: `${MANIFEST_SIGNATURE_FILE}: ${signature.readError}` });
   present.delete(MANIFEST_NAME);
   if (signature.state !== 'unsigned') present.delete(MANIFEST_SIGNATURE_FILE);
 
@@ -194,7 +205,7 @@ export async function verifyBackupSetWith(
         const fileProblems: BackupSetProblem[] = [];
         let check: BackupSetFileCheck | undefined;
         try {
-          check = await checkSetFile(path.join(root, name), entry, manifest, fileProblems, buffers, internal.prechecked?.get(name));
+          check = await checkSetFile(path.join(root, name), entry, manifest, fileProblems, buffers, internal.prechecked?.get(name), io);
         } catch (err) {
           fileProblems.push({ kind: 'io', file: name, message: `${printableName(name)}: ${(err as Error).message}` });
         }

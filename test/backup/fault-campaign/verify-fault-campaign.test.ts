@@ -88,4 +88,8 @@ describe('verify fault campaign: every file-system call of verifyBackupSet faile
     const { set } = await committedSet({ name: 'signed-verify-faults', signKey: key });
     await campaign(set, key, 'signed set');
   });
+
+  it('an fs option that is not a VerifyFs is a TypeError, before anything is read', async () => {
+    await expect(verifyBackupSet('/nonexistent-set', { fs: {} as never })).rejects.toThrow(/options\.fs must be a VerifyFs/);
+  });
 });

@@ -31,6 +31,7 @@ import { DEFAULT_READ_SIZE } from '../src/backup/run-backup-options.js';
 import { createCoordinator } from '../src/coordinator/index.js';
 import { createEmbeddedEngine } from '../src/engine/index.js';
 import type { JetBackupApi } from '../src/jet/index.js';
+import { fillBenchDatabase } from './fill-bench-database.js';
 
 const MiB = 1024 * 1024;
 const sizeMiB = Number(process.env.BENCH_MIB ?? 256);
@@ -55,11 +56,7 @@ const engine = await createEmbeddedEngine({ directory: path.join(root, 'engine')
 const inst = await engine.createInstance('bench', { logFileSize: 8 * MiB });
 await engine.init(inst);
 const db = await engine.createDatabase(inst, 'bench.edb');
-const value = new Uint8Array(MiB).map((_, i) => (i * 2654435761) >>> 24);
-const [, fillSecs] = await seconds(async () => {
-  for (let i = 0; i < sizeMiB; i += 8)
-    await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
-});
+const [, fillSecs] = await seconds(() => fillBenchDatabase(db, sizeMiB));
 /** Durations (ms) of the full-size JetReadFileInstance calls, when `timing` is on: the engine as the runner sees it. */
 const readMs: number[] = [];
 let timing = false;

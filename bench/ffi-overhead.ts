@@ -26,6 +26,7 @@ import { buildEsentShim } from '../test/native/build-esent-shim.js';
 import { startEsentShimHost } from '../test/native/esent-shim-host.js';
 import { DEFAULT_READ_SIZE } from '../src/backup/run-backup-options.js';
 import { measureReadPath } from './ffi-read-path.js';
+import { fillBenchDatabase } from './fill-bench-database.js';
 
 // Over the shim every call in flight parks a libuv pool thread while the engine behind it, on the main
 // thread, needs pool threads for its own file I/O: with libuv's default 4, a few backups at once would
@@ -90,9 +91,7 @@ try {
   console.log(`  async / sync: ${(async / sync).toFixed(0)}×`);
 
   const db = await engine.createDatabase(inst, 'bench.edb');
-  const value = new Uint8Array(1024 * 1024).map((_, i) => (i * 2654435761) >>> 24);
-  for (let i = 0; i < sizeMiB; i += 8)
-    await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
+  await fillBenchDatabase(db, sizeMiB);
   await backup(engine, inst); // every page on disk, page cache warm
   console.log(`full backup, read only (${sizeMiB} MiB database, ${readSize / 1024} KiB reads, median of 3 alternating runs):`);
   const times: Record<'embedded' | 'esent', number[]> = { embedded: [], esent: [] };
@@ -122,7 +121,7 @@ try {
     const i = await engine.createInstance(`bench-c${n}`, { logFileSize: 8 * 1024 * 1024 });
     await engine.init(i);
     const d = await engine.createDatabase(i, `c${n}.edb`);
-    for (let m = 0; m < eachMiB; m++) await d.put(`key-${m}`, value);
+    await fillBenchDatabase(d, eachMiB);
     await backup(engine, i);
     insts.push(i);
   }

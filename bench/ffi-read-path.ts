@@ -19,6 +19,7 @@ import { createEsentBackend, type EsentBackend } from '../src/esent/index.js';
 import { JET_bit, type JetInstance } from '../src/jet/index.js';
 import { buildEsentShim } from '../test/native/build-esent-shim.js';
 import { startEsentShimHost } from '../test/native/esent-shim-host.js';
+import { fillBenchDatabase } from './fill-bench-database.js';
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -56,9 +57,7 @@ export async function measureReadPath(engine: EmbeddedEngine, readSizes: readonl
     const inst = await engine.createInstance('bench-read-path', { logFileSize: 8 * 1024 * 1024 });
     await engine.init(inst);
     const db = await engine.createDatabase(inst, 'read-path.edb');
-    const value = new Uint8Array(1024 * 1024).map((_, i) => (i * 2654435761) >>> 24);
-    for (let i = 0; i < sizeMiB; i += 8)
-      await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
+    await fillBenchDatabase(db, sizeMiB);
     await engine.beginExternalBackup(inst, 0);
     const [file] = await engine.getAttachInfo(inst);
     await engine.endExternalBackup(inst, JET_bit.BackupEndAbort);

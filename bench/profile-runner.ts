@@ -9,6 +9,7 @@ import path from 'node:path';
 import { runBackup } from '../src/backup/index.js';
 import { createCoordinator } from '../src/coordinator/index.js';
 import { createEmbeddedEngine } from '../src/engine/index.js';
+import { fillBenchDatabase } from './fill-bench-database.js';
 
 const MiB = 1024 * 1024;
 const sizeMiB = Number(process.env.BENCH_MIB ?? 256);
@@ -20,9 +21,7 @@ const engine = await createEmbeddedEngine({ directory: path.join(root, 'engine')
 const inst = await engine.createInstance('bench', { logFileSize: 8 * MiB });
 await engine.init(inst);
 const db = await engine.createDatabase(inst, 'bench.edb');
-const value = new Uint8Array(MiB).map((_, i) => (i * 2654435761) >>> 24);
-for (let i = 0; i < sizeMiB; i += 8)
-  await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
+await fillBenchDatabase(db, sizeMiB);
 const coordinator = createCoordinator({ api: engine });
 coordinator.session(inst, { facts: { pageSize: 4096, recovery: true, circularLogging: false } });
 for (let i = 0; i <= runs; i++) {

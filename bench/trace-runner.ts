@@ -16,6 +16,7 @@ import { nodeBackupFs, type BackupFs } from '../src/backup/backup-fs.js';
 import { createCoordinator } from '../src/coordinator/index.js';
 import { createEmbeddedEngine } from '../src/engine/index.js';
 import type { JetBackupApi } from '../src/jet/index.js';
+import { fillBenchDatabase } from './fill-bench-database.js';
 
 const MiB = 1024 * 1024;
 const sizeMiB = Number(process.env.BENCH_MIB ?? 256);
@@ -24,9 +25,7 @@ const engine = await createEmbeddedEngine({ directory: path.join(root, 'engine')
 const inst = await engine.createInstance('bench', { logFileSize: 8 * MiB });
 await engine.init(inst);
 const db = await engine.createDatabase(inst, 'bench.edb');
-const value = new Uint8Array(MiB).map((_, i) => (i * 2654435761) >>> 24);
-for (let i = 0; i < sizeMiB; i += 8)
-  await Promise.all(Array.from({ length: Math.min(8, sizeMiB - i) }, (_, j) => db.put(`key-${i + j}`, value)));
+await fillBenchDatabase(db, sizeMiB);
 type Ev = { k: string; a: number; b: number };
 let evs: Ev[] = [];
 let T0 = 0;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createCoordinator } from '../../src/coordinator/index.js';
-import { BackupSetWriter, nodeBackupFs, runBackup, verifyBackupSet, type BackupFs } from '../../src/backup/index.js';
+import { BackupSetWriter, nodeBackupFs, runBackup, verifyBackupSet, type BackupFileSink, type BackupFs } from '../../src/backup/index.js';
 import { verifyBackupSetWith } from '../../src/backup/verify-backup-set.js';
 import { engineFixture, flipBit } from './helpers.js';
 
@@ -20,29 +20,44 @@ async function committedSet(fx: Awaited<ReturnType<typeof setup>>, name: string)
   return result.set!;
 }
 
+/**
+ * The bytes of `source` written again into `<work>/again` through a writer whose sinks re-read behind the
+ * writes (`write` hands each file's bytes to its sink), committed and released.
+ */
+async function rewriteRechecked(
+  fx: Awaited<ReturnType<typeof setup>>,
+  source: Awaited<ReturnType<typeof committedSet>>,
+  sink: { recheck: true; syncEvery?: number },
+  write: (sink: BackupFileSink, bytes: Uint8Array) => Promise<void>,
+) {
+  const writer = await BackupSetWriter.create({ to: path.join(fx.work, 'again'), mode: 'full', instance: source.manifest.instance, sink });
+  for (const f of source.manifest.files) {
+    const fileSink = await writer.addFile(f.name, f.role, f.source, f.generation);
+    await write(fileSink, fs.readFileSync(path.join(source.path, f.name)));
+    await fileSink.close();
+  }
+  const rechecked = await writer.rechecked();
+  const manifest = await writer.commit({ pageSize: source.manifest.pageSize, logGenerations: source.manifest.logGenerations });
+  await writer.release();
+  return { writer, rechecked, manifest };
+}
+
 describe('verification overlapped with the copy (each file re-read behind its writer)', () => {
   it('a recheck reports what reading the committed file reports: the same SHA-256 and the same ESE checks', async () => {
     const fx = await setup();
     const source = await committedSet(fx, 'source');
     // The same bytes written again through a writer whose sinks re-read behind the writes, in odd chunk sizes.
-    const writer = await BackupSetWriter.create({
-      to: path.join(fx.work, 'again'),
-      mode: 'full',
-      instance: source.manifest.instance,
-      sink: { recheck: true, syncEvery: 64 * 1024 },
-    });
-    for (const f of source.manifest.files) {
-      const bytes = fs.readFileSync(path.join(source.path, f.name));
-      const sink = await writer.addFile(f.name, f.role, f.source, f.generation);
-      const pending: Promise<void>[] = [];
-      for (let at = 0, step = 12288; at < bytes.length; at += step, step = step === 12288 ? 98304 : 12288)
-        pending.push(sink.write(bytes.subarray(at, Math.min(bytes.length, at + step))));
-      await Promise.all(pending);
-      await sink.close();
-    }
-    const rechecked = await writer.rechecked();
-    const manifest = await writer.commit({ pageSize: source.manifest.pageSize, logGenerations: source.manifest.logGenerations });
-    await writer.release();
+    const { writer, rechecked, manifest } = await rewriteRechecked(
+      fx,
+      source,
+      { recheck: true, syncEvery: 64 * 1024 },
+      async (sink, bytes) => {
+        const pending: Promise<void>[] = [];
+        for (let at = 0, step = 12288; at < bytes.length; at += step, step = step === 12288 ? 98304 : 12288)
+          pending.push(sink.write(bytes.subarray(at, Math.min(bytes.length, at + step))));
+        await Promise.all(pending);
+      },
+    );
     expect([...rechecked.keys()].sort()).toEqual(manifest.files.map((f) => f.name).sort());
     for (const f of manifest.files) expect(rechecked.get(f.name)!.sha256).toBe(f.sha256);
 
@@ -58,20 +73,7 @@ describe('verification overlapped with the copy (each file re-read behind its wr
   it('a recheck of a file changed after it was re-read is not used: a bit flipped then (mtime put back) is found', async () => {
     const fx = await setup();
     const source = await committedSet(fx, 'source');
-    const writer = await BackupSetWriter.create({
-      to: path.join(fx.work, 'again'),
-      mode: 'full',
-      instance: source.manifest.instance,
-      sink: { recheck: true },
-    });
-    for (const f of source.manifest.files) {
-      const sink = await writer.addFile(f.name, f.role, f.source, f.generation);
-      await sink.write(fs.readFileSync(path.join(source.path, f.name)));
-      await sink.close();
-    }
-    const rechecked = await writer.rechecked();
-    await writer.commit({ pageSize: source.manifest.pageSize, logGenerations: source.manifest.logGenerations });
-    await writer.release();
+    const { writer, rechecked } = await rewriteRechecked(fx, source, { recheck: true }, (sink, bytes) => sink.write(bytes));
     const db = source.manifest.files.find((f) => f.role === 'db')!;
     const file = path.join(writer.paths.final, db.name);
     const { atime, mtime } = fs.statSync(file);

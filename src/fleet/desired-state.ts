@@ -2,6 +2,7 @@ import { KvWatchInclude, type KvEntry } from '@nats-io/kv';
 import { Subject, type Observable } from 'rxjs';
 import type { FleetConnection } from './connect-fleet.js';
 import { parseDesiredKey, type DesiredKey } from './fleet-keys.js';
+import { listKvKeys } from './list-kv-keys.js';
 import { within } from './within.js';
 import { checkDesiredHold, checkDesiredStop, decodeJson, type DesiredHold, type DesiredStop } from './fleet-values.js';
 
@@ -81,12 +82,8 @@ export async function watchDesiredState(fleet: FleetConnection, options: Desired
   };
 
   let resyncing: Promise<void> | undefined;
-  let listing: { stop(): void } | undefined;
   const readAll = async () => {
-    const keys = new Set<string>();
-    const iter = await fleet.desired.keys();
-    listing = iter;
-    for await (const k of iter) keys.add(k);
+    const keys = await listKvKeys(fleet.nc, fleet.bucket, '>');
     const read = new Map<string, KvEntry>();
     for (const k of keys) {
       const e = await fleet.desired.get(k);
@@ -99,7 +96,7 @@ export async function watchDesiredState(fleet: FleetConnection, options: Desired
       touched = new Set();
       try {
         // A listing that does not finish is stopped: its consumer must not outlive the connection.
-        const read = await within(options.readTimeoutMs ?? 10_000, `reading ${fleet.bucket}`, readAll(), () => listing?.stop());
+        const read = await within(options.readTimeoutMs ?? 10_000, `reading ${fleet.bucket}`, readAll());
         for (const key of [...entries.keys()]) if (!read.has(key) && !touched.has(key)) entries.delete(key);
         for (const e of read.values()) take(e);
         changes.next();
@@ -153,7 +150,6 @@ export async function watchDesiredState(fleet: FleetConnection, options: Desired
       closed = true;
       clearInterval(timer);
       stopWatch();
-      listing?.stop();
       changes.complete();
       // A consumer still being created when the connection closes would outlive it (nats.js then logs
       // ClosedConnectionError from its heartbeat monitor): wait for the watch loop to end, briefly.

@@ -1,7 +1,9 @@
 import type { KvEntry } from '@nats-io/kv';
 import type { FleetConnection } from './connect-fleet.js';
 import { watchDesiredState } from './desired-state.js';
+import { stateBucketOf } from './fleet-keys.js';
 import { isReachable } from './fleet-reachability.js';
+import { listKvKeys } from './list-kv-keys.js';
 import { within } from './within.js';
 import { checkInstanceStatus, decodeJson, type InstanceStatus } from './fleet-values.js';
 import { withFleet, type FleetTarget } from './with-fleet.js';
@@ -31,21 +33,9 @@ export interface FleetStatus {
 
 /** Reads every state key of the fleet's state bucket (values checked; malformed ones become warnings). */
 export async function readInstanceRows(fleet: FleetConnection, warnings: string[], now = Date.now()): Promise<FleetInstanceRow[]> {
-  // A key re-put while the listing runs can be listed twice.
-  const keys = new Set<string>();
-  let listing: { stop(): void } | undefined;
-  await within(
-    10_000,
-    `listing ${fleet.bucket}-state`,
-    (async () => {
-      const iter = await fleet.state.keys('state.>');
-      listing = iter;
-      for await (const k of iter) keys.add(k);
-    })(),
-    () => listing?.stop(),
-  );
+  const keys = await within(10_000, `listing ${fleet.bucket}-state`, listKvKeys(fleet.nc, stateBucketOf(fleet.bucket), 'state.>'));
   const rows: FleetInstanceRow[] = [];
-  for (const key of [...keys].sort()) {
+  for (const key of keys) {
     const entry = await fleet.state.get(key);
     if (!entry || entry.operation !== 'PUT') continue;
     const row = toRow(entry, now, warnings);

@@ -67,7 +67,7 @@ describeWithNats('ese-backup fleet against a real nats-server', () => {
         ),
       );
       const status = await runCli(['fleet', 'status', '--nats', server.url, '--bucket', bucket]);
-      expect(status.code).toBe(0);
+      expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toMatch(/^NODE\s+INSTANCE\s+PHASE\s+PROGRESS\s+LAST OUTCOME\s+STOP REASON\s+SEEN$/m);
       expect(status.stdout).toMatch(/^a\s+main\s+running\s+.*s ago$/m);
       expect(status.stdout).toMatch(/^b\s+main\s+running\s+.*UNREACHABLE \(last seen [\d.]+ s ago\)$/m);
@@ -88,7 +88,7 @@ describeWithNats('ese-backup fleet against a real nats-server', () => {
         '--wait',
         '10s',
       ]);
-      expect(one.stdout).toMatch(/^ack a\/main: stop applied in [\d.]+ ms$/m);
+      expect(one.stdout, one.stderr).toMatch(/^ack a\/main: stop applied in [\d.]+ ms$/m);
       expect(one.stdout).toMatch(/^1 of 1 acknowledged$/m);
       expect(one.code).toBe(0);
       const aDone = await a.done;

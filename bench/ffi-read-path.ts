@@ -15,7 +15,7 @@
  */
 import koffi from 'koffi';
 import type { EmbeddedEngine } from '../src/engine/index.js';
-import { createEsentBackend, type EsentBackend } from '../src/esent/index.js';
+import { createEsentBackend, type EsentBackend, type EsentReadWorker } from '../src/esent/index.js';
 import { JET_bit, type JetInstance } from '../src/jet/index.js';
 import { buildEsentShim } from '../test/native/build-esent-shim.js';
 import { startEsentShimHost } from '../test/native/esent-shim-host.js';
@@ -120,6 +120,11 @@ export async function measureReadPath(engine: EmbeddedEngine, readSizes: readonl
       console.log(
         `  read worker: ${((w.nativeMs / w.calls) * 1e3).toFixed(1)} µs a read inside the native call on its thread (${w.calls} calls of every pass, the final 0-byte ones included); the rest of a read is hand-off and the binding`,
       );
+      const breakdown = (label: string, st: EsentReadWorker['stats']) =>
+        console.log(
+          `  ${label}, µs a read: thread wake-up ${((st.wakeThreadMs / st.calls) * 1e3).toFixed(1)}, native call ${((st.nativeMs / st.calls) * 1e3).toFixed(1)}, main-thread wake-up ${((st.wakeMainMs / st.calls) * 1e3).toFixed(1)}, JavaScript between reads ${((st.betweenMs / Math.max(1, st.betweenCalls)) * 1e3).toFixed(1)}`,
+        );
+      breakdown('read worker', w);
       const perRead = median(times[names[0]!]!) / (bytes / readSize);
       console.log(
         `  hand-off of an empty call: read thread ${hopWorker.toFixed(1)} µs, koffi .async ${hopAsync.toFixed(1)} µs; with one native read (${(perRead * 1e6).toFixed(1)} µs) the ceiling without read-ahead is ${(perRead / (perRead + hopWorker / 1e6)).toFixed(2)}`,

@@ -19,7 +19,7 @@
  */
 import koffi from 'koffi';
 import type { EmbeddedEngine } from '../src/engine/index.js';
-import { createEsentBackend, type EsentBackend, type EsentReadWorker } from '../src/esent/index.js';
+import { createEsentBackend, type EsentBackend } from '../src/esent/index.js';
 import { JET_bit, type JetHandle, type JetInstance } from '../src/jet/index.js';
 import { buildEsentShim } from '../test/native/build-esent-shim.js';
 import { startEsentShimHost } from '../test/native/esent-shim-host.js';
@@ -103,6 +103,7 @@ export async function measureReadPath(engine: EmbeddedEngine, readSizes: readonl
       const times: Record<string, number[]> = Object.fromEntries(Object.keys(readers).map((k) => [k, []]));
       let bytes = 0;
       for (const read of Object.values(readers)) bytes = (await read()).bytes; // warm: page cache, threads, code
+      worker.library.readWorker(inst)!.sampleHandOff(1 << 14); // every call of the rounds below
       for (let r = 0; r < rounds; r++) {
         for (const [name, read] of Object.entries(readers)) {
           const got = await read();
@@ -138,11 +139,12 @@ export async function measureReadPath(engine: EmbeddedEngine, readSizes: readonl
       console.log(
         `  read worker: ${((w.nativeMs / w.calls) * 1e3).toFixed(1)} µs a read inside the native call on its thread (${w.calls} calls of every pass, the final 0-byte ones included); the rest of a read is hand-off and the binding`,
       );
-      const breakdown = (label: string, st: EsentReadWorker['stats']) =>
+      const parts = thread.handOffMedians();
+      if (parts)
         console.log(
-          `  ${label}, µs a read: thread wake-up ${((st.wakeThreadMs / st.calls) * 1e3).toFixed(1)}, native call ${((st.nativeMs / st.calls) * 1e3).toFixed(1)}, main-thread wake-up ${((st.wakeMainMs / st.calls) * 1e3).toFixed(1)}, JavaScript between reads ${((st.betweenMs / Math.max(1, st.betweenCalls)) * 1e3).toFixed(1)}`,
+          `  read worker, medians of every call (µs): thread wake-up ${parts.wakeThread.toFixed(1)}, native call ${parts.native.toFixed(1)}, main-thread wake-up ${parts.wakeMain.toFixed(1)}, JavaScript between reads ${parts.between.toFixed(1)}`,
         );
-      breakdown('read worker', w);
+      thread.sampleHandOff(0);
       const perRead = median(times[names[0]!]!) / (bytes / readSize);
       console.log(
         `  hand-off of an empty call: read thread ${hopWorker.toFixed(1)} µs, koffi .async ${hopAsync.toFixed(1)} µs; with one native read (${(perRead * 1e6).toFixed(1)} µs) the ceiling without read-ahead is ${(perRead / (perRead + hopWorker / 1e6)).toFixed(2)}`,

@@ -116,6 +116,9 @@ export class EsentReadWorker {
    */
   readonly stats = { calls: 0, nativeMs: 0, wakeThreadMs: 0, wakeMainMs: 0, betweenMs: 0, betweenCalls: 0 };
   private returnedAt = -Infinity;
+  /** The last calls' parts in µs, four per call (see `sampleHandOff`), written round-robin; off until asked for. */
+  private samples: Float64Array | undefined;
+  private sampled = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private failure: Error | undefined;
@@ -155,6 +158,28 @@ export class EsentReadWorker {
       );
       this.worker.on('exit', (code) => dead(new Error(`the esent read worker exited (code ${code})`)));
     });
+  }
+
+  /** Record each of the next calls' parts (the last `capacity` kept) for `handOffMedians`; 0 stops recording. */
+  sampleHandOff(capacity: number): void {
+    this.samples = capacity > 0 ? new Float64Array(4 * capacity) : undefined;
+    this.sampled = 0;
+  }
+
+  /**
+   * Medians (µs) of the recorded calls' parts: the thread's wake-up, the native call, the main thread's
+   * wake-up, and the JavaScript between a call's return and the next request (over the gaps under 5 ms);
+   * undefined when nothing was recorded. Medians, unlike `stats`' sums, are not moved by a few preempted calls.
+   */
+  handOffMedians(): { wakeThread: number; native: number; wakeMain: number; between: number } | undefined {
+    const n = Math.min(this.sampled, (this.samples?.length ?? 0) / 4);
+    if (!this.samples || n === 0) return undefined;
+    const median = (k: number) => {
+      const xs = Array.from({ length: n }, (_, i) => this.samples![i * 4 + k]!).filter((x) => !Number.isNaN(x));
+      xs.sort((a, b) => a - b);
+      return xs.length ? xs[Math.floor(xs.length / 2)]! : NaN;
+    };
+    return { wakeThread: median(0), native: median(1), wakeMain: median(2), between: median(3) };
   }
 
   /** Whether a call is queued or in flight. */
@@ -217,8 +242,9 @@ export class EsentReadWorker {
     this.worker.ref(); // a request in flight keeps the process alive, as a koffi .async call does
     try {
       const requestedAt = clock();
-      if (requestedAt - this.returnedAt < 5) {
-        this.stats.betweenMs += requestedAt - this.returnedAt;
+      const between = requestedAt - this.returnedAt < 5 ? requestedAt - this.returnedAt : NaN;
+      if (!Number.isNaN(between)) {
+        this.stats.betweenMs += between;
         this.stats.betweenCalls++;
       }
       Atomics.store(this.ctl, STATE, REQUEST);
@@ -235,6 +261,13 @@ export class EsentReadWorker {
       void keep; // `keep` (the caller's bytes) stays reachable until the native call has returned
       this.stats.calls++;
       this.stats.nativeMs += this.took[0]!;
+      if (this.samples) {
+        const at = (this.sampled++ % (this.samples.length / 4)) * 4;
+        this.samples.set(
+          [this.at[0]! - requestedAt, this.took[0]!, this.returnedAt - this.at[1]!, between].map((ms) => ms * 1e3),
+          at,
+        );
+      }
       const err = this.ctl[ERR]!;
       const result = this.ctl[RESULT]!;
       Atomics.store(this.ctl, STATE, IDLE);

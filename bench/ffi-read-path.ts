@@ -150,9 +150,9 @@ export async function measureReadPath(engine: EmbeddedEngine, readSizes: readonl
         `  hand-off of an empty call: read thread ${hopWorker.toFixed(1)} µs, koffi .async ${hopAsync.toFixed(1)} µs; with one native read (${(perRead * 1e6).toFixed(1)} µs) the ceiling without read-ahead is ${(perRead / (perRead + hopWorker / 1e6)).toFixed(2)}`,
       );
       console.log(
-        `  read-ahead prototype, main thread, µs a chunk: waiting for the slot ${((ahead.stats.waitMs / ahead.stats.chunks) * 1e3).toFixed(1)}, copying it into the caller's buffer ${((ahead.stats.copyMs / ahead.stats.chunks) * 1e3).toFixed(1)} (means over ${ahead.stats.chunks} chunks)`,
+        `  read-ahead prototype, main thread, µs a chunk: waiting for the slot ${((ahead.stats.waitMs / ahead.stats.chunks) * 1e3).toFixed(1)}, copying it into the caller's buffer ${((ahead.stats.copyMs / ahead.stats.chunks) * 1e3).toFixed(1)} (means over ${ahead.stats.chunks} chunks); its thread: reading ${((ahead.stats.threadReadMs / ahead.stats.chunks) * 1e3).toFixed(1)}, waiting for a free slot ${((ahead.stats.threadWaitMs / ahead.stats.chunks) * 1e3).toFixed(1)}`,
       );
-      Object.assign(ahead.stats, { chunks: 0, waitMs: 0, copyMs: 0 });
+      Object.assign(ahead.stats, { chunks: 0, waitMs: 0, copyMs: 0, threadWaitMs: 0, threadReadMs: 0 });
       const base = mibs(names[0]!);
       console.log(
         `  plain Uint8Array / native: ${(mibs(names[2]!) / base).toFixed(2)}; .async / native: ${(mibs(names[3]!) / base).toFixed(2)}; read-ahead prototype / native: ${(mibs(names[4]!) / base).toFixed(2)} (not in the binding: a ceiling)`,

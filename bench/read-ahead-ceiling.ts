@@ -22,13 +22,18 @@ const read = koffi.load(workerData.library).func(
   'int32_t JetReadFileInstance(uintptr_t instance, uintptr_t hfFile, uintptr_t pv, uint32_t cb, _Out_ uint32_t *pcbActual)');
 parentPort.on('message', ({ control, instance, handle, slots, cb }) => {
   const ctl = new Int32Array(control);
+  const ms = new Float64Array(control, ${4 * slotAt(DEPTH)}, 2);
   const pcb = [0];
   for (let seq = 0; ; seq++) {
+    const t0 = performance.now();
     for (let c; seq - (c = Atomics.load(ctl, ${CONSUMED})) >= ${DEPTH};) Atomics.wait(ctl, ${CONSUMED}, c, 1000);
+    const t1 = performance.now();
+    ms[0] += t1 - t0;
     if (Atomics.load(ctl, ${QUIT})) break;
     const k = seq % ${DEPTH};
     pcb[0] = 0;
     const err = read(instance, handle, slots[k], cb, pcb);
+    ms[1] += performance.now() - t1;
     ctl[${slotAt(0)} + 2 * k] = err;
     ctl[${slotAt(0)} + 2 * k + 1] = pcb[0];
     Atomics.store(ctl, ${PRODUCED}, seq + 1);
@@ -45,7 +50,7 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 export class ReadAheadPrototype {
   private readonly worker: Worker;
   /** Chunks delivered, and the main thread's ms spent waiting for a slot and copying slots (sums). */
-  readonly stats = { chunks: 0, waitMs: 0, copyMs: 0 };
+  readonly stats = { chunks: 0, waitMs: 0, copyMs: 0, threadWaitMs: 0, threadReadMs: 0 };
 
   constructor(
     library: string,
@@ -61,7 +66,8 @@ export class ReadAheadPrototype {
   async stream(instance: bigint, handle: bigint, buffer: Uint8Array): Promise<number> {
     const cb = buffer.length;
     const slots = Array.from({ length: DEPTH }, () => this.alignedBuffer(cb));
-    const ctl = new Int32Array(new SharedArrayBuffer(4 * slotAt(DEPTH)));
+    const ctl = new Int32Array(new SharedArrayBuffer(4 * slotAt(DEPTH) + 16));
+    const ms = new Float64Array(ctl.buffer, 4 * slotAt(DEPTH), 2);
     this.worker.ref();
     this.worker.postMessage({ control: ctl.buffer, instance, handle, slots: slots.map(this.address), cb });
     let bytes = 0;
@@ -86,6 +92,8 @@ export class ReadAheadPrototype {
         if (n < cb) return bytes;
       }
     } finally {
+      this.stats.threadWaitMs += ms[0]!;
+      this.stats.threadReadMs += ms[1]!;
       Atomics.store(ctl, QUIT, 1);
       Atomics.notify(ctl, CONSUMED);
       this.worker.unref();

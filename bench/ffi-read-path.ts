@@ -12,7 +12,8 @@
  * - a read-ahead prototype (bench/read-ahead-ceiling.ts, not part of the binding): a thread two reads ahead,
  *   each chunk copied into the caller's buffer — what read-ahead could reach here, without its rules.
  * The read worker's hand-off is broken down per read (thread wake-up, native call, main-thread wake-up,
- * JavaScript between reads; means over every call, outliers included).
+ * JavaScript between reads; medians over every call of the rounds), and so is the prototype's main thread
+ * (waiting, copying) and thread (reading, waiting for a free slot; means).
  * Prints MiB/s for each read size given (bench:ffi: `BENCH_READ_KIB`, default 1 MiB, then the runner's default read
  * `DEFAULT_READ_SIZE` when it differs) and ends with
  * `ratio koffi-backend/native-reads: 0.NN` (worker, aligned buffer) at the last size: the size the runner reads with.

@@ -162,6 +162,8 @@ export class EsentReadWorker {
 
   /** Record each of the next calls' parts (the last `capacity` kept) for `handOffMedians`; 0 stops recording. */
   sampleHandOff(capacity: number): void {
+    if (!Number.isInteger(capacity) || capacity < 0)
+      throw new RangeError(`EsentReadWorker.sampleHandOff: capacity must be an integer ≥ 0, got ${capacity}`);
     this.samples = capacity > 0 ? new Float64Array(4 * capacity) : undefined;
     this.sampled = 0;
   }

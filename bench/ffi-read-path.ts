@@ -8,7 +8,12 @@
  * - the koffi backend (`createEsentBackend`): Open, one `readFile` per `readSize` bytes, Close — with its
  *   read worker thread (default) into a page-aligned caller buffer (read into directly) and into a plain
  *   `new Uint8Array` (read into an aligned buffer, then copied), and with `reads: 'async'` (a koffi `.async`
- *   call per read, the design before) into the aligned buffer.
+ *   call per read, the design before) into the aligned buffer;
+ * - a read-ahead prototype (bench/read-ahead-ceiling.ts, not part of the binding): a thread two reads ahead,
+ *   each chunk copied into the caller's buffer — what read-ahead could reach here, without its rules.
+ * The read worker's hand-off is broken down per read (thread wake-up, native call, main-thread wake-up,
+ * JavaScript between reads; medians over every call of the rounds), and so is the prototype's main thread
+ * (waiting, copying) and thread (reading, waiting for a free slot; means).
  * Prints MiB/s for each read size given (bench:ffi: `BENCH_READ_KIB`, default 1 MiB, then the runner's default read
  * `DEFAULT_READ_SIZE` when it differs) and ends with
  * `ratio koffi-backend/native-reads: 0.NN` (worker, aligned buffer) at the last size: the size the runner reads with.
@@ -16,23 +21,30 @@
 import koffi from 'koffi';
 import type { EmbeddedEngine } from '../src/engine/index.js';
 import { createEsentBackend, type EsentBackend } from '../src/esent/index.js';
-import { JET_bit, type JetInstance } from '../src/jet/index.js';
+import { JET_bit, type JetHandle, type JetInstance } from '../src/jet/index.js';
 import { buildEsentShim } from '../test/native/build-esent-shim.js';
 import { startEsentShimHost } from '../test/native/esent-shim-host.js';
 import { fillBenchDatabase } from './fill-bench-database.js';
+import { ReadAheadPrototype } from './read-ahead-ceiling.js';
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Read the database of `inst` once through `api` (Open → reads → Close, timed); resolves with bytes and seconds. */
-async function readThrough(api: EsentBackend, inst: JetInstance, buffer: Uint8Array): Promise<{ bytes: number; seconds: number }> {
+async function readThrough(
+  api: EsentBackend,
+  inst: JetInstance,
+  buffer: Uint8Array,
+  stream?: (handle: JetHandle) => Promise<number>,
+): Promise<{ bytes: number; seconds: number }> {
   await api.beginExternalBackup(inst, 0);
   try {
     const [db] = await api.getAttachInfo(inst);
     const t0 = now();
     const { handle } = await api.openFile(inst, db!);
     let bytes = 0;
-    for (let n; (n = await api.readFile(inst, handle, buffer)) > 0;) bytes += n;
+    if (stream) bytes = await stream(handle);
+    else for (let n; (n = await api.readFile(inst, handle, buffer)) > 0;) bytes += n;
     await api.closeFile(inst, handle);
     return { bytes, seconds: now() - t0 };
   } finally {
@@ -53,6 +65,11 @@ export async function measureReadPath(engine: EmbeddedEngine, readSizes: readonl
   const host = startEsentShimHost(engine, { library });
   const worker = createEsentBackend({ library });
   const pool = createEsentBackend({ library, reads: 'async' });
+  const ahead = new ReadAheadPrototype(
+    library,
+    (n) => worker.library.alignedBuffer(n),
+    (b) => BigInt(koffi.address(b)),
+  );
   try {
     const inst = await engine.createInstance('bench-read-path', { logFileSize: 8 * 1024 * 1024 });
     await engine.init(inst);
@@ -81,10 +98,13 @@ export async function measureReadPath(engine: EmbeddedEngine, readSizes: readonl
         'koffi backend, read worker, aligned buffer': () => readThrough(worker, inst, aligned),
         'koffi backend, read worker, plain Uint8Array': () => readThrough(worker, inst, plain),
         "koffi backend, reads: 'async', aligned buffer": () => readThrough(pool, inst, aligned),
+        'read-ahead prototype (bench only), depth 2 + copy': () =>
+          readThrough(worker, inst, aligned, (handle) => ahead.stream(BigInt(inst), BigInt(handle), plain)),
       };
       const times: Record<string, number[]> = Object.fromEntries(Object.keys(readers).map((k) => [k, []]));
       let bytes = 0;
       for (const read of Object.values(readers)) bytes = (await read()).bytes; // warm: page cache, threads, code
+      worker.library.readWorker(inst)!.sampleHandOff(1 << 14); // every call of the rounds below
       for (let r = 0; r < rounds; r++) {
         for (const [name, read] of Object.entries(readers)) {
           const got = await read();
@@ -120,18 +140,29 @@ export async function measureReadPath(engine: EmbeddedEngine, readSizes: readonl
       console.log(
         `  read worker: ${((w.nativeMs / w.calls) * 1e3).toFixed(1)} µs a read inside the native call on its thread (${w.calls} calls of every pass, the final 0-byte ones included); the rest of a read is hand-off and the binding`,
       );
+      const parts = thread.handOffMedians();
+      if (parts)
+        console.log(
+          `  read worker, medians of every call (µs): thread wake-up ${parts.wakeThread.toFixed(1)}, native call ${parts.native.toFixed(1)}, main-thread wake-up ${parts.wakeMain.toFixed(1)}, JavaScript between reads ${parts.between.toFixed(1)}`,
+        );
+      thread.sampleHandOff(0);
       const perRead = median(times[names[0]!]!) / (bytes / readSize);
       console.log(
         `  hand-off of an empty call: read thread ${hopWorker.toFixed(1)} µs, koffi .async ${hopAsync.toFixed(1)} µs; with one native read (${(perRead * 1e6).toFixed(1)} µs) the ceiling without read-ahead is ${(perRead / (perRead + hopWorker / 1e6)).toFixed(2)}`,
       );
+      console.log(
+        `  read-ahead prototype, main thread, µs a chunk: waiting for the slot ${((ahead.stats.waitMs / ahead.stats.chunks) * 1e3).toFixed(1)}, copying it into the caller's buffer ${((ahead.stats.copyMs / ahead.stats.chunks) * 1e3).toFixed(1)} (means over ${ahead.stats.chunks} chunks); its thread: reading ${((ahead.stats.threadReadMs / ahead.stats.chunks) * 1e3).toFixed(1)}, waiting for a free slot ${((ahead.stats.threadWaitMs / ahead.stats.chunks) * 1e3).toFixed(1)}`,
+      );
+      Object.assign(ahead.stats, { chunks: 0, waitMs: 0, copyMs: 0, threadWaitMs: 0, threadReadMs: 0 });
       const base = mibs(names[0]!);
       console.log(
-        `  plain Uint8Array / native: ${(mibs(names[2]!) / base).toFixed(2)}; .async / native: ${(mibs(names[3]!) / base).toFixed(2)}`,
+        `  plain Uint8Array / native: ${(mibs(names[2]!) / base).toFixed(2)}; .async / native: ${(mibs(names[3]!) / base).toFixed(2)}; read-ahead prototype / native: ${(mibs(names[4]!) / base).toFixed(2)} (not in the binding: a ceiling)`,
       );
       console.log(`  read worker, aligned buffer / native: ${(mibs(names[1]!) / base).toFixed(2)}`);
       return mibs(names[1]!) / base;
     }
   } finally {
+    await ahead.close();
     host.close();
   }
 }

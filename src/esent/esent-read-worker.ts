@@ -34,6 +34,8 @@ let probe;
 const ctl = new Int32Array(workerData.control, 0, 8);
 const args = new BigUint64Array(workerData.control, 32, 3);
 const took = new Float64Array(workerData.control, 56, 1);
+const at = new Float64Array(workerData.control, 64, 2);
+const clock = () => performance.timeOrigin + performance.now();
 const ptr = workerData.pointerBits === 32 ? (v) => Number(v) : (v) => v;
 const pcb = [0];
 for (;;) {
@@ -42,6 +44,7 @@ for (;;) {
   if (state !== ${REQUEST}) { Atomics.wait(ctl, ${STATE}, state, 1000); continue; }
   let err = 0;
   let result = 0;
+  at[0] = clock();
   const t0 = performance.now();
   try {
     if (ctl[${OP}] === ${OP_READ}) {
@@ -57,12 +60,16 @@ for (;;) {
     workerData.errors.postMessage(String((e && e.message) || e));
   }
   took[0] = performance.now() - t0;
+  at[1] = clock();
   ctl[${ERR}] = err;
   ctl[${RESULT}] = result;
   Atomics.store(ctl, ${STATE}, ${DONE});
   Atomics.notify(ctl, ${STATE});
 }
 `;
+
+/** The clock both threads share (ms): each thread's performance.now() counts from its own origin. */
+const clock = () => performance.timeOrigin + performance.now();
 
 type WaitAsync = (a: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
@@ -95,12 +102,23 @@ export interface EsentReadWorkerOptions {
  */
 export class EsentReadWorker {
   private readonly worker: Worker;
-  private readonly control = new SharedArrayBuffer(64);
+  private readonly control = new SharedArrayBuffer(80);
   private readonly ctl = new Int32Array(this.control, 0, 8);
   private readonly args = new BigUint64Array(this.control, 32, 3);
   private readonly took = new Float64Array(this.control, 56, 1);
-  /** Calls made, and the milliseconds they spent inside the native call on the thread (the rest is hand-off). */
-  readonly stats = { calls: 0, nativeMs: 0 };
+  /** When the thread took the request and when it finished the call (ms, performance.timeOrigin-based clock). */
+  private readonly at = new Float64Array(this.control, 64, 2);
+  /**
+   * Calls made, and where their time went (ms, summed): inside the native call on the thread (`nativeMs`);
+   * from the request's notify until the thread took it (`wakeThreadMs`); from the thread's completion until
+   * the main thread resumed after its wait (`wakeMainMs`); and from one call's return until the next request
+   * when that gap is under 5 ms (`betweenMs` over `betweenCalls`: the binding's and the caller's JavaScript).
+   */
+  readonly stats = { calls: 0, nativeMs: 0, wakeThreadMs: 0, wakeMainMs: 0, betweenMs: 0, betweenCalls: 0 };
+  private returnedAt = -Infinity;
+  /** The last calls' parts in µs, four per call (see `sampleHandOff`), written round-robin; off until asked for. */
+  private samples: Float64Array | undefined;
+  private sampled = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private failure: Error | undefined;
@@ -140,6 +158,30 @@ export class EsentReadWorker {
       );
       this.worker.on('exit', (code) => dead(new Error(`the esent read worker exited (code ${code})`)));
     });
+  }
+
+  /** Record each of the next calls' parts (the last `capacity` kept) for `handOffMedians`; 0 stops recording. */
+  sampleHandOff(capacity: number): void {
+    if (!Number.isInteger(capacity) || capacity < 0)
+      throw new RangeError(`EsentReadWorker.sampleHandOff: capacity must be an integer ≥ 0, got ${capacity}`);
+    this.samples = capacity > 0 ? new Float64Array(4 * capacity) : undefined;
+    this.sampled = 0;
+  }
+
+  /**
+   * Medians (µs) of the recorded calls' parts: the thread's wake-up, the native call, the main thread's
+   * wake-up, and the JavaScript between a call's return and the next request (over the gaps under 5 ms);
+   * undefined when nothing was recorded. Medians, unlike `stats`' sums, are not moved by a few preempted calls.
+   */
+  handOffMedians(): { wakeThread: number; native: number; wakeMain: number; between: number } | undefined {
+    const n = Math.min(this.sampled, (this.samples?.length ?? 0) / 4);
+    if (!this.samples || n === 0) return undefined;
+    const median = (k: number) => {
+      const xs = Array.from({ length: n }, (_, i) => this.samples![i * 4 + k]!).filter((x) => !Number.isNaN(x));
+      xs.sort((a, b) => a - b);
+      return xs.length ? xs[Math.floor(xs.length / 2)]! : NaN;
+    };
+    return { wakeThread: median(0), native: median(1), wakeMain: median(2), between: median(3) };
   }
 
   /** Whether a call is queued or in flight. */
@@ -201,6 +243,12 @@ export class EsentReadWorker {
     this.ctl[CB] = cb | 0;
     this.worker.ref(); // a request in flight keeps the process alive, as a koffi .async call does
     try {
+      const requestedAt = clock();
+      const between = requestedAt - this.returnedAt < 5 ? requestedAt - this.returnedAt : NaN;
+      if (!Number.isNaN(between)) {
+        this.stats.betweenMs += between;
+        this.stats.betweenCalls++;
+      }
       Atomics.store(this.ctl, STATE, REQUEST);
       Atomics.notify(this.ctl, STATE);
       // a wake-up may be spurious (a notify meant for the worker): wait again until DONE or the worker died
@@ -209,9 +257,19 @@ export class EsentReadWorker {
         if (w.async) await w.value;
       }
       if (Atomics.load(this.ctl, STATE) !== DONE) throw this.failure ?? new Error('the esent read worker stopped answering');
+      this.returnedAt = clock();
+      this.stats.wakeThreadMs += this.at[0]! - requestedAt;
+      this.stats.wakeMainMs += this.returnedAt - this.at[1]!;
       void keep; // `keep` (the caller's bytes) stays reachable until the native call has returned
       this.stats.calls++;
       this.stats.nativeMs += this.took[0]!;
+      if (this.samples) {
+        const at = (this.sampled++ % (this.samples.length / 4)) * 4;
+        this.samples.set(
+          [this.at[0]! - requestedAt, this.took[0]!, this.returnedAt - this.at[1]!, between].map((ms) => ms * 1e3),
+          at,
+        );
+      }
       const err = this.ctl[ERR]!;
       const result = this.ctl[RESULT]!;
       Atomics.store(this.ctl, STATE, IDLE);

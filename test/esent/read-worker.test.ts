@@ -57,6 +57,14 @@ describe.skipIf(noCompiler)('esent read path over the pread shim (the file read 
     expect(s.api.library.reads).toBe('worker');
     expect(worker?.stats.calls).toBe(2 * (Math.ceil(onDisk.length / READ_SIZE) + 1)); // one ESE call per readFile, the final 0 included
     expect(worker!.threadId).toBeGreaterThan(0);
+    // the hand-off's parts are measured on every call: both wake-ups take time, and back-to-back reads count their gaps
+    expect(worker!.stats.wakeThreadMs + worker!.stats.wakeMainMs).toBeGreaterThan(0);
+    expect(worker!.stats.betweenCalls).toBeGreaterThan(0);
+    worker!.sampleHandOff(16);
+    await readAll(s.api, inst, db!, aligned);
+    const parts = worker!.handOffMedians()!;
+    expect(parts.native).toBeGreaterThan(0); // the pread of a 3-page chunk takes time on the thread
+    expect(Number.isFinite(parts.wakeThread + parts.wakeMain + parts.between)).toBe(true);
     await s.api.endExternalBackup(inst);
     // Term ends the instance's read thread
     await s.api.term(inst, JET_bit.TermAbrupt);

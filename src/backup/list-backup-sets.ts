@@ -125,8 +125,9 @@ export async function listBackupSets(dir: string, options: ListBackupSetsOptions
       logGenerations: manifest?.logGenerations ?? null,
       startTime: manifest?.startTime,
       endTime: manifest?.endTime,
-      verified: verify ? (report?.ok ?? false) : undefined,
-      problems: report?.problems.length ?? (error ? 1 : 0),
+      // A manifest read that failed here is not undone by the verify's own read succeeding after it.
+      verified: verify ? report?.ok === true && error === undefined : undefined,
+      problems: Math.max(report?.problems.length ?? 0, error ? 1 : 0),
       ...(error ? { error } : {}),
       ...(report ? { signature: report.signature } : {}),
     });

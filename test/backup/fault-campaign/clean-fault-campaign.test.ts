@@ -2,11 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { cleanOrphans, verifyBackupSet, type BackupLock, type OrphanReport } from '../../../src/backup/index.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { cleanOrphans, nodeBackupFs, runBackup, verifyBackupSet, type BackupLock, type OrphanReport } from '../../../src/backup/index.js';
+import { createCoordinator } from '../../../src/coordinator/index.js';
 import { hostTag } from '../../../src/backup/backup-set-names.js';
 import { committedSet } from '../hostile-helpers.js';
-import { tempDir } from '../helpers.js';
+import { engineFixture, tempDir } from '../helpers.js';
 import { errnoError, FaultPlan } from './fault-plan.js';
 import { faultingCleanFs } from './faulting-clean-fs.js';
 
@@ -192,4 +193,33 @@ describe('clean fault campaign: every file-system call of cleanOrphans failed in
       expect((await verifyBackupSet(set)).ok).toBe(true);
     },
   );
+
+  it("the runner's clean before it starts: a leftover it cannot remove is reported and the run completes; a parent it cannot list fails the run", async () => {
+    const { engine, inst, work } = await engineFixture({ keys: 8 });
+    const coordinator = createCoordinator({ api: engine });
+    onTestFinished(() => coordinator.dispose());
+    const stuck = path.join(work, `.old.partial-${deadPid()}-ab`);
+    fs.mkdirSync(stuck);
+    const eio = (syscall: string, file: string) => errnoError('EIO', syscall, file);
+    const removeFails = {
+      ...nodeBackupFs,
+      removeTree: async (dir: string) => (dir === stuck ? Promise.reject(eio('rm', dir)) : nodeBackupFs.removeTree(dir)),
+    };
+    const done = await runBackup({ coordinator, instance: inst, to: path.join(work, 'a'), mode: 'full', fs: removeFails });
+    expect(done.outcome).toBe('completed');
+    expect(done.orphans?.removed).toEqual([]);
+    expect(done.orphans?.failed).toEqual([
+      { path: stuck, operation: 'remove', code: 'EIO', message: `remove ${stuck}: EIO: injected fault, rm '${stuck}'` },
+    ]);
+    expect(fs.existsSync(stuck)).toBe(true);
+
+    const listFails = {
+      ...nodeBackupFs,
+      readdir: async (dir: string) => (dir === work ? Promise.reject(eio('scandir', dir)) : nodeBackupFs.readdir(dir)),
+    };
+    const failed = await runBackup({ coordinator, instance: inst, to: path.join(work, 'b'), mode: 'full', fs: listFails });
+    expect(failed.outcome).toBe('failed');
+    expect(failed.error?.message).toBe(`cleanOrphans: cannot list ${work} (readdir): EIO: injected fault, scandir '${work}'`);
+    expect(fs.existsSync(path.join(work, 'b'))).toBe(false);
+  });
 });

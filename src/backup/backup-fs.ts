@@ -1,6 +1,7 @@
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import type { VerifyFileHandle, VerifyFs } from './verify-fs.js';
 
 /** An open file as the backup writer uses it: positioned writes, fdatasync/fsync, close. Node's `FileHandle` is one. */
 export interface BackupFileHandle {
@@ -11,10 +12,14 @@ export interface BackupFileHandle {
 }
 
 /**
- * The file-system calls a backup run makes to write, commit and withdraw a set (reading the source
- * goes through the engine). `nodeBackupFs` is node:fs itself; a test passes a wrapper that counts or
- * fails calls. Thin on purpose: the write path calls the handle's methods directly, with nothing
- * added per chunk.
+ * The file-system calls a backup run makes to write, commit, verify and withdraw a set, and to clean
+ * its directory before it starts (reading the source goes through the engine). `nodeBackupFs` is
+ * node:fs itself; a test passes a wrapper that counts or fails calls. Thin on purpose: the write path
+ * calls the handle's methods directly, with nothing added per chunk.
+ *
+ * Not behind it: the re-read of each file behind its writer (`WrittenFileRecheck`, opened with
+ * node:fs), whose result the post-commit verify takes only for a file unchanged since, and the lstat
+ * of the instance's logs after TruncateLog (the source's files, not the set's).
  */
 export interface BackupFs {
   /** `wx` a new file of the set, `r+` a second handle for background fdatasyncs, `r` a directory to fsync. */
@@ -30,6 +35,10 @@ export interface BackupFs {
   unlink(file: string): Promise<void>;
   /** Remove a directory tree; nothing to remove is not an error. */
   removeTree(dir: string): Promise<void>;
+  /** Lists `dir` with entry types, names as bytes (the post-commit verify and the clean before the run). */
+  readdir(dir: string): Promise<Dirent<Buffer>[]>;
+  /** Opens `file` for reading with numeric `flags` (`O_RDONLY | O_NOFOLLOW | O_NONBLOCK`): the verify's and the clean's reads. */
+  openRead(file: string, flags: number): Promise<VerifyFileHandle>;
 }
 
 /** {@link BackupFs} as node:fs does it. */
@@ -41,7 +50,14 @@ export const nodeBackupFs: BackupFs = {
   link: (existing, newPath) => fsp.link(existing, newPath),
   unlink: (file) => fsp.unlink(file),
   removeTree: (dir) => fsp.rm(dir, { recursive: true, force: true }),
+  readdir: (dir) => fsp.readdir(dir, { withFileTypes: true, encoding: 'buffer' }),
+  openRead: (file, flags) => fsp.open(file, flags),
 };
+
+/** The read side of `io` as `verifyBackupSet` takes it: the runner's post-commit verify reads through the run's own seam. */
+export function verifyFsOf(io: BackupFs): VerifyFs {
+  return { readdir: (dir) => io.readdir(dir), open: (file, flags) => io.openRead(file, flags) };
+}
 
 const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 

@@ -1,7 +1,12 @@
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import { nodeBackupFs, unlinkRetried, writeNewFile, type BackupFs } from './backup-fs.js';
+import { nodeBackupFs, unlinkRetried, verifyFsOf, writeNewFile, type BackupFs } from './backup-fs.js';
+import { readSetTextFile, SetFileError } from './open-set-file.js';
+import { nodeVerifyFs, type VerifyFs } from './verify-fs.js';
+
+/** A lock file is a few hundred bytes; a larger one is not a lock this package wrote. */
+const MAX_LOCK_BYTES = 64 * 1024;
 
 /** The content of a lock file: who runs the backup, of which instance, since when, into what. */
 export interface BackupLock {
@@ -41,7 +46,9 @@ export async function writeBackupLock(file: string, lock: BackupLock, io: Backup
       await io.link(side, file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      held = readBackupLock(file) ?? { pid: -1, hostname: '?', instance: { backend: '?', handle: '?' }, startTime: '?', temporary: '?' };
+      // Who holds it is for the message only: a lock that cannot be read is still held.
+      const holder = await readBackupLock(file, verifyFsOf(io)).catch(() => undefined);
+      held = holder ?? { pid: -1, hostname: '?', instance: { backend: '?', handle: '?' }, startTime: '?', temporary: '?' };
     }
   } catch (e) {
     await unlinkRetried(io, side).catch(() => undefined);
@@ -61,11 +68,32 @@ export async function removeBackupLock(file: string, io: BackupFs = nodeBackupFs
   await unlinkRetried(io, file);
 }
 
-/** Reads a lock file; `undefined` when it is absent or not a lock this package wrote. */
-export function readBackupLock(file: string): BackupLock | undefined {
+/**
+ * Reads a lock file through `io` (node:fs by default) as a set's files are read: a regular file
+ * (never a symlink followed, a FIFO or device opened) of at most 64 KiB, UTF-8.
+ *
+ * @returns the lock; `undefined` when nothing has the name or it is not a lock this package wrote.
+ * @throws SetFileError naming the file and why when it cannot be read (an I/O error, a symlink, too large).
+ * @example
+ * const lock = await readBackupLock('/backups/.monday.lock'); if (lock) console.log(lock.pid, lock.hostname);
+ */
+export async function readBackupLock(file: string, io: VerifyFs = nodeVerifyFs): Promise<BackupLock | undefined> {
+  let text: string;
   try {
-    const lock = JSON.parse(fs.readFileSync(file, 'utf8')) as BackupLock;
-    return Number.isSafeInteger(lock.pid) && typeof lock.temporary === 'string' && typeof lock.instance === 'object' ? lock : undefined;
+    text = await readSetTextFile(file, MAX_LOCK_BYTES, io);
+  } catch (e) {
+    if (e instanceof SetFileError && e.code === 'ENOENT') return undefined;
+    if (e instanceof SetFileError && e.message.startsWith(`${file} is not UTF-8`)) return undefined;
+    throw e;
+  }
+  try {
+    const lock = JSON.parse(text) as BackupLock;
+    return Number.isSafeInteger(lock.pid) &&
+      typeof lock.temporary === 'string' &&
+      typeof lock.instance === 'object' &&
+      lock.instance !== null
+      ? lock
+      : undefined;
   } catch {
     return undefined;
   }
@@ -85,12 +113,12 @@ export function ownBackupLock(instance: BackupLock['instance'], temporary: strin
 }
 
 /**
- * Whether the process that wrote the lock is gone: same host, and no process has its pid (or, on
- * Linux, the process with that pid started at another time). A lock of another host is never gone:
- * this host cannot tell.
+ * Whether the process that wrote the lock is gone: same host (`hostname`, this host's name by default),
+ * and no process has its pid (or, on Linux, the process with that pid started at another time). A lock
+ * of another host is never gone: this host cannot tell.
  */
-export function lockOwnerGone(lock: Pick<BackupLock, 'pid' | 'hostname' | 'processStart'>): boolean {
-  if (lock.hostname !== os.hostname()) return false;
+export function lockOwnerGone(lock: Pick<BackupLock, 'pid' | 'hostname' | 'processStart'>, hostname: string = os.hostname()): boolean {
+  if (lock.hostname !== hostname) return false;
   if (!processAlive(lock.pid)) return true;
   const start = processStartOf(lock.pid);
   return lock.processStart !== undefined && start !== undefined && start !== lock.processStart;

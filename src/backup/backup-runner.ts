@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StopReason } from '../coordinator/index.js';
 import { JET_bit, JET_err, isJetError, type JetBackupApi, type JetInstance } from '../jet/index.js';
+import { nodeBackupFs, verifyFsOf } from './backup-fs.js';
 import type { BackupOutcomeKind, ProgressTracker } from './backup-progress.js';
 import { BackupSetWriter } from './backup-set-writer.js';
+import { cleanFsOf } from './clean-fs.js';
 import { cleanOrphans } from './clean-orphans.js';
 import { copyListedFiles, emptyCopyRecord } from './copy-listed-files.js';
 import { DEFAULT_READ_SIZE, type BackupResult, type RunBackupOptions } from './run-backup-options.js';
@@ -62,7 +64,11 @@ export class BackupRunner {
     let writer: BackupSetWriter | undefined;
     try {
       this.progress.update({ phase: 'starting' });
-      this.result.orphans = await cleanOrphans(path.dirname(path.resolve(this.options.to)));
+      // Through the run's own file system. A listing that fails fails the run; a leftover that cannot be
+      // removed or judged is reported (`orphans.failed`) and does not: it must not stop every backup after it.
+      this.result.orphans = await cleanOrphans(path.dirname(path.resolve(this.options.to)), {
+        fs: cleanFsOf(this.options.fs ?? nodeBackupFs),
+      });
       // No End2(Abort) for the dead runs' sessions (they are reported only): both backends run the
       // engine inside the process (the embedded engine, esent.dll), so a dead run's session died with
       // its process. A handle is per process (every CLI's embedded instance is 0x1000), so a session
@@ -231,9 +237,13 @@ export class BackupRunner {
   /** The committed set verified: the files' re-reads made while they were written, and every set-level check now. */
   private async verified(writer: BackupSetWriter): Promise<boolean> {
     this.progress.update({ phase: 'verifying' });
-    const report = await verifyBackupSetWith(writer.paths.final, this.options.signKey ? { signKey: this.options.signKey } : {}, {
-      prechecked: await writer.rechecked(),
-    });
+    // Through the run's own file system: a read that fails here is a fault of the run, as a write is.
+    const fs = verifyFsOf(this.options.fs ?? nodeBackupFs);
+    const report = await verifyBackupSetWith(
+      writer.paths.final,
+      { fs, ...(this.options.signKey ? { signKey: this.options.signKey } : {}) },
+      { prechecked: await writer.rechecked() },
+    );
     this.result.verification = report;
     if (!report.ok) this.fail(new Error(`the committed set does not verify: ${report.problems.map((p) => p.message).join('; ')}`));
     return report.ok;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 /**
@@ -19,8 +19,31 @@ export interface BackupSetPaths {
 const PARTIAL = /^\.(.+)\.partial-(\d+)-([0-9a-f]+)$/;
 const LOCK = /^\.(.+)\.lock$/;
 const LOCK_SIDE = /^\.(.+)\.lock\.(\d+)-\d+$/;
-/** A restore's temporary directory (`restoreTemporaryPath`): `.<target>.restoring-<pid>-<hex>`. */
-const RESTORING = /^\.(.+)\.restoring-(\d+)-([0-9a-f]+)$/;
+/**
+ * A restore's temporary directory (`restoreTemporaryPath`): `.<target>.restoring-<host>-<pid>-<hex>`,
+ * or, as restores before the host was recorded named it, `.<target>.restoring-<pid>-<hex>`. The pid and
+ * the hex are the last two parts, so a host tag (which may hold dashes) is told from the old form by
+ * its extra part.
+ */
+const RESTORING = /^\.(.+)\.restoring-(?:([A-Za-z0-9_-]{1,64})-)?(\d+)-([0-9a-f]+)$/;
+/** Longest host tag kept as is; a longer or changed name is cut and suffixed with a hash of the whole. */
+const HOST_TAG_MAX = 40;
+
+/**
+ * The form of a host name a restore's temporary directory records: letters, digits and dashes kept, at
+ * most 40 characters; any other character becomes `_`, and a name that had to change (other
+ * characters, longer, empty) is cut to 31 and suffixed `_` and 8 hex digits of its SHA-256, so two hosts
+ * whose names differ get different tags (unless those 32 bits collide).
+ *
+ * @example
+ * hostTag('db-01') // 'db-01'
+ * hostTag('db-01.corp.example') // 'db-01_corp_example_3f2a9c01'
+ */
+export function hostTag(hostname: string): string {
+  const kept = hostname.replace(/[^A-Za-z0-9-]/g, '_');
+  if (kept === hostname && kept.length > 0 && kept.length <= HOST_TAG_MAX) return kept;
+  return `${kept.slice(0, 31)}_${createHash('sha256').update(hostname, 'utf8').digest('hex').slice(0, 8)}`;
+}
 
 /**
  * The paths of a run of process `pid` writing the set `final`.
@@ -48,8 +71,11 @@ export type BackupSetEntry =
   | { kind: 'lock'; set: string }
   /** The side file a lock is written to before it is linked to its name (left by a kill in between). */
   | { kind: 'lockSide'; set: string; pid: number }
-  /** The directory a restore into `<parent>/<target>` builds in before its rename (`restoreTemporaryPath`). */
-  | { kind: 'restoring'; target: string; pid: number }
+  /**
+   * The directory a restore into `<parent>/<target>` builds in before its rename (`restoreTemporaryPath`);
+   * `host` is the {@link hostTag} of the restoring host, absent in the old form (no host recorded).
+   */
+  | { kind: 'restoring'; target: string; pid: number; host?: string }
   | { kind: 'other' };
 
 /**
@@ -66,6 +92,12 @@ export function parseBackupSetEntry(name: string): BackupSetEntry {
   const side = LOCK_SIDE.exec(name);
   if (side) return { kind: 'lockSide', set: side[1]!, pid: Number(side[2]) };
   const restoring = RESTORING.exec(name);
-  if (restoring) return { kind: 'restoring', target: restoring[1]!, pid: Number(restoring[2]) };
+  if (restoring)
+    return {
+      kind: 'restoring',
+      target: restoring[1]!,
+      pid: Number(restoring[3]),
+      ...(restoring[2] !== undefined ? { host: restoring[2] } : {}),
+    };
   return { kind: 'other' };
 }

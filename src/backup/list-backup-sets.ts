@@ -1,6 +1,6 @@
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MANIFEST_NAME, parseBackupManifest, type BackupManifest } from './backup-manifest.js';
+import { nodeCleanFs, type CleanFs } from './clean-fs.js';
 import { readSetTextFile } from './open-set-file.js';
 import { capMessage, printableName } from './problem-cap.js';
 import { verifyBackupSet, type BackupSetReport } from './verify-backup-set.js';
@@ -32,6 +32,12 @@ export interface ListBackupSetsOptions {
   verify?: boolean;
   /** The HMAC key sets were signed with: each set's `manifest.sig` must match it. */
   signKey?: Uint8Array;
+  /**
+   * Every file-system call of the listing (the directory's listing, each set's `lstat` of its manifest,
+   * the manifest's read) and of each set's verification (default node:fs); the list fault campaign
+   * fails each in turn through it.
+   */
+  fs?: Pick<CleanFs, 'readdir' | 'open' | 'lstat'>;
 }
 
 /**
@@ -41,7 +47,10 @@ export interface ListBackupSetsOptions {
  * reading the files). A manifest is read like `verifyBackupSet` reads it (a regular file of at most
  * 16 MiB, no symlink, FIFO or device): one that cannot be read lists the set with `error` and
  * `verified: false` (or `undefined` without verification). A directory whose name is not UTF-8 is
- * listed under a printable form of its name, with `error`.
+ * listed under a printable form of its name, with `error`. A set whose manifest cannot be `lstat`ed
+ * (an I/O error, not its absence) is listed with `error` too: a failed read never drops a set silently.
+ *
+ * @throws TypeError for a bad argument; Error naming `dir` (with the errno `code`) when it cannot be listed.
  *
  * @example
  * for (const s of await listBackupSets('/backups')) console.log(s.name, s.mode, s.logGenerations, s.verified);
@@ -49,8 +58,17 @@ export interface ListBackupSetsOptions {
 export async function listBackupSets(dir: string, options: ListBackupSetsOptions = {}): Promise<BackupSetListing[]> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('listBackupSets: dir must be a non-empty path');
   const verify = options.verify ?? true;
+  if (options.fs !== undefined && (typeof options.fs?.readdir !== 'function' || typeof options.fs.lstat !== 'function'))
+    throw new TypeError('listBackupSets: options.fs must have readdir, open and lstat');
+  const io = options.fs ?? nodeCleanFs;
   const root = path.resolve(dir);
-  const entries = await fsp.readdir(root, { withFileTypes: true, encoding: 'buffer' });
+  let entries;
+  try {
+    entries = await io.readdir(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw Object.assign(new Error(`listBackupSets: cannot list ${root} (readdir): ${(e as Error).message}`, { cause: e }), { code });
+  }
   const sets: BackupSetListing[] = [];
   for (const e of entries) {
     if (!e.isDirectory() || e.name[0] === 0x2e) continue;
@@ -69,25 +87,32 @@ export async function listBackupSets(dir: string, options: ListBackupSetsOptions
       continue;
     }
     const setPath = path.join(root, name);
-    try {
-      // lstat: a manifest entry of any type marks a committed set; reading it decides whether it can be used.
-      await fsp.lstat(path.join(setPath, MANIFEST_NAME));
-    } catch {
-      continue;
-    }
     let manifest: BackupManifest | undefined;
     let error: string | undefined;
     try {
-      const parsed = parseBackupManifest(await readSetTextFile(path.join(setPath, MANIFEST_NAME)));
-      manifest = parsed.manifest;
-      if (!manifest) error = capMessage(parsed.problems.slice(0, 3).join('; '));
+      // lstat: a manifest entry of any type marks a committed set; reading it decides whether it can be used.
+      await io.lstat(path.join(setPath, MANIFEST_NAME));
     } catch (err) {
-      error = capMessage((err as Error).message);
+      // No manifest: not a set. Any other failure: listed with the error, never left out silently.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      error = capMessage(`cannot lstat ${path.join(setPath, MANIFEST_NAME)}: ${(err as Error).message}`);
+    }
+    if (error === undefined) {
+      const file = path.join(setPath, MANIFEST_NAME);
+      try {
+        const parsed = parseBackupManifest(await readSetTextFile(file, undefined, io));
+        manifest = parsed.manifest;
+        if (!manifest) error = capMessage(parsed.problems.slice(0, 3).join('; '));
+      } catch (err) {
+        // An fstat, read or close that failed says its syscall but not always the file: name it.
+        const message = (err as Error).message;
+        error = capMessage(message.includes(file) ? message : `${file}: ${message}`);
+      }
     }
     let report: BackupSetReport | undefined;
     if (verify) {
       try {
-        report = await verifyBackupSet(setPath, options.signKey ? { signKey: options.signKey } : {});
+        report = await verifyBackupSet(setPath, { fs: io, ...(options.signKey ? { signKey: options.signKey } : {}) });
       } catch (err) {
         error ??= capMessage((err as Error).message);
       }
@@ -100,8 +125,9 @@ export async function listBackupSets(dir: string, options: ListBackupSetsOptions
       logGenerations: manifest?.logGenerations ?? null,
       startTime: manifest?.startTime,
       endTime: manifest?.endTime,
-      verified: verify ? (report?.ok ?? false) : undefined,
-      problems: report?.problems.length ?? (error ? 1 : 0),
+      // A manifest read that failed here is not undone by the verify's own read succeeding after it.
+      verified: verify ? report?.ok === true && error === undefined : undefined,
+      problems: Math.max(report?.problems.length ?? 0, error ? 1 : 0),
       ...(error ? { error } : {}),
       ...(report ? { signature: report.signature } : {}),
     });

@@ -18,6 +18,11 @@ export interface RestoreBackupSetOptions {
   signKey?: Uint8Array;
   /** The file-system calls the restore makes itself (default the real ones); a test injects faults here. */
   fs?: RestoreFs;
+  /**
+   * The host name the temporary directory's name records (default `os.hostname()`): `cleanOrphans`
+   * judges only its own host's restores. A test names another host here.
+   */
+  hostname?: string;
 }
 
 /** What {@link restoreBackupSet} restored. */
@@ -67,7 +72,7 @@ interface InstanceConfig {
  * A failure before the rename removes the temporary directory and leaves `to` as it was (absent or
  * empty), so a retry is not refused; after the rename, `to` holds a complete, cleanly shut-down
  * instance even if opening it again fails (that error is thrown). A temporary directory whose removal
- * failed stays behind under a hidden name (`.<name>.restoring-<pid>-<hex>`); it never blocks a retry.
+ * failed stays behind under a hidden name (`.<name>.restoring-<host>-<pid>-<hex>`); it never blocks a retry.
  *
  * ESE rule: a restore needs the streamed databases and every log generation from the oldest the
  * databases need on (JET_errMissingLogFile, -528); logs of another instance do not replay (-530).
@@ -84,6 +89,8 @@ export async function restoreBackupSet(sets: string | readonly string[], options
     throw new TypeError('restoreBackupSet: sets must be a path or a non-empty array of paths');
   if (typeof options?.engine?.restore !== 'function') throw new TypeError('restoreBackupSet: options.engine must be an embedded engine');
   if (typeof options.to !== 'string' || options.to === '') throw new TypeError('restoreBackupSet: options.to must be a non-empty path');
+  if (options.hostname !== undefined && typeof options.hostname !== 'string')
+    throw new TypeError('restoreBackupSet: options.hostname must be a string');
   const rfs = options.fs ?? realRestoreFs;
   const to = path.resolve(options.to);
   const reports: BackupSetReport[] = [];
@@ -135,7 +142,7 @@ export async function restoreBackupSet(sets: string | readonly string[], options
   const engine = options.engine;
   const name = options.name ?? `restored-${++restores}-${path.basename(to)}`;
   await mkdirDurable(rfs, path.dirname(to));
-  const temporary = restoreTemporaryPath(to);
+  const temporary = restoreTemporaryPath(to, options.hostname);
   let built: RestoredInstance | undefined;
   let live = false;
   let config: InstanceConfig;

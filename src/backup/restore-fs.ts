@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { hostTag } from './backup-set-names.js';
 
 /**
  * The file-system calls `restoreBackupSet` makes itself (the engine's own file work is behind the
@@ -36,9 +38,16 @@ export const realRestoreFs: RestoreFs = {
   rm: (target) => fsp.rm(target, { recursive: true, force: true }),
 };
 
-/** The temporary directory a restore into `to` builds in: next to it, hidden, naming the process. */
-export function restoreTemporaryPath(to: string): string {
-  return path.join(path.dirname(to), `.${path.basename(to)}.restoring-${process.pid}-${randomBytes(4).toString('hex')}`);
+/**
+ * The temporary directory a restore into `to` builds in: next to it, hidden, naming the host
+ * ({@link hostTag} of `hostname`) and the process: `.<target>.restoring-<host>-<pid>-<hex>`. The host
+ * lets `cleanOrphans` on a directory shared by several hosts leave another host's restore alone.
+ */
+export function restoreTemporaryPath(to: string, hostname: string = os.hostname()): string {
+  return path.join(
+    path.dirname(to),
+    `.${path.basename(to)}.restoring-${hostTag(hostname)}-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
 }
 
 /**

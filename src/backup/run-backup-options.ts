@@ -86,7 +86,10 @@ export interface BackupResult {
   logsTruncated?: string[];
   /** The re-verification of the committed set, when it ran. */
   verification?: BackupSetReport;
-  /** What the clean-up before the run removed. */
+  /**
+   * What the clean-up before the run removed and kept. Its `failed` calls (a leftover that could not be
+   * removed or judged) do not fail the run: one stuck leftover must not stop every backup after it.
+   */
   orphans?: OrphanReport;
   /**
    * The set's lock file when it could not be removed (tried twice) and why: until it is removed, a run

@@ -154,6 +154,8 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
           `warning: the set lock ${result.lockLeft.path} could not be removed (${result.lockLeft.error}); ese-backup clean removes it once this process has exited`,
         ),
       );
+    for (const f of result.orphans?.failed ?? [])
+      out.line(c.yellow(`warning: the clean before the run could not ${f.operation} a leftover: ${f.message}`));
     out.result({
       command: 'backup',
       outcome: result.outcome,
@@ -180,6 +182,7 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       signal: run.signal ?? null,
       error: result.error ?? null,
       orphansRemoved: result.orphans?.removed ?? [],
+      ...(result.orphans?.failed.length ? { orphansFailed: result.orphans.failed } : {}),
       lockLeft: result.lockLeft ?? null,
     });
     if (inspection) {

@@ -7,7 +7,8 @@ import { UsageError } from './usage-error.js';
  * The exit codes of `ese-backup`, stable across versions (scripts may branch on them).
  *
  * - `ok` 0: the command did what it was asked (a backup completed and verified, a set verifies, …).
- * - `failed` 1: a backup failed, a set or file does not verify, a restore or an engine call failed.
+ * - `failed` 1: a backup failed, a set or file does not verify, a restore or an engine call failed, a
+ *   clean could not remove or check a leftover.
  * - `usage` 2: the command line is wrong (unknown command or option, a missing or bad value, a path
  *   that names nothing or must not exist yet).
  * - `interrupted` 130: a stop ended the run (Ctrl-C, SIGTERM, `--stop-after`); nothing incomplete is
@@ -24,7 +25,7 @@ export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];
 /** The exit code table as the CLI's help and the README print it. */
 export const exitCodesHelp = `Exit codes:
   0    ok: the backup completed and its set verifies; verify/restore/clean/list succeeded
-  1    failed: the backup failed, a set or file does not verify, a restore or engine call failed
+  1    failed: the backup failed, a set or file does not verify, a restore, engine call or clean failed
   2    usage: unknown command or option, missing or bad value, a path that names nothing
   130  interrupted: a stop (Ctrl-C, SIGTERM, --stop-after) ended the run; no set under its final name`;
 

@@ -133,13 +133,22 @@ export function readInstanceLockHolder(file: string): InstanceLockHolder | undef
     try {
       const buf = Buffer.alloc(4096);
       const n = fs.readSync(fd, buf, 0, buf.length, 0);
-      const h = JSON.parse(buf.subarray(0, n).toString('utf8')) as InstanceLockHolder;
-      return Number.isSafeInteger(h.pid) && typeof h.hostname === 'string' && typeof h.since === 'string'
-        ? { pid: h.pid, hostname: h.hostname, since: h.since }
-        : undefined;
+      return parseInstanceLockHolder(buf.subarray(0, n).toString('utf8'));
     } finally {
       fs.closeSync(fd);
     }
+  } catch {
+    return undefined;
+  }
+}
+
+/** The holder a lock file's text names; `undefined` when it is partial or not ours. */
+export function parseInstanceLockHolder(text: string): InstanceLockHolder | undefined {
+  try {
+    const h = JSON.parse(text) as InstanceLockHolder;
+    return Number.isSafeInteger(h.pid) && typeof h.hostname === 'string' && typeof h.since === 'string'
+      ? { pid: h.pid, hostname: h.hostname, since: h.since }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -34,6 +34,8 @@ function recordingFs(before?: (op: string, file: string) => void): { fs: BackupF
       link: async (from, to) => (rec('link', `${from} -> ${to}`), nodeBackupFs.link(from, to)),
       unlink: async (file) => (rec('unlink', file), nodeBackupFs.unlink(file)),
       removeTree: async (dir) => (rec('removeTree', dir), nodeBackupFs.removeTree(dir)),
+      readdir: async (dir) => (rec('readdir', dir), nodeBackupFs.readdir(dir)),
+      openRead: async (file, flags) => (rec('openRead', file), nodeBackupFs.openRead(file, flags)),
     },
   };
 }

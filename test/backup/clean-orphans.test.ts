@@ -70,7 +70,7 @@ describe('cleanOrphans', () => {
     await run.ready;
     const names = fs.readdirSync(work).sort();
     expect(names).toEqual(['.mon.lock', expect.stringMatching(new RegExp(`^\\.mon\\.partial-${run.proc.pid}-[0-9a-f]+$`)), 'old']);
-    const lock = readBackupLock(path.join(work, '.mon.lock'))!;
+    const lock = (await readBackupLock(path.join(work, '.mon.lock')))!;
     expect(lock).toMatchObject({ pid: run.proc.pid, hostname: os.hostname(), instance: { backend: 'embedded', name: 'main' } });
     expect(fs.readdirSync(path.join(work, names[1]!))).toContain('test.edb');
 
@@ -124,7 +124,7 @@ describe('cleanOrphans', () => {
       const r = await verifyBackupSet(path.join(work, name));
       expect(r.problems, name).toEqual([]);
     }
-    expect(await cleanOrphans(work)).toEqual({ removed: [], kept: [], sessions: [] });
+    expect(await cleanOrphans(work)).toEqual({ removed: [], kept: [], sessions: [], failed: [] });
   });
 
   it("keeps live runs, other hosts' runs and unreadable locks; removes dead temporary directories and lock side files", async () => {
@@ -157,7 +157,7 @@ describe('cleanOrphans', () => {
     expect(report.sessions).toEqual([]);
     expect(fs.readdirSync(work)).toContain('committed');
     expect(fs.readdirSync(work)).toContain('.committed.partial-not-a-pid');
-    expect(await cleanOrphans(path.join(work, 'absent'))).toEqual({ removed: [], kept: [], sessions: [] });
+    expect(await cleanOrphans(path.join(work, 'absent'))).toEqual({ removed: [], kept: [], sessions: [], failed: [] });
   });
 
   it("two runs on one coordinator: the second finds a dead run of the same backend and handle, and does not end the first's session", async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { cleanOrphans, restoreBackupSet } from '../../src/backup/index.js';
-import { parseBackupSetEntry } from '../../src/backup/backup-set-names.js';
+import { hostTag, parseBackupSetEntry } from '../../src/backup/backup-set-names.js';
 import { createEmbeddedEngine, INSTANCE_LOCK_FILE } from '../../src/engine/index.js';
 import { lockInstanceDirectory } from '../../src/engine/instance-lock.js';
 import { committedSet } from './hostile-helpers.js';
@@ -54,7 +54,7 @@ describe('cleanOrphans: the temporary directories of restores', () => {
       const to = path.join(work, 'restored');
       const run = await blockedRestore(set, to, when);
       const [name] = restoringNames(work);
-      expect(name).toMatch(new RegExp(`^\\.restored\\.restoring-${run.pid}-[0-9a-f]+$`));
+      expect(name).toMatch(new RegExp(`^\\.restored\\.restoring-${hostTag(os.hostname())}-${run.pid}-[0-9a-f]+$`));
       const temporary = path.join(work, name!);
       expect(fs.existsSync(path.join(temporary, INSTANCE_LOCK_FILE))).toBe(when === 'engine');
 
@@ -65,7 +65,7 @@ describe('cleanOrphans: the temporary directories of restores', () => {
 
       expect(await run.kill()).toBe('SIGKILL');
       const dead = await cleanOrphans(work);
-      expect(dead).toEqual({ removed: [temporary], kept: [], sessions: [] });
+      expect(dead).toEqual({ removed: [temporary], kept: [], sessions: [], failed: [] });
       expect(fs.readdirSync(work).sort()).toEqual([path.basename(set)]);
       expect(fingerprint(set)).toEqual(setPrint);
 
@@ -75,7 +75,7 @@ describe('cleanOrphans: the temporary directories of restores', () => {
       expect(contents(report.restored.databases[0]!)).toEqual(expected);
       // A finished restore's target (and anything else without the pattern) is never a leftover.
       await engine.close();
-      expect(await cleanOrphans(work)).toEqual({ removed: [], kept: [], sessions: [] });
+      expect(await cleanOrphans(work)).toEqual({ removed: [], kept: [], sessions: [], failed: [] });
       expect(fs.readdirSync(work).sort()).toEqual([path.basename(set), 'restored']);
     }, 60_000);
   }
@@ -84,7 +84,12 @@ describe('cleanOrphans: the temporary directories of restores', () => {
     const { set, work } = await committedSet({ keys: 8 });
     const engine = await createEmbeddedEngine({ directory: await tempDir() });
     onTestFinished(() => engine.close());
-    for (const name of [`.x.restoring-${deadPid()}-0abc`, `.x.partial-${deadPid()}-0abc`, '.x.lock']) {
+    for (const name of [
+      `.x.restoring-${deadPid()}-0abc`,
+      `.x.restoring-other-host-${deadPid()}-0abc`,
+      `.x.partial-${deadPid()}-0abc`,
+      '.x.lock',
+    ]) {
       await expect(restoreBackupSet(set, { engine, to: path.join(work, name) }), name).rejects.toThrow(
         /has the form of a backup's or restore's temporary name, which clean removes once its pid is gone: choose another name/,
       );

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanOrphans, restoreBackupSet, type RestoreFs } from '../../src/backup/index.js';
-import { parseBackupSetEntry } from '../../src/backup/backup-set-names.js';
+import { hostTag, parseBackupSetEntry } from '../../src/backup/backup-set-names.js';
 import { realRestoreFs } from '../../src/backup/restore-fs.js';
 import { openEmbeddedInstance } from '../../src/cli/open-embedded-instance.js';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/index.js';
@@ -171,7 +172,12 @@ describe('restore fault campaign (issue 9, item 7, restore half)', () => {
         // nothing else, never the target.
         const hidden = fs.readdirSync(parent).filter((n) => n.startsWith('.'));
         for (const n of hidden)
-          expect(parseBackupSetEntry(n), `${label}: ${n}`).toEqual({ kind: 'restoring', target: 'to', pid: process.pid });
+          expect(parseBackupSetEntry(n), `${label}: ${n}`).toEqual({
+            kind: 'restoring',
+            target: 'to',
+            pid: process.pid,
+            host: hostTag(os.hostname()),
+          });
         const cleaned = await cleanOrphans(parent);
         expect(cleaned.removed, label).toEqual([]);
         expect(

@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { hostTag } from '../../src/backup/backup-set-names.js';
 import { backupArgs, contents, makeInstance, putRows, runCli, tempDir, withInstance } from './cli-helpers.js';
 
 const child = fileURLToPath(new URL('../backup/restore-child.ts', import.meta.url));
@@ -53,5 +55,25 @@ describe('ese-backup clean: what a killed restore left', () => {
     // The restored instance is a target, not a leftover.
     const after = await runCli(['clean', backups]);
     expect(after.stdout).toContain(`nothing to clean in ${backups}`);
+  }, 60_000);
+
+  it("keeps another host's restore directory and says so; removes this host's dead one and the old form's", async () => {
+    const backups = await tempDir();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const make = (name: string) => (fs.mkdirSync(path.join(backups, name)), path.join(backups, name));
+    const remote = make(`.t1.restoring-some-other-host-${dead}-0a`);
+    const own = make(`.t2.restoring-${hostTag(os.hostname())}-${dead}-0b`);
+    const oldForm = make(`.t3.restoring-${dead}-0c`);
+    const clean = await runCli(['clean', backups, '--json']);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.json()).toMatchObject({
+      command: 'clean',
+      ok: true,
+      kept: [{ path: remote, reason: expect.stringMatching(/^restore of another host \(some-other-host, pid \d+\)/) }],
+      sessions: [],
+    });
+    expect((clean.json() as { removed: string[] }).removed.sort()).toEqual([own, oldForm].sort());
+    const text = await runCli(['clean', backups]);
+    expect(text.stdout).toContain(`kept    ${remote}: restore of another host (some-other-host, pid ${dead})`);
   }, 60_000);
 });

@@ -24,6 +24,9 @@ const variants = [
 
 type Variant = (typeof variants)[number];
 
+/** The calls that read or write a set's bytes (or make them durable): a run that saw one fail never completes. */
+const dataCall = /^#\d+ fs\.(open:wx|open:r\+|open:read|write|read|fstat|fdatasync|fsync|readdir) /;
+
 const errorOf =
   (variant: Variant) =>
   (kind: string, k: number): Error =>
@@ -110,6 +113,10 @@ async function campaign(mode: Mode): Promise<{ points: number; runs: number; kin
       });
       if (plan.failed === undefined && result.outcome !== 'completed')
         found.push(`no call was failed, yet the run ended ${result.outcome}`);
+      // A failed read or write of the set is never tolerated (a failed unlink of the lock's side file is
+      // litter, a failed JET call after a completed truncation cannot undo it: those may still complete).
+      if (plan.failed !== undefined && result.outcome === 'completed' && result.truncated !== true && dataCall.test(plan.failed))
+        found.push(`${plan.failed} failed, yet the run completed`);
       violations.push(
         ...found.map(
           (f) => `${mode}, ${variant.name}, k=${k} (${plan.failed ?? 'no fault'}; ${result.outcome}: ${result.error?.message ?? ''}): ${f}`,
@@ -155,8 +162,18 @@ describe('fault campaign: every call of a backup run failed in turn', () => {
       for (const kind of ['fs.open:wx', 'fs.write', 'fs.fdatasync', 'fs.close', 'fs.link', 'fs.unlink'])
         expect(lockCalls.map((c) => c.split(' ')[0])).toContain(kind);
       const sigCalls = calls.filter((c) => c.endsWith('/manifest.sig')).map((c) => c.split(' ')[0]);
-      expect(sigCalls).toEqual(mode.startsWith('signed') ? ['fs.open:wx', 'fs.write', 'fs.fdatasync', 'fs.close'] : []);
-      if (mode.endsWith('truncate-logs')) expect(kinds).toContain('jet.truncateLog');
+      if (mode.startsWith('signed')) {
+        expect(sigCalls.slice(0, 4)).toEqual(['fs.open:wx', 'fs.write', 'fs.fdatasync', 'fs.close']);
+        // Then the post-commit verify reads it back through the same seam.
+        expect(sigCalls.slice(4)).toEqual(expect.arrayContaining(['fs.open:read', 'fs.fstat', 'fs.read', 'fs.close']));
+      } else expect(sigCalls).toEqual(mode.endsWith('truncate-logs') ? ['fs.open:read'] : []); // the verify's probe finds none
+      if (mode.endsWith('truncate-logs')) {
+        expect(kinds).toContain('jet.truncateLog');
+        // The post-commit verify reads through the run's file system: each of its calls is a fault point.
+        for (const kind of ['fs.readdir', 'fs.open:read', 'fs.fstat', 'fs.read']) expect(kinds).toContain(kind);
+        const manifestReads = calls.filter((c) => c.endsWith(`${path.sep}manifest.json`)).map((c) => c.split(' ')[0]);
+        expect(manifestReads).toEqual(expect.arrayContaining(['fs.open:read', 'fs.fstat', 'fs.read', 'fs.close']));
+      }
       expect(violations).toEqual([]);
     }, 300_000);
   }

@@ -48,10 +48,10 @@ export class FaultPlan {
 }
 
 /** An errno-style error as node:fs raises it. */
-export function errnoError(code: 'EIO' | 'ENOSPC', syscall: string, file: string): NodeJS.ErrnoException {
+export function errnoError(code: 'EIO' | 'ENOSPC' | 'EACCES', syscall: string, file: string): NodeJS.ErrnoException {
   const e: NodeJS.ErrnoException = new Error(`${code}: injected fault, ${syscall} '${file}'`);
   e.code = code;
-  e.errno = code === 'EIO' ? -5 : -28;
+  e.errno = { EIO: -5, ENOSPC: -28, EACCES: -13 }[code];
   e.syscall = syscall;
   e.path = file;
   return e;

@@ -1,8 +1,9 @@
 import { nodeBackupFs, type BackupFileHandle, type BackupFs } from '../../../src/backup/backup-fs.js';
+import type { VerifyFileHandle } from '../../../src/backup/verify-fs.js';
 import type { FaultPlan } from './fault-plan.js';
 
 /**
- * node:fs as the runner's writer uses it, every call counted by `plan` and failed when it is the one
+ * node:fs as the runner uses it (writes, the post-commit verify's reads, the clean before the run), every call counted by `plan` and failed when it is the one
  * planned. A handle's `close` closes the real file before it fails (no descriptor leaks over hundreds
  * of runs); every other call fails before it reaches the file system.
  */
@@ -16,7 +17,24 @@ export function faultingFs(plan: FaultPlan, base: BackupFs = nodeBackupFs): Back
       plan.tick('fs.close', file);
     },
   });
+  const wrapReadHandle = (h: VerifyFileHandle, file: string): VerifyFileHandle => {
+    // One function for both overloads of `stat`: the caller's options go through unchanged.
+    const stat = async (options?: { bigint: true }) => (plan.tick('fs.fstat', file), options ? h.stat(options) : h.stat());
+    return {
+      read: async (b, o, l, p) => (plan.tick('fs.read', file), h.read(b, o, l, p)),
+      stat: stat as VerifyFileHandle['stat'],
+      async close() {
+        await h.close();
+        plan.tick('fs.close', file);
+      },
+    };
+  };
   return {
+    async openRead(file, flags) {
+      plan.tick('fs.open:read', file);
+      return wrapReadHandle(await base.openRead(file, flags), file);
+    },
+    readdir: async (dir) => (plan.tick('fs.readdir', dir), base.readdir(dir)),
     async open(file, flags) {
       plan.tick(`fs.open:${flags}`, file);
       return wrapHandle(await base.open(file, flags), file);

@@ -95,37 +95,42 @@ describe('cleanOrphans', () => {
   });
 
   const seed = testSeed();
-  it(`SIGKILL at random points: afterwards every set under a final name verifies, and cleaning leaves nothing else (${seedLabel(seed)})`, async () => {
-    const work = await tempDir();
-    const engines = await tempDir();
-    const random = seeded(seed);
-    const outcomes: string[] = [];
-    let span = 60;
-    for (let i = 0; i < 12; i++) {
-      const run = startChild(path.join(engines, `e${i}`), path.join(work, `set-${i}`), 'run');
-      await run.ready;
-      const started = performance.now();
-      // The first run is timed, not killed: the others are killed at a random moment of such a span.
-      const delay = i === 0 ? Infinity : random.below(span);
-      const killed = await Promise.race([
-        run.exited.then(() => false),
-        new Promise<boolean>((r) => setTimeout(() => r(run.proc.kill('SIGKILL')), Math.min(delay, 60_000))),
-      ]);
-      await run.exited;
-      if (i === 0) span = Math.max(10, Math.round(performance.now() - started));
-      outcomes.push(killed ? 'killed' : run.output().includes('completed') ? 'completed' : run.output().trim());
-    }
-    const cleaned = await cleanOrphans(work);
-    console.log(
-      `random kills: ${outcomes.join(', ')}; cleaned ${cleaned.removed.length} leftovers; sets: ${fs.readdirSync(work).join(' ')}`,
-    );
-    for (const name of fs.readdirSync(work)) {
-      expect(name.startsWith('.'), `${name} left after cleaning (${outcomes})`).toBe(false);
-      const r = await verifyBackupSet(path.join(work, name));
-      expect(r.problems, name).toEqual([]);
-    }
-    expect(await cleanOrphans(work)).toEqual({ removed: [], kept: [], sessions: [], failed: [] });
-  });
+  // Twelve child processes, each started through tsx: 12 s alone, past 60 s at load 11. It times nothing.
+  it(
+    `SIGKILL at random points: afterwards every set under a final name verifies, and cleaning leaves nothing else (${seedLabel(seed)})`,
+    { timeout: 180_000 },
+    async () => {
+      const work = await tempDir();
+      const engines = await tempDir();
+      const random = seeded(seed);
+      const outcomes: string[] = [];
+      let span = 60;
+      for (let i = 0; i < 12; i++) {
+        const run = startChild(path.join(engines, `e${i}`), path.join(work, `set-${i}`), 'run');
+        await run.ready;
+        const started = performance.now();
+        // The first run is timed, not killed: the others are killed at a random moment of such a span.
+        const delay = i === 0 ? Infinity : random.below(span);
+        const killed = await Promise.race([
+          run.exited.then(() => false),
+          new Promise<boolean>((r) => setTimeout(() => r(run.proc.kill('SIGKILL')), Math.min(delay, 60_000))),
+        ]);
+        await run.exited;
+        if (i === 0) span = Math.max(10, Math.round(performance.now() - started));
+        outcomes.push(killed ? 'killed' : run.output().includes('completed') ? 'completed' : run.output().trim());
+      }
+      const cleaned = await cleanOrphans(work);
+      console.log(
+        `random kills: ${outcomes.join(', ')}; cleaned ${cleaned.removed.length} leftovers; sets: ${fs.readdirSync(work).join(' ')}`,
+      );
+      for (const name of fs.readdirSync(work)) {
+        expect(name.startsWith('.'), `${name} left after cleaning (${outcomes})`).toBe(false);
+        const r = await verifyBackupSet(path.join(work, name));
+        expect(r.problems, name).toEqual([]);
+      }
+      expect(await cleanOrphans(work)).toEqual({ removed: [], kept: [], sessions: [], failed: [] });
+    },
+  );
 
   it("keeps live runs, other hosts' runs and unreadable locks; removes dead temporary directories and lock side files", async () => {
     const work = await tempDir();

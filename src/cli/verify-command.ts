@@ -52,7 +52,7 @@ function fileJson(r: EseFileVerification) {
 }
 
 /**
- * `ese-backup verify SET… | --file PATH…`: every set's manifest, sizes, SHA-256, database page
+ * `ese-backup verify SET… | --file PATH…`: every set's manifest, sizes, file digests (as the manifest names them), database page
  * checksums, log headers, generations and log signatures (`verifyBackupSet`; with `--sign-key` the
  * keyed signature too, else a signed set says "signature not checked"), or single ESE files made by
  * Windows or the engine (`verifyEseFile`). Every problem is listed, not only the first.

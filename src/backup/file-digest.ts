@@ -27,12 +27,15 @@ export function digestLabel(algorithm: FileDigestAlgorithm): string {
 
 /** Raised when BLAKE3 is needed but `@napi-rs/blake-hash` (or its binary for this platform) cannot be loaded. */
 export class Blake3UnavailableError extends Error {
-  constructor(override readonly cause: unknown) {
+  constructor(
+    override readonly cause: unknown,
+    /** What the caller can do instead, appended to the message. */
+    hint = '',
+  ) {
     super(
       `BLAKE3 needs the package ${BLAKE3_PACKAGE} and its prebuilt binary for ${process.platform}-${process.arch} ` +
         `(an optional dependency: install with \`npm install ${BLAKE3_PACKAGE}\`, never with --omit=optional), ` +
-        `but it cannot be loaded: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}` +
-        ' (new sets can use --digest sha256 instead)',
+        `but it cannot be loaded: ${(cause instanceof Error ? cause.message.split('\n')[0]! : String(cause)).replace(/\.$/, '')}${hint}`,
     );
     this.name = 'Blake3UnavailableError';
   }
@@ -113,10 +116,12 @@ export function newSetDigest(requested?: FileDigestAlgorithm): FileDigestAlgorit
   if (requested === 'sha256') return 'sha256';
   const b = loadBlake3();
   if (!('error' in b)) return 'blake3';
-  if (requested === 'blake3') throw new Blake3UnavailableError(b.error);
+  if (requested === 'blake3') throw new Blake3UnavailableError(b.error, ' (a set can be written with SHA-256 instead: digest sha256)');
   if (!warned) {
     warned = true;
-    process.emitWarning(`${new Blake3UnavailableError(b.error).message}: new sets use SHA-256`, { code: 'ESE_BACKUP_BLAKE3_UNAVAILABLE' });
+    process.emitWarning(`${new Blake3UnavailableError(b.error).message}. New sets record SHA-256 instead.`, {
+      code: 'ESE_BACKUP_BLAKE3_UNAVAILABLE',
+    });
   }
   return 'sha256';
 }

@@ -50,8 +50,11 @@ describe('ese-backup where BLAKE3 cannot be loaded', () => {
       runCli(['verify', path.join(sets, 'c')]),
     ]);
     expect(here.code, here.stdout).toBe(0);
+    expect(here.stdout).toMatch(/^ok +\S+: full, 2 files, .*, log generations \d+-\d+, BLAKE3; unsigned/m);
     expect(there.code).toBe(1);
-    const problems = (there.json() as { sets: { problems: { message: string }[] }[] }).sets[0]!.problems;
+    const report = (there.json() as { sets: { digest: string; problems: { message: string }[] }[] }).sets[0]!;
+    expect(report.digest).toBe('blake3');
+    const problems = report.problems;
     expect(problems.length).toBeGreaterThan(0);
     for (const p of problems) expect(p.message).toMatch(/: BLAKE3 needs the package @napi-rs\/blake-hash/);
   });

@@ -1,15 +1,17 @@
 /**
  * npm run bench — the backup runner end to end, in one run on the same data, rounds interleaved so
  * that noise hits runner and baselines alike (the order inside a round alternates):
- *  1. full backup through `runBackup` (engine -> pages verified as streamed -> SHA-256 -> fsync ->
- *     manifest -> atomic rename: a committed set) in bytes/s, and with `verify: true` (every file
- *     re-read and verified from the file system, as `--truncate-logs` always does), with the CPU time
- *     the process spent per run;
+ *  1. full backup through `runBackup` (engine -> pages verified as streamed -> BLAKE3, the default
+ *     digest -> fsync -> manifest -> atomic rename: a committed set) in bytes/s, and with `verify: true`
+ *     (every file re-read and verified from the file system, as `--truncate-logs` always does), with
+ *     the CPU time the process spent per run; for comparison, `verify: true` with `digest: 'sha256'`
+ *     in the same rounds (the digest every set had before BLAKE3);
  *  2. baselines on the very files the set copied, in the same round: `cp -r` + `sync` of the copied
  *     files and directory (durable-copy: the issue's baseline, durable as the runner's set is), and
  *     for information `cp -r` and `cp -r --reflink=never` (no fsync; coreutils 9 `cp` copies inside
  *     the kernel with copy_file_range, which no streaming API that hashes every byte can do);
- *  3. the ceiling a single SHA-256 stream sets on this machine (a file's bytes go through one stream);
+ *  3. the ceiling a single digest stream sets on this machine, BLAKE3 and SHA-256 (a file's bytes go
+ *     through one stream);
  *  4. stop latency while the runner reads with the default read size: p50/p99 from the stop
  *     (coordinator.stop) to the session ended (the chart leaves its session after End2(Abort)), and to
  *     the run resolved, next to the measured duration of one JetReadFileInstance of that size (the
@@ -21,6 +23,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { Blake3Hasher } from '@napi-rs/blake-hash';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,10 +76,12 @@ const timed: JetBackupApi = Object.create(engine, {
 const coordinator = createCoordinator({ api: timed });
 coordinator.session(inst, { facts: { pageSize: 4096, recovery: true, circularLogging: false } });
 let setNo = 0;
-const backup = async (verify: boolean) => {
+const backup = async (verify: boolean, digest?: 'sha256') => {
   const to = path.join(root, 'sets', `set-${++setNo}`);
   const cpu0 = process.cpuUsage();
-  const [result, s] = await seconds(() => runBackup({ coordinator, instance: inst, to, mode: 'full', verify, instanceName: 'bench' }));
+  const [result, s] = await seconds(() =>
+    runBackup({ coordinator, instance: inst, to, mode: 'full', verify, instanceName: 'bench', ...(digest ? { digest } : {}) }),
+  );
   const cpu = process.cpuUsage(cpu0);
   if (result.outcome !== 'completed') throw new Error(`backup ${result.outcome}: ${result.error?.message}`);
   const files = result.set!.manifest.files;
@@ -117,10 +122,13 @@ const results = {
   runnerVerify: [] as number[],
   runnerCpu: [] as number[],
   runnerVerifyCpu: [] as number[],
+  runnerVerifySha: [] as number[],
+  runnerVerifyShaCpu: [] as number[],
   base: baselines.map(() => [] as number[]),
   /** Per round: runner / durable-copy and runner+verify / durable-copy of the same round. */
   ratio: [] as number[],
   ratioVerify: [] as number[],
+  ratioVerifySha: [] as number[],
 };
 for (let round = 0; round < rounds; round++) {
   // The same files the runner streams (the database and the logs of its copy range).
@@ -133,7 +141,10 @@ for (let round = 0; round < rounds; round++) {
     const v = await backup(true);
     results.runnerVerify.push(v.bytes / v.s);
     results.runnerVerifyCpu.push(v.cpuSeconds / v.s);
-    return [b.bytes / b.s, v.bytes / v.s] as const;
+    const sha = await backup(true, 'sha256');
+    results.runnerVerifySha.push(sha.bytes / sha.s);
+    results.runnerVerifyShaCpu.push(sha.cpuSeconds / sha.s);
+    return [b.bytes / b.s, v.bytes / v.s, sha.bytes / sha.s] as const;
   };
   const copies = async () => {
     const speeds: number[] = [];
@@ -146,7 +157,7 @@ for (let round = 0; round < rounds; round++) {
     return speeds;
   };
   // Alternate which goes first, so neither always follows the other's writeback.
-  let r: readonly [number, number];
+  let r: readonly [number, number, number];
   let c: number[];
   if (round % 2 === 0) {
     r = await runners();
@@ -157,29 +168,37 @@ for (let round = 0; round < rounds; round++) {
   }
   results.ratio.push(r[0] / c[0]!);
   results.ratioVerify.push(r[1] / c[0]!);
+  results.ratioVerifySha.push(r[2] / c[0]!);
   fs.rmSync(src, { recursive: true });
 }
-/** One core's SHA-256 over 1 MiB chunks: a file's digest is one stream, so no runner can copy a file faster. */
-const sha256Ceiling = () => {
+/** One core's digest over 1 MiB chunks: a file's digest is one stream, so no runner can copy a file faster. */
+const digestCeiling = (make: () => { update(b: Uint8Array): unknown; digest(): unknown }) => {
   const chunk = new Uint8Array(MiB).map((_, i) => i * 31);
-  const hash = createHash('sha256');
+  const hash = make();
   const t0 = performance.now();
   for (let i = 0; i < 512; i++) hash.update(chunk);
   hash.digest();
   return (512 * MiB) / ((performance.now() - t0) / 1000);
 };
-const sha = median(Array.from({ length: 3 }, sha256Ceiling));
+const sha = median(Array.from({ length: 3 }, () => digestCeiling(() => createHash('sha256'))));
+const b3 = median(Array.from({ length: 3 }, () => digestCeiling(() => new Blake3Hasher())));
 const runner = median(results.runner);
 const runnerVerify = median(results.runnerVerify);
+const runnerVerifySha = median(results.runnerVerifySha);
+/** CPU milliseconds the process spent per MiB of set (both cores' time: `CPUs busy` over the speed). */
+const cpuMsPerMiB = (cpus: number[], speed: number) => ((median(cpus) / (speed / MiB)) * 1000).toFixed(2);
 const fmtRatio = (x: number) => x.toFixed(3).padStart(6);
 console.log(
   `\nthroughput, medians of ${rounds} interleaved rounds (runner bytes: the streamed set; cp bytes: the source files; ${DEFAULT_READ_SIZE / MiB} MiB reads)`,
 );
 console.log(
-  `  runBackup full -> committed set (pages verified as streamed, SHA-256, fsync, rename): ${mibs(runner)} (${median(results.runnerCpu).toFixed(2)} CPUs busy)`,
+  `  runBackup full -> committed set (pages verified as streamed, BLAKE3, fsync, rename): ${mibs(runner)} (${median(results.runnerCpu).toFixed(2)} CPUs busy, ${cpuMsPerMiB(results.runnerCpu, runner)} CPU ms/MiB)`,
 );
 console.log(
-  `  runBackup full + verify: true (every file re-read and verified):                     ${mibs(runnerVerify)} (${median(results.runnerVerifyCpu).toFixed(2)} CPUs busy)`,
+  `  runBackup full + verify: true (every file re-read and verified):                    ${mibs(runnerVerify)} (${median(results.runnerVerifyCpu).toFixed(2)} CPUs busy, ${cpuMsPerMiB(results.runnerVerifyCpu, runnerVerify)} CPU ms/MiB)`,
+);
+console.log(
+  `  the same with digest: 'sha256' (the digest of sets before BLAKE3):                  ${mibs(runnerVerifySha)} (${median(results.runnerVerifyShaCpu).toFixed(2)} CPUs busy, ${cpuMsPerMiB(results.runnerVerifyShaCpu, runnerVerifySha)} CPU ms/MiB)`,
 );
 console.log(`  ${'baseline'.padEnd(22)} ${'median'.padStart(10)}   runner/baseline  runner+verify/baseline`);
 for (const [i, base] of baselines.entries()) {
@@ -189,10 +208,10 @@ for (const [i, base] of baselines.entries()) {
   );
 }
 console.log(
-  `  per-round ratios to durable-copy: runner ${results.ratio.map((x) => x.toFixed(2)).join(' ')}; runner+verify ${results.ratioVerify.map((x) => x.toFixed(2)).join(' ')}`,
+  `  per-round ratios to durable-copy: runner ${results.ratio.map((x) => x.toFixed(2)).join(' ')}; runner+verify ${results.ratioVerify.map((x) => x.toFixed(2)).join(' ')}; runner+verify with SHA-256 ${results.ratioVerifySha.map((x) => x.toFixed(2)).join(' ')} (median ${median(results.ratioVerifySha).toFixed(2)})`,
 );
 console.log(
-  `  ceiling: one core hashes SHA-256 at ${mibs(sha)} here; every byte of a file goes through one SHA-256 stream (and, verified, through a second one re-reading it)`,
+  `  ceiling: one core hashes BLAKE3 at ${mibs(b3)} here (SHA-256: ${mibs(sha)}); every byte of a file goes through one digest stream (and, verified, through a second one re-reading it)`,
 );
 
 // Stop latency while the runner is reading: stop at a random moment of the database phase.

@@ -294,14 +294,17 @@ function mutate(dir: string, rand: () => number): string {
       const rehash = rand() < 0.75;
       const f = pick(rand, manifest.files);
       const logs = manifest.files.filter((x) => x.role === 'log');
-      const field = pick(rand, ['size', 'sha256', 'name', 'generation', 'drop', 'pageSize', 'low', 'high', 'role'] as const);
+      const field = pick(rand, ['size', 'digest', 'name', 'generation', 'drop', 'pageSize', 'low', 'high', 'role'] as const);
       switch (field) {
         case 'size':
           return rewrite(() => `${f.name}.size ${f.size} -> ${(f.size += rand() < 0.5 ? 1 : -4096)}`, rehash);
-        case 'sha256':
+        case 'digest':
           return rewrite(() => {
-            f.sha256 = `${f.sha256[0] === '0' ? '1' : '0'}${f.sha256.slice(1)}`;
-            return `${f.name}.sha256 changed`;
+            // The key of the manifest's algorithm (blake3, or sha256 in a version 1 set).
+            const key = manifest.digest ?? 'sha256';
+            const hex = f[key] ?? '';
+            f[key] = `${hex[0] === '0' ? '1' : '0'}${hex.slice(1)}`;
+            return `${f.name}.${key} changed`;
           }, rehash);
         case 'name':
           return rewrite(() => `${f.name}.name -> ${(f.name = `x${f.name}`)}`, rehash);

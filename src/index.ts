@@ -115,6 +115,7 @@ export type {
   BackupManifest,
   BackupManifestFile,
   ParsedBackupManifest,
+  FileDigestAlgorithm,
 } from './backup/index.js';
 
 // Watching: the loopback live inspector and its timeline.

@@ -1,6 +1,7 @@
 import { nodeBackupFs, type BackupFileHandle, type BackupFs } from './backup-fs.js';
 import type { BackupManifestFile } from './backup-manifest.js';
 import { createChunkHasher, type ChunkHasher } from './chunk-hasher.js';
+import type { FileDigestAlgorithm } from './file-digest.js';
 import type { RecheckedFile, WrittenFileRecheck } from './written-file-recheck.js';
 
 /** Options of a {@link BackupFileSink}. */
@@ -16,13 +17,15 @@ export interface BackupFileSinkOptions {
    * and `close` tells it to read to EOF. Off by default.
    */
   recheck?: boolean;
+  /** The digest recorded for the file (the set's, named in its manifest); default SHA-256. */
+  digest?: FileDigestAlgorithm;
 }
 
 /** Default of {@link BackupFileSinkOptions.syncEvery}. */
 export const DEFAULT_SYNC_EVERY = 8 * 1024 * 1024;
 
 /**
- * One file of a backup set being written: each chunk is hashed (SHA-256, in order, on the hashing
+ * One file of a backup set being written: each chunk is hashed (the set's digest, BLAKE3 or SHA-256, in order, on the hashing
  * thread when the chunk lives in shared memory) and written at the next position, so the digest costs
  * no second read; `close` makes the file durable (fdatasync) and returns its manifest entry.
  *
@@ -33,10 +36,11 @@ export const DEFAULT_SYNC_EVERY = 8 * 1024 * 1024;
  *
  * @example
  * const sink = await writer.addFile('data.edb', 'db', source);
- * await sink.write(chunk); const entry = await sink.close(); // { name, role, size, sha256, source }
+ * await sink.write(chunk); const entry = await sink.close(); // { name, role, size, blake3, source }
  */
 export class BackupFileSink {
-  private readonly hasher: ChunkHasher = createChunkHasher();
+  private readonly hasher: ChunkHasher;
+  private readonly algorithm: FileDigestAlgorithm;
   private readonly syncEvery: number;
   private position = 0;
   private closed = false;
@@ -64,7 +68,7 @@ export class BackupFileSink {
     /** Absolute path of the file in the temporary directory. */
     readonly path: string,
     private readonly file: BackupFileHandle,
-    private readonly entry: Omit<BackupManifestFile, 'size' | 'sha256'>,
+    private readonly entry: Omit<BackupManifestFile, 'size' | 'sha256' | 'blake3'>,
     private readonly onClose: (entry: BackupManifestFile) => void,
     options: BackupFileSinkOptions = {},
     private readonly fs: BackupFs = nodeBackupFs,
@@ -72,6 +76,8 @@ export class BackupFileSink {
     private readonly recheck?: WrittenFileRecheck,
   ) {
     this.syncEvery = options.syncEvery ?? DEFAULT_SYNC_EVERY;
+    this.algorithm = options.digest ?? 'sha256';
+    this.hasher = createChunkHasher(this.algorithm);
   }
 
   /**
@@ -119,13 +125,13 @@ export class BackupFileSink {
   async close(): Promise<BackupManifestFile> {
     if (this.closed) throw new Error(`${this.path}: closed twice`);
     this.closed = true;
-    let sha256: string | undefined;
+    let hex: string | undefined;
     try {
       await this.settle();
       await this.syncing;
       if (this.failure) throw this.failure;
       await this.file.datasync();
-      sha256 = await this.hasher.digest();
+      hex = await this.hasher.digest();
       if (this.recheck) {
         this.recheckDone = this.recheck.finish();
         this.recheckDone.catch(() => undefined); // read again by verifyBackupSet
@@ -138,7 +144,7 @@ export class BackupFileSink {
         await this.closeSyncHandle();
       }
     }
-    const entry: BackupManifestFile = { ...this.entry, size: this.position, sha256 };
+    const entry: BackupManifestFile = { ...this.entry, size: this.position, [this.algorithm]: hex };
     this.onClose(entry);
     return entry;
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { digestLabel, FILE_DIGEST_ALGORITHMS, isFileDigestAlgorithm, type FileDigestAlgorithm } from './file-digest.js';
 import { capMessage, MAX_PROBLEMS, printableName } from './problem-cap.js';
 
 /** The file every committed backup set holds, written last: its presence means the set is whole. */
@@ -8,8 +9,11 @@ export const MANIFEST_SIGNATURE_FILE = 'manifest.sig';
 
 /** `format` of a manifest: says the JSON is a backup set's manifest. */
 export const MANIFEST_FORMAT = 'ese-backup-set';
-/** The one manifest version this package writes and reads. */
-export const MANIFEST_VERSION = 1;
+/**
+ * The manifest version this package writes: 2 names its files' digest algorithm (`digest`) and gives
+ * each file's digest under that name. Version 1 (no `digest`, each file's `sha256`) is still read.
+ */
+export const MANIFEST_VERSION = 2;
 
 /** One file of a set: a database as `JetReadFileInstance` streamed it (`db`) or a log (`log`). */
 export interface BackupManifestFile {
@@ -18,8 +22,13 @@ export interface BackupManifestFile {
   role: 'db' | 'log';
   /** Bytes; for a database, logical size + 2 header pages + 1 trailer page, as Open announced. */
   size: number;
-  /** SHA-256 of the bytes, lower-case hex, computed as they were written. */
-  sha256: string;
+  /**
+   * The file's digest, lower-case hex, computed as its bytes were written: under the name of the
+   * manifest's `digest` algorithm, the only one a file carries (see {@link manifestFileDigest}).
+   */
+  sha256?: string;
+  /** BLAKE3-256 of the bytes (the manifest's `digest` is `blake3`). */
+  blake3?: string;
   /** The path ESE named (GetAttachInfo, GetLogInfo). */
   source: string;
   /** Logs: the generation (from GetLogInfo2 and the file name). */
@@ -29,7 +38,10 @@ export interface BackupManifestFile {
 /** `manifest.json`: what a set holds and where it came from. */
 export interface BackupManifest {
   format: typeof MANIFEST_FORMAT;
-  version: typeof MANIFEST_VERSION;
+  /** 2 for the sets this package writes; 1 for older sets (SHA-256, no `digest`). */
+  version: 1 | typeof MANIFEST_VERSION;
+  /** The algorithm of every file's digest (version 2); absent in version 1, whose files carry `sha256`. */
+  digest?: FileDigestAlgorithm;
   /** `full` (Begin(0): databases and logs) or `incremental` (Begin(JET_bitBackupIncremental): logs only). */
   mode: 'full' | 'incremental';
   /** The database page size (4096-32768). */
@@ -61,7 +73,17 @@ export interface ParsedBackupManifest {
   problems: string[];
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
+const HEX256 = /^[0-9a-f]{64}$/;
+
+/** The algorithm of a manifest's file digests: its `digest`, or SHA-256 for a version 1 manifest. */
+export function manifestDigestAlgorithm(manifest: Pick<BackupManifest, 'digest'>): FileDigestAlgorithm {
+  return manifest.digest ?? 'sha256';
+}
+
+/** A file's digest as the manifest records it (hex under the manifest's algorithm). */
+export function manifestFileDigest(manifest: Pick<BackupManifest, 'digest'>, file: BackupManifestFile): string {
+  return file[manifestDigestAlgorithm(manifest)]!;
+}
 
 /**
  * The text of `manifest.json` for `manifest`: canonical JSON (two-space indent, a final newline)
@@ -122,7 +144,23 @@ export function parseBackupManifest(text: string): ParsedBackupManifest {
     integrity.push('manifest: the file is not the canonical text its checksum covers');
   }
   need(m.format === MANIFEST_FORMAT, `format must be "${MANIFEST_FORMAT}"`);
-  need(m.version === MANIFEST_VERSION, `version must be ${MANIFEST_VERSION}, got ${capMessage(String(JSON.stringify(m.version)))}`);
+  need(
+    m.version === 1 || m.version === MANIFEST_VERSION,
+    `version must be 1 or ${MANIFEST_VERSION}, got ${capMessage(String(JSON.stringify(m.version)))}`,
+  );
+  // Version 1 sets are all SHA-256 and name no algorithm; version 2 names one this package computes.
+  let algorithm: FileDigestAlgorithm | undefined;
+  if (m.version === 1) {
+    need(m.digest === undefined, 'digest belongs to version 2 manifests (version 1 files carry sha256)');
+    algorithm = 'sha256';
+  } else if (m.version === MANIFEST_VERSION) {
+    if (isFileDigestAlgorithm(m.digest)) algorithm = m.digest;
+    else if (typeof m.digest === 'string')
+      add(
+        `manifest: digest "${printableName(m.digest)}" is not an algorithm this version knows (${FILE_DIGEST_ALGORITHMS.join(', ')}): the files' digests cannot be checked`,
+      );
+    else add(`manifest: digest must name the files' digest algorithm (${FILE_DIGEST_ALGORITHMS.join(', ')})`);
+  }
   need(m.mode === 'full' || m.mode === 'incremental', 'mode must be "full" or "incremental"');
   need([4096, 8192, 16384, 32768].includes(m.pageSize as number), 'pageSize must be 4096, 8192, 16384 or 32768');
   const gens = m.logGenerations;
@@ -162,7 +200,13 @@ export function parseBackupManifest(text: string): ParsedBackupManifest {
     if (plain) names.add(name);
     need(f.role === 'db' || f.role === 'log', `${at}.role must be "db" or "log"`);
     need(isCount(f.size), `${at}.size must be a byte count`);
-    need(typeof f.sha256 === 'string' && SHA256.test(f.sha256), `${at}.sha256 must be 64 lower-case hex digits`);
+    if (algorithm) {
+      const hex = f[algorithm];
+      need(typeof hex === 'string' && HEX256.test(hex), `${at}.${algorithm} (${digestLabel(algorithm)}) must be 64 lower-case hex digits`);
+      // One digest per file, of the manifest's algorithm: another one would be a digest nothing checks.
+      for (const other of FILE_DIGEST_ALGORITHMS)
+        if (other !== algorithm && f[other] !== undefined) add(`manifest: ${at}.${other} is not the manifest's digest (${algorithm})`);
+    }
     need(typeof f.source === 'string', `${at}.source must be a string`);
     if (f.role === 'db') dbs++;
     if (f.role === 'log') {

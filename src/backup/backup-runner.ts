@@ -78,7 +78,7 @@ export class BackupRunner {
         handle: `0x${this.inst.toString(16)}`,
         ...(this.options.instanceName ? { name: this.options.instanceName } : {}),
       };
-      const { to, mode, fs: io, syncEvery, signKey } = this.options;
+      const { to, mode, fs: io, syncEvery, signKey, digest } = this.options;
       writer = await BackupSetWriter.create({
         to,
         mode,
@@ -90,6 +90,7 @@ export class BackupRunner {
           recheck: this.options.verify === true || this.options.truncateLogs === true,
         },
         ...(signKey ? { signKey } : {}),
+        ...(digest ? { digest } : {}),
       });
       if (this.reason === undefined) await this.copy(writer);
       await this.finish(writer);

@@ -12,6 +12,7 @@ import {
   type BackupManifestFile,
 } from './backup-manifest.js';
 import { backupSetPaths, type BackupSetPaths } from './backup-set-names.js';
+import { newSetDigest, type FileDigestAlgorithm } from './file-digest.js';
 import { toolVersion } from './tool-version.js';
 import { writeManifestSignature } from './manifest-signature.js';
 import { WrittenFileRecheck, type RecheckedFile } from './written-file-recheck.js';
@@ -30,6 +31,11 @@ export interface BackupSetWriterOptions {
   fs?: BackupFs;
   /** HMAC-SHA-256 key: `commit` writes `manifest.sig` beside the manifest (see `manifest-signature.ts`). */
   signKey?: Uint8Array;
+  /**
+   * The digest of every file, named in the manifest: default BLAKE3, or SHA-256 (with a process
+   * warning) when BLAKE3's package cannot be loaded here; `'blake3'` given explicitly must load.
+   */
+  digest?: FileDigestAlgorithm;
 }
 
 /** Raised when another live run holds the set's lock, or the set already exists. */
@@ -73,6 +79,8 @@ export class BackupSetWriter {
     readonly paths: BackupSetPaths,
     private readonly fs: BackupFs,
     private readonly options: BackupSetWriterOptions & { startTime: Date },
+    /** The set's file digest (named in its manifest). */
+    readonly digest: FileDigestAlgorithm,
   ) {}
 
   /**
@@ -83,6 +91,8 @@ export class BackupSetWriter {
     if (typeof options?.to !== 'string' || options.to === '') throw new TypeError('BackupSetWriter: to must be a non-empty path');
     if (options.mode !== 'full' && options.mode !== 'incremental')
       throw new RangeError(`BackupSetWriter: mode must be 'full' or 'incremental', got ${String(options.mode)}`);
+    // Before anything is written: an algorithm that cannot be computed here is refused up front.
+    const digest = newSetDigest(options.digest);
     const paths = backupSetPaths(options.to);
     const startTime = options.startTime ?? new Date();
     const io = options.fs ?? nodeBackupFs;
@@ -102,7 +112,7 @@ export class BackupSetWriter {
       await removeBackupLock(paths.lock, io).catch(() => undefined);
       throw e;
     }
-    return new BackupSetWriter(paths, io, { ...options, startTime });
+    return new BackupSetWriter(paths, io, { ...options, startTime }, digest);
   }
 
   /** Whether the set was renamed to its final name (and not withdrawn since). */
@@ -130,7 +140,7 @@ export class BackupSetWriter {
     const handle = await this.fs.open(file, 'wx');
     const entry = { name: unique, role, source, ...(generation === undefined ? {} : { generation }) };
     const slot = this.slots.push(undefined) - 1;
-    const recheck = this.options.sink?.recheck ? new WrittenFileRecheck(file, role) : undefined;
+    const recheck = this.options.sink?.recheck ? new WrittenFileRecheck(file, role, this.digest) : undefined;
     if (recheck) this.rechecks.push(recheck);
     const sink = new BackupFileSink(
       file,
@@ -140,7 +150,7 @@ export class BackupSetWriter {
         this.open.delete(sink);
         this.slots[slot] = done;
       },
-      this.options.sink,
+      { ...this.options.sink, digest: this.digest },
       this.fs,
       recheck,
     );
@@ -175,6 +185,7 @@ export class BackupSetWriter {
     const text = serializeBackupManifest({
       format: MANIFEST_FORMAT,
       version: MANIFEST_VERSION,
+      digest: this.digest,
       mode,
       pageSize: details.pageSize,
       logGenerations: details.logGenerations,

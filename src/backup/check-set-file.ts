@@ -1,6 +1,7 @@
 import path from 'node:path';
-import type { BackupManifest, BackupManifestFile } from './backup-manifest.js';
+import { manifestDigestAlgorithm, manifestFileDigest, type BackupManifest, type BackupManifestFile } from './backup-manifest.js';
 import { createChunkHasher } from './chunk-hasher.js';
+import { digestLabel, type FileDigestAlgorithm } from './file-digest.js';
 import type { EseFileReport } from './ese-file-report.js';
 import { EseFileVerifier } from './ese-file-verifier.js';
 import { openSetFile } from './open-set-file.js';
@@ -17,7 +18,8 @@ const MAX_UNLISTED_READ = 1024 ** 3;
  * Checks one file of a set against its manifest entry (or, without one, as an ESE file): reads it
  * once (hash and ESE checks on the same chunks), or takes `prechecked`, a re-read of this very file
  * made while it was written, when `fstat` shows the same unchanged file (device, inode, size, mtime,
- * ctime). Its problems are pushed to `problems`; `undefined` when it was not read. Through `io`
+ * ctime) and it computed the manifest's digest. The digest is the algorithm the manifest names
+ * (SHA-256 for a version 1 set, and without a usable manifest). Its problems are pushed to `problems`; `undefined` when it was not read. Through `io`
  * (node:fs by default).
  *
  * @throws SetFileError when the file cannot be opened as a regular file; the file system's read error.
@@ -51,17 +53,24 @@ export async function checkSetFile(
       });
       return undefined;
     }
+    const algorithm: FileDigestAlgorithm = manifest ? manifestDigestAlgorithm(manifest) : 'sha256';
     const reuse =
       entry &&
       prechecked &&
       prechecked.role === entry.role &&
+      prechecked.algorithm === algorithm &&
       sameIdentity(prechecked.identity, fileIdentity(await handle.stat({ bigint: true })));
-    const { sha256, ese } = reuse ? prechecked : await readAndCheck(file, handle, entry, buffers);
+    const { digest, ese } = reuse ? prechecked : await readAndCheck(file, handle, entry, buffers, algorithm);
     const role = entry?.role ?? (ese.fileType === 'database' ? 'db' : ese.fileType === 'log' ? 'log' : 'unknown');
     if (entry && entry.size !== ese.bytes)
       problems.push({ kind: 'size', file: name, message: `${shown} is ${ese.bytes} bytes; the manifest says ${entry.size}` });
-    if (entry && entry.sha256 !== sha256)
-      problems.push({ kind: 'sha256', file: name, message: `${shown}: SHA-256 ${sha256} differs from the manifest's ${entry.sha256}` });
+    const expectedDigest = entry && manifest ? manifestFileDigest(manifest, entry) : undefined;
+    if (expectedDigest !== undefined && expectedDigest !== digest)
+      problems.push({
+        kind: 'digest',
+        file: name,
+        message: `${shown}: ${digestLabel(algorithm)} ${digest} differs from the manifest's ${expectedDigest}`,
+      });
     const kind = role === 'log' ? 'log' : 'page';
     for (const bad of ese.badPages)
       problems.push({
@@ -99,20 +108,21 @@ export async function checkSetFile(
         message: `${shown}: the header says generation ${h.generation}, the manifest ${entry.generation}`,
       });
     }
-    return { name, role, bytes: ese.bytes, sha256, ese };
+    return { name, role, bytes: ese.bytes, algorithm, digest, ese };
   } finally {
     await handle.close();
   }
 }
 
-/** Reads the open file once: its SHA-256 (on a hashing thread) and the ESE checks, on the same chunks. */
+/** Reads the open file once: its digest (on a hashing thread) and the ESE checks, on the same chunks. */
 async function readAndCheck(
   file: string,
   handle: VerifyFileHandle,
   entry: BackupManifestFile | undefined,
   buffers: Uint8Array[],
-): Promise<{ sha256: string; ese: EseFileReport }> {
-  const hasher = createChunkHasher();
+  algorithm: FileDigestAlgorithm,
+): Promise<{ digest: string; ese: EseFileReport }> {
+  const hasher = createChunkHasher(algorithm);
   const verifier = new EseFileVerifier({ streamed: entry ? entry.role === 'db' : 'auto' });
   try {
     await forEachFileChunk(
@@ -129,5 +139,5 @@ async function readAndCheck(
     throw e;
   }
   const ese = verifier.finish();
-  return { ese, sha256: await hasher.digest() };
+  return { ese, digest: await hasher.digest() };
 }

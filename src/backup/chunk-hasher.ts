@@ -1,11 +1,11 @@
-import { createHash, type Hash } from 'node:crypto';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { pageKernelModule } from '../engine/format/page-checksum-wasm.js';
 import type { DataPageVerdict } from './ese-file-verifier.js';
+import { blake3Available, blake3ModulePath, createStreamDigest, type FileDigestAlgorithm, type StreamDigest } from './file-digest.js';
 
 /**
- * SHA-256 of a file fed chunk by chunk, in order. `update` returns `undefined` when the chunk was
+ * The digest (SHA-256 or BLAKE3) of a file fed chunk by chunk, in order. `update` returns `undefined` when the chunk was
  * hashed already (on this thread) or a promise that settles once the hashing thread no longer reads
  * the chunk's memory: only then may the chunk's buffer be reused.
  */
@@ -25,13 +25,22 @@ export interface ChunkHasher {
 
 /**
  * Worker source, CommonJS so that it runs from a string (`eval`) under tsx, vitest and the build
- * alike. One Hash per id; chunks are views of SharedArrayBuffers the main thread keeps unchanged until
+ * alike. One hash per id, of the algorithm its first message names (BLAKE3 through the package whose path
+the main thread resolved: a native addon loads in a worker thread as in the main one); chunks are views of SharedArrayBuffers the main thread keeps unchanged until
  * the reply. Messages of one id are handled in the order they were posted, which is the file's order.
  */
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const hashes = new Map();
+let Blake3Hasher = null;
+function newHash(alg) {
+  if (alg === 'sha256') return createHash('sha256');
+  if (alg !== 'blake3') throw new Error('unknown digest ' + alg);
+  if (!workerData.blake3) throw new Error('BLAKE3 package not loaded on the main thread');
+  Blake3Hasher ??= require(workerData.blake3).Blake3Hasher;
+  return new Blake3Hasher();
+}
 // The page checksum kernel (page-checksum-wasm.ts's module, posted by the main thread) over 1 MiB of its own.
 let kernel = null;
 // File page indexes [from, to) of the chunk's whole data pages, and those the kernel did not accept
@@ -67,7 +76,7 @@ parentPort.on('message', (m) => {
   }
   try {
     let h = hashes.get(m.id);
-    if (!h) { h = createHash('sha256'); hashes.set(m.id, h); }
+    if (!h) { h = newHash(m.alg); hashes.set(m.id, h); }
     if (m.op === 'update') {
       const chunk = new Uint8Array(m.buffer, m.offset, m.length);
       h.update(chunk);
@@ -108,7 +117,12 @@ class HashThread {
 
   private constructor() {
     // No inherited execArgv: the thread runs plain CommonJS and needs no loader (tsx's would cost its start).
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, name: 'ese-backup sha256', execArgv: [] });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      name: 'ese-backup hash',
+      execArgv: [],
+      workerData: { blake3: blake3Available() ? blake3ModulePath() : null },
+    });
     this.worker.unref();
     // An unref before the thread is online does not hold (Node 20): again once it is, unless it has jobs.
     this.worker.once('online', () => {
@@ -122,7 +136,7 @@ class HashThread {
       if (!job) return;
       this.jobs.delete(m.job);
       if (this.jobs.size === 0) this.worker.unref();
-      if (m.error !== undefined) job.reject(new Error(`SHA-256 thread: ${m.error}`));
+      if (m.error !== undefined) job.reject(new Error(`hashing thread: ${m.error}`));
       else job.resolve(m);
     });
     const die = (e: Error) => {
@@ -133,7 +147,7 @@ class HashThread {
       this.jobs.clear();
     };
     this.worker.on('error', die);
-    this.worker.on('exit', (code) => die(new Error(`SHA-256 thread exited with code ${code}`)));
+    this.worker.on('exit', (code) => die(new Error(`hashing thread exited with code ${code}`)));
   }
 
   /** The thread with the fewest files (starting the threads not started yet). */
@@ -159,8 +173,17 @@ class HashThread {
 
   post(
     message:
-      | { op: 'update'; id: number; buffer: SharedArrayBuffer; offset: number; length: number; pageSize?: number; at?: number }
-      | { op: 'digest'; id: number },
+      | {
+          op: 'update';
+          id: number;
+          alg: FileDigestAlgorithm;
+          buffer: SharedArrayBuffer;
+          offset: number;
+          length: number;
+          pageSize?: number;
+          at?: number;
+        }
+      | { op: 'digest'; id: number; alg: FileDigestAlgorithm },
   ): Promise<{ hex?: string; pages?: DataPageVerdict }> {
     if (this.dead) return Promise.reject(this.dead);
     const job = this.nextJob++;
@@ -196,15 +219,18 @@ export function warmChunkHasher(): void {
 }
 
 /**
- * A SHA-256 of one file. Chunks in a SharedArrayBuffer (see {@link hashableBuffer}) are hashed on the
+ * The `algorithm` digest of one file. Chunks in a SharedArrayBuffer (see {@link hashableBuffer}) are hashed on the
  * process's hashing thread while this thread goes on (reading the next chunk, writing this one);
  * other chunks are hashed here, at once. Either way every byte is hashed, in order.
  *
  * @example
- * const h = createChunkHasher(); await h.update(chunk); const hex = await h.digest();
+ * const h = createChunkHasher('blake3'); await h.update(chunk); const hex = await h.digest();
+ * @throws Blake3UnavailableError for `blake3` when its package cannot be loaded.
  */
-export function createChunkHasher(): ChunkHasher {
-  let local: Hash | undefined;
+export function createChunkHasher(algorithm: FileDigestAlgorithm): ChunkHasher {
+  // Before any chunk: a missing BLAKE3 binary is reported here, not as a failed chunk.
+  if (algorithm === 'blake3') blake3ModulePath();
+  let local: StreamDigest | undefined;
   let thread: HashThread | undefined;
   let id = 0;
   let disposed = false;
@@ -223,10 +249,10 @@ export function createChunkHasher(): ChunkHasher {
         // Pages are checked there only while this thread would use the WebAssembly kernel too.
         const pages = pageSize > 0 && pageKernelModule() ? { pageSize, at } : {};
         return thread
-          .post({ op: 'update', id, buffer: chunk.buffer, offset: chunk.byteOffset, length: chunk.byteLength, ...pages })
+          .post({ op: 'update', id, alg: algorithm, buffer: chunk.buffer, offset: chunk.byteOffset, length: chunk.byteLength, ...pages })
           .then((reply) => reply.pages);
       }
-      (local ??= createHash('sha256')).update(chunk);
+      (local ??= createStreamDigest(algorithm)).update(chunk);
       return undefined;
     },
     async digest() {
@@ -234,9 +260,9 @@ export function createChunkHasher(): ChunkHasher {
       disposed = true;
       if (thread) {
         thread.release();
-        return (await thread.post({ op: 'digest', id })).hex!;
+        return (await thread.post({ op: 'digest', id, alg: algorithm })).hex!;
       }
-      return (local ?? createHash('sha256')).digest('hex');
+      return (local ?? createStreamDigest(algorithm)).digest();
     },
     dispose() {
       if (disposed) return;

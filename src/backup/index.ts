@@ -41,6 +41,16 @@ export {
   serializeBackupManifest,
 } from './backup-manifest.js';
 export type { BackupManifest, BackupManifestFile, ParsedBackupManifest } from './backup-manifest.js';
+export { manifestDigestAlgorithm, manifestFileDigest } from './backup-manifest.js';
+export {
+  Blake3UnavailableError,
+  newSetDigest,
+  digestLabel,
+  isFileDigestAlgorithm,
+  FILE_DIGEST_ALGORITHMS,
+  BLAKE3_PACKAGE,
+} from './file-digest.js';
+export type { FileDigestAlgorithm } from './file-digest.js';
 export { readBackupLock } from './backup-lock.js';
 export type { BackupLock } from './backup-lock.js';
 export { nodeBackupFs } from './backup-fs.js';

@@ -15,7 +15,7 @@ const MAX_KEY_BYTES = 64 * 1024;
 /**
  * HMAC-SHA-256 of the exact bytes of `manifest.json` under `key`, lower-case hex. Unlike the
  * manifest's own `manifestSha256`, it cannot be recomputed without the key: with the manifest listing
- * every file's SHA-256, a matching signature shows that neither the manifest nor (through their
+ * every file's digest (BLAKE3 or SHA-256), a matching signature shows that neither the manifest nor (through their
  * hashes, checked by `verifyBackupSet`) the files were changed by someone without the key.
  *
  * @example

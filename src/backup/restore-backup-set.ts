@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { EmbeddedDatabase, EmbeddedEngine, PageSize, RestoredInstance } from '../engine/embedded-engine-api.js';
 import { JET_bit, type JetInstance } from '../jet/index.js';
+import { manifestDigestAlgorithm, manifestFileDigest } from './backup-manifest.js';
 import { parseBackupSetEntry } from './backup-set-names.js';
 import { printableName } from './problem-cap.js';
 import { mkdirDurable, realRestoreFs, restoreTemporaryPath, syncTree, type RestoreFs } from './restore-fs.js';
+import { sameFileBytes } from './same-file-bytes.js';
 import { verifyBackupSet, type BackupSetReport } from './verify-backup-set.js';
 
 /** Options of {@link restoreBackupSet}. */
@@ -119,14 +121,21 @@ export async function restoreBackupSet(sets: string | readonly string[], options
   if (problems.length > 0) refuse(problems.join('\n'));
 
   // One log per generation; a generation in two sets (an incremental taken without truncation) must match.
-  const logs = new Map<number, { file: string; sha256: string }>();
+  // Digests of one algorithm are compared; a SHA-256 set's log and a BLAKE3 set's are compared byte by byte.
+  const logs = new Map<number, { file: string; algorithm: string; digest: string }>();
   for (const r of reports) {
     for (const f of r.manifest!.files) {
       if (f.role !== 'log') continue;
       const prior = logs.get(f.generation!);
-      if (prior && prior.sha256 !== f.sha256)
-        problems.push(`log generation ${f.generation} differs between ${prior.file} and ${path.join(r.dir, f.name)}`);
-      logs.set(f.generation!, { file: path.join(r.dir, f.name), sha256: f.sha256 });
+      const mine = {
+        file: path.join(r.dir, f.name),
+        algorithm: manifestDigestAlgorithm(r.manifest!),
+        digest: manifestFileDigest(r.manifest!, f),
+      };
+      const same =
+        !prior || (prior.algorithm === mine.algorithm ? prior.digest === mine.digest : await sameFileBytes(prior.file, mine.file));
+      if (!same) problems.push(`log generation ${f.generation} differs between ${prior!.file} and ${mine.file}`);
+      logs.set(f.generation!, mine);
     }
   }
   const gens = [...logs.keys()].sort((a, b) => a - b);

@@ -5,6 +5,7 @@ import type { BackupFs } from './backup-fs.js';
 import type { BackupManifest } from './backup-manifest.js';
 import type { BackupOutcomeKind, BackupProgress } from './backup-progress.js';
 import type { OrphanReport } from './clean-orphans.js';
+import { isFileDigestAlgorithm, type FileDigestAlgorithm } from './file-digest.js';
 import type { BackupSetReport } from './verify-backup-set.js';
 
 /**
@@ -34,7 +35,7 @@ export interface RunBackupOptions {
   instanceName?: string;
   /**
    * Verify the committed set even without `truncateLogs` (default false; always with it): every file is
-   * re-read from the file system behind its writer while the rest of the set is copied (SHA-256 and ESE
+   * re-read from the file system behind its writer while the rest of the set is copied (digest and ESE
    * checks, on another core), then `verifyBackupSet` checks the committed set, taking a file's re-read
    * only when the file is that very one, unchanged (device, inode, size, mtime, ctime), and reading any
    * other file again.
@@ -52,6 +53,13 @@ export interface RunBackupOptions {
   fs?: BackupFs;
   /** HMAC-SHA-256 key: the set gets `manifest.sig`, which `verifyBackupSet(dir, { signKey })` checks. */
   signKey?: Uint8Array;
+  /**
+   * The digest of every file, named in the manifest (`digest`): `'blake3'` (BLAKE3-256 through
+   * `@napi-rs/blake-hash`) or `'sha256'`. Default BLAKE3, or SHA-256 with a process warning
+   * (`ESE_BACKUP_BLAKE3_UNAVAILABLE`) where the package's binary cannot be loaded; an explicit
+   * `'blake3'` that cannot be loaded fails the run before Begin (`Blake3UnavailableError`).
+   */
+  digest?: FileDigestAlgorithm;
 }
 
 /** What `runBackup` resolves with. */
@@ -126,6 +134,8 @@ export function checkRunBackupOptions(o: RunBackupOptions): void {
   if (o.fs !== undefined && typeof o.fs?.open !== 'function') throw new TypeError('runBackup: options.fs must be a BackupFs');
   if (o.truncateLogs !== undefined && typeof o.truncateLogs !== 'boolean')
     throw new TypeError('runBackup: options.truncateLogs must be a boolean');
+  if (o.digest !== undefined && !isFileDigestAlgorithm(o.digest))
+    throw new RangeError(`runBackup: options.digest must be 'blake3' or 'sha256', got ${String(o.digest)}`);
   if (o.signKey !== undefined && !(o.signKey instanceof Uint8Array && o.signKey.length >= 16))
     throw new TypeError('runBackup: options.signKey must be a Uint8Array of at least 16 bytes');
 }

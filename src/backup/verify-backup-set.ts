@@ -10,6 +10,7 @@ import {
 import type { EseFileReport } from './ese-file-report.js';
 import { ChunkBufferPool } from './chunk-buffer-pool.js';
 import { hashableBuffer, warmChunkHasher } from './chunk-hasher.js';
+import type { FileDigestAlgorithm } from './file-digest.js';
 import { checkManifestSignature, type ManifestSignatureCheck } from './manifest-signature.js';
 import { readSetTextFile } from './open-set-file.js';
 import { CappedProblems, formatRanges, printableName } from './problem-cap.js';
@@ -21,12 +22,12 @@ import { nodeVerifyFs, type VerifyFs } from './verify-fs.js';
 /** Read buffers of each file being verified: one is read into while the others' chunks are hashed and checked. */
 const VERIFY_BUFFERS = 4;
 const VERIFY_CHUNK = 1024 * 1024;
-/** Files verified at once: one per CPU (each file's SHA-256 is one stream, on a hashing thread of its own). */
+/** Files verified at once: one per CPU (each file's digest is one stream, on a hashing thread of its own). */
 const VERIFY_LANES = Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
 
 /** What a problem is about. */
 export type BackupSetProblemKind =
-  'manifest' | 'signature' | 'missing' | 'unlisted' | 'size' | 'sha256' | 'page' | 'log' | 'generations' | 'identity' | 'io' | 'truncated';
+  'manifest' | 'signature' | 'missing' | 'unlisted' | 'size' | 'digest' | 'page' | 'log' | 'generations' | 'identity' | 'io' | 'truncated';
 
 /** One problem in a set: which file, and for page problems the file page index and database pgno. */
 export interface BackupSetProblem {
@@ -42,7 +43,10 @@ export interface BackupSetFileCheck {
   name: string;
   role: BackupManifestFile['role'] | 'unknown';
   bytes: number;
-  sha256: string;
+  /** The algorithm of `digest`: the manifest's (SHA-256 without a usable manifest). */
+  algorithm: FileDigestAlgorithm;
+  /** The file's digest as read, lower-case hex. */
+  digest: string;
   /** The ESE checks of the file (database pages as streamed, log header and records). */
   ese: EseFileReport;
 }
@@ -80,7 +84,7 @@ export interface BackupSetReport {
  * of at most 16 MiB, well formed and matching its checksum (`manifestSha256` catches accidental
  * change only; with `signKey`, `manifest.sig` is checked too, which shows deliberate change); every
  * listed file present, a regular file (symlinks, FIFOs and devices are never opened or followed)
- * with its size and SHA-256, and no file unlisted; every database page's ESE checksum in the
+ * with its size and digest (the algorithm the manifest names: BLAKE3, or SHA-256 for older sets), and no file unlisted; every database page's ESE checksum in the
  * streamed form (header, shadow, pages, trailer); every log's header (checksum, type, generation,
  * page size) and, for the embedded engine's logs, its records; log generations contiguous and
  * exactly the manifest's range; every log of the same log stream (`signLog`), and each database of
@@ -108,7 +112,7 @@ export function verifyBackupSet(dir: string, options: VerifyBackupSetOptions = {
  * made while the set was written, instead of reading the file again, when the file in the set is
  * that very file, unchanged (same device, inode, size, mtime and ctime). Every other check runs on
  * the set as it is now: the manifest and its checksum, the listing, each file's presence, type and
- * size, its SHA-256 against the manifest, the ESE problems, generations and log stream.
+ * size, its digest against the manifest, the ESE problems, generations and log stream.
  * @internal the backup runner's: not exported from the package.
  */
 export async function verifyBackupSetWith(

@@ -6,6 +6,7 @@ import { ChunkBufferPool } from './chunk-buffer-pool.js';
 import { createChunkHasher, hashableBuffer, type ChunkHasher } from './chunk-hasher.js';
 import type { EseFileReport } from './ese-file-report.js';
 import { EseFileVerifier } from './ese-file-verifier.js';
+import type { FileDigestAlgorithm } from './file-digest.js';
 
 /** Bytes per re-read. */
 const RECHECK_CHUNK = 2 * 1024 * 1024;
@@ -24,13 +25,16 @@ export interface FileIdentity {
   ctimeNs: bigint;
 }
 
-/** What re-reading one written file found: its bytes, their SHA-256 and the ESE checks, as `verifyBackupSet` reads a file. */
+/** What re-reading one written file found: its bytes, their digest and the ESE checks, as `verifyBackupSet` reads a file. */
 export interface RecheckedFile {
   name: string;
   /** The role the file was written as (its ESE checks depend on it). */
   role: BackupManifestFile['role'];
   bytes: number;
-  sha256: string;
+  /** The algorithm of `digest`: the set's. */
+  algorithm: FileDigestAlgorithm;
+  /** The bytes' digest, lower-case hex. */
+  digest: string;
   ese: EseFileReport;
   /** The file as it was once every byte had been re-read (after its last write and fdatasync). */
   identity: FileIdentity;
@@ -49,20 +53,20 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
 /**
  * The re-verification of one file of a set, run while the set is still being written: it re-reads
  * the file from the file system behind its writer (only bytes whose write completed), hashing them
- * (SHA-256, on a hashing thread of its own) and checking them as ESE pages, exactly as
+ * (the set's digest, on a hashing thread of its own) and checking them as ESE pages, exactly as
  * `verifyBackupSet` reads a file, and finishes by reading to EOF once the file was closed. The
  * re-read runs beside the copy of the rest of the set, on the other core, instead of after the commit.
  *
- * The verdict is not taken here: `verifyBackupSet` of the committed set compares the SHA-256 with the
+ * The verdict is not taken here: `verifyBackupSet` of the committed set compares the digest with the
  * manifest's and reports the ESE problems, and uses a recheck only for the file it was made of
  * (same device, inode, size, mtime and ctime once the set is committed); any other file is read again.
  *
  * @example
- * const recheck = new WrittenFileRecheck(file, 'db');
+ * const recheck = new WrittenFileRecheck(file, 'db', 'blake3');
  * recheck.written(1 << 20); ... ; const r = await recheck.finish(); // after the file's fdatasync
  */
 export class WrittenFileRecheck {
-  private readonly hasher: ChunkHasher = createChunkHasher();
+  private readonly hasher: ChunkHasher;
   private readonly verifier: EseFileVerifier;
   /** Bytes known written (their write completed); `Infinity` once the file is closed: read to EOF. */
   private target = 0;
@@ -76,7 +80,10 @@ export class WrittenFileRecheck {
     /** The file being written (in the set's temporary directory). */
     readonly path: string,
     readonly role: BackupManifestFile['role'],
+    /** The set's digest. */
+    readonly algorithm: FileDigestAlgorithm,
   ) {
+    this.hasher = createChunkHasher(algorithm);
     this.verifier = new EseFileVerifier({ streamed: role === 'db' });
     this.loop = this.run();
     this.loop.catch(() => undefined); // raised by `finish`
@@ -151,8 +158,8 @@ export class WrittenFileRecheck {
       for (const b of busy.splice(0)) buffers.push(b.buffer);
       const identity = fileIdentity(await file.stat({ bigint: true }));
       const ese = this.verifier.finish();
-      const sha256 = await this.hasher.digest();
-      return { name: path.basename(this.path), role: this.role, bytes: this.position, sha256, ese, identity };
+      const digest = await this.hasher.digest();
+      return { name: path.basename(this.path), role: this.role, bytes: this.position, algorithm: this.algorithm, digest, ese, identity };
     } catch (e) {
       // The hashing thread may still read a buffer: let every hash settle before the buffers go.
       await Promise.allSettled(busy.map((b) => b.hashed));

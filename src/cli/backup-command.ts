@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BackupResult } from '../backup/index.js';
+import { newSetDigest, type BackupResult, type FileDigestAlgorithm } from '../backup/index.js';
 import type { CliFleetOptions } from './cli-fleet.js';
 import type { CliOutput } from './cli-output.js';
 import { cliInspection, type CliInspectOptions } from './cli-inspection.js';
@@ -26,6 +26,8 @@ export interface BackupCommandOptions {
   /** `--sign-key FILE`: sign the manifest with HMAC-SHA-256 under the key in FILE. */
   signKeyFile?: string;
   readSize?: number;
+  /** `--digest`: each file's digest in the manifest (default BLAKE3, SHA-256 with a warning where BLAKE3 cannot load). */
+  digest?: FileDigestAlgorithm;
   /** MiB/s. */
   rate?: number;
   stopAfter?: number;
@@ -87,6 +89,8 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
     throw new UsageError(`--to ${to}: a set's name must not start with a dot (those are the runs' temporary files)`);
   const mode = o.incremental ? 'incremental' : 'full';
   const signKey = o.signKeyFile !== undefined ? await readSignKeyOption(o.signKeyFile) : undefined;
+  // Before the instance opens: an explicit --digest blake3 that cannot be computed here fails now (exit 1).
+  const digest = newSetDigest(o.digest);
   const inspection = o.inspect ? cliInspection(o.inspect) : undefined;
   const opened = await openInstance(o);
   try {
@@ -98,6 +102,7 @@ export async function backupCommand(o: BackupCommandOptions, out: CliOutput): Pr
       truncateLogs: o.truncateLogs,
       verify: o.verify,
       ...(signKey ? { signKey } : {}),
+      digest,
       progress: o.progress,
       ...(o.readSize ? { readSize: o.readSize } : {}),
       ...(o.rate ? { rate: o.rate * 1024 * 1024 } : {}),

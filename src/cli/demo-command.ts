@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listBackupSets, restoreBackupSet, verifyBackupSet } from '../backup/index.js';
+import { digestLabel, listBackupSets, manifestDigestAlgorithm, restoreBackupSet, verifyBackupSet } from '../backup/index.js';
 import type { CliFleetOptions } from './cli-fleet.js';
 import type { CliOutput } from './cli-output.js';
 import { openDemoInstance, type DemoInstance } from './demo-instance.js';
@@ -189,7 +189,7 @@ async function verifyAndRestore(
   report.verify = { ok: verification.ok, problems: verification.problems };
   const pages = verification.files.reduce((n, f) => n + (f.role === 'db' ? f.ese.pages : 0), 0);
   out.line(
-    `verify: ${verification.ok ? c.green('ok') : c.red('FAILED')}: manifest, SHA-256 of ${verification.files.length} files, ${pages} database pages, log headers and generations${verification.ok ? '' : `; ${verification.problems.length} problems`}`,
+    `verify: ${verification.ok ? c.green('ok') : c.red('FAILED')}: manifest, ${digestLabel(manifestDigestAlgorithm(set.manifest))} of ${verification.files.length} files, ${pages} database pages, log headers and generations${verification.ok ? '' : `; ${verification.problems.length} problems`}`,
   );
   if (!verification.ok) return exitCodes.failed;
   const restoreDir = path.join(root, `restored-${path.basename(set.path)}`);

@@ -43,6 +43,11 @@ export const optionParsers = {
     if (![4096, 8192, 16384, 32768].includes(n)) throw new InvalidArgumentError('must be 4096, 8192, 16384 or 32768');
     return n;
   },
+  /** A file digest of new backup sets (`--digest`): blake3 or sha256. */
+  digest(value: string): 'blake3' | 'sha256' {
+    if (value !== 'blake3' && value !== 'sha256') throw new InvalidArgumentError('must be blake3 or sha256');
+    return value;
+  },
   /** Collects a repeatable option into a list. */
   collect(value: string, previous: string[] = []): string[] {
     return [...previous, value];

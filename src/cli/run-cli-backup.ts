@@ -23,6 +23,8 @@ export interface CliBackupOptions {
   verify: boolean;
   /** HMAC-SHA-256 key: the set gets `manifest.sig`. */
   signKey?: Uint8Array;
+  /** Each file's digest in the manifest (default: `runBackup`'s). */
+  digest?: 'blake3' | 'sha256';
   readSize?: number;
   /** Pace reads to this many bytes per second. */
   rate?: number;
@@ -112,6 +114,7 @@ export async function runCliBackup(options: CliBackupOptions): Promise<CliBackup
     // Paced reads stay 1 MiB unless told: the pace is kept read by read, and a smaller read keeps it even.
     ...(options.readSize ? { readSize: options.readSize } : options.rate ? { readSize: PACED_READ_SIZE } : {}),
     ...(options.signKey ? { signKey: options.signKey } : {}),
+    ...(options.digest ? { digest: options.digest } : {}),
   });
   const display = options.progress ? showProgress(run.progress$, options.progress) : undefined;
   const tap = options.onProgress ? run.progress$.subscribe(options.onProgress) : undefined;

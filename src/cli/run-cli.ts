@@ -90,6 +90,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
         '--sign-key <file>',
         'sign the manifest with HMAC-SHA-256 under the key in FILE (manifest.sig); verify/restore/list --sign-key check it',
       )
+      .option('--digest <algorithm>', "each file's digest in the manifest: blake3 (default) or sha256", p.digest)
       .option('--read-size <bytes>', 'bytes per JetReadFileInstance (default 1 MiB)', p.readSize)
       .option('--rate <MiB/s>', 'pace the reads', p.positive)
       .option('--stop-after <ms>', 'stop the backup this many milliseconds after Begin', p.count)
@@ -129,6 +130,7 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     verify: opts.verify !== false,
     ...(opts.signKey !== undefined ? { signKeyFile: opts.signKey as string } : {}),
     ...(opts.readSize !== undefined ? { readSize: opts.readSize as number } : {}),
+    ...(opts.digest !== undefined ? { digest: opts.digest as 'blake3' | 'sha256' } : {}),
     ...(opts.rate !== undefined ? { rate: opts.rate as number } : {}),
     ...(opts.stopAfter !== undefined ? { stopAfter: opts.stopAfter as number } : {}),
     esent: {
@@ -238,7 +240,9 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
   common(
     program
       .command('verify')
-      .description('verify backup sets (manifest, sizes, SHA-256, every page checksum, log headers and generations) or single ESE files')
+      .description(
+        'verify backup sets (manifest, sizes, file digests (BLAKE3 or SHA-256, as the manifest names), every page checksum, log headers and generations) or single ESE files',
+      )
       .argument('[sets...]', 'backup set directories')
       .option('--file <path...>', 'single ESE files (database, log, checkpoint; .gz accepted)')
       .option('--sign-key <file>', 'the HMAC key the sets were signed with: manifest.sig must be present and match'),

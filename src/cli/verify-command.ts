@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { verifyBackupSet, verifyEseFile, type BackupSetReport, type EseFileVerification } from '../backup/index.js';
+import {
+  digestLabel,
+  manifestDigestAlgorithm,
+  verifyBackupSet,
+  verifyEseFile,
+  type BackupSetReport,
+  type EseFileVerification,
+} from '../backup/index.js';
 import type { CliOutput } from './cli-output.js';
 import { exitCodes, type ExitCode } from './exit-codes.js';
 import { formatBytes } from './format-bytes.js';
@@ -41,6 +48,8 @@ function setJson(r: BackupSetReport) {
     signature: r.signature,
     mode: r.manifest?.mode ?? null,
     logGenerations: r.manifest?.logGenerations ?? null,
+    /** The files' digest algorithm the manifest names (`sha256` for a version 1 set). */
+    digest: r.manifest ? manifestDigestAlgorithm(r.manifest) : null,
     files: r.files.map((f) => ({ name: f.name, role: f.role, bytes: f.bytes, ok: f.ese.ok })),
     problems: r.problems,
   };
@@ -52,7 +61,7 @@ function fileJson(r: EseFileVerification) {
 }
 
 /**
- * `ese-backup verify SET… | --file PATH…`: every set's manifest, sizes, SHA-256, database page
+ * `ese-backup verify SET… | --file PATH…`: every set's manifest, sizes, file digests (as the manifest names them), database page
  * checksums, log headers, generations and log signatures (`verifyBackupSet`; with `--sign-key` the
  * keyed signature too, else a signed set says "signature not checked"), or single ESE files made by
  * Windows or the engine (`verifyEseFile`). Every problem is listed, not only the first.
@@ -83,7 +92,7 @@ export async function verifyCommand(o: VerifyCommandOptions, out: CliOutput): Pr
     const m = r.manifest;
     const bytes = r.files.reduce((n, f) => n + f.bytes, 0);
     const summary = m
-      ? `${m.mode}, ${r.files.length} files, ${formatBytes(bytes)}, log generations ${m.logGenerations ? `${m.logGenerations.low}-${m.logGenerations.high}` : 'none'}`
+      ? `${m.mode}, ${r.files.length} files, ${formatBytes(bytes)}, log generations ${m.logGenerations ? `${m.logGenerations.low}-${m.logGenerations.high}` : 'none'}, ${digestLabel(manifestDigestAlgorithm(m))}`
       : 'no usable manifest';
     out.line(`${status(r.ok)} ${r.dir}: ${summary}${signatureNote(r)}${r.ok ? '' : `; ${r.problems.length} problem(s)`}`);
     problemLines(r.problems.map((p) => p.message));

@@ -31,7 +31,7 @@ describe('createChunkHasher', () => {
   it('hashes shared-memory chunks on its thread and plain ones here, to the same digest as one createHash', async () => {
     const data = seeded(1).fill(new Uint8Array(5 * 65536 + 123));
     for (const shared of [true, false]) {
-      const h = createChunkHasher();
+      const h = createChunkHasher('sha256');
       const buffer = shared ? hashableBuffer(65536) : new Uint8Array(65536);
       for (let at = 0; at < data.length; at += 65536) {
         const chunk = buffer.subarray(0, Math.min(65536, data.length - at));
@@ -41,13 +41,13 @@ describe('createChunkHasher', () => {
       }
       expect(await h.digest()).toBe(sha256(data));
     }
-    expect(await createChunkHasher().digest()).toBe(sha256(new Uint8Array(0)));
+    expect(await createChunkHasher('sha256').digest()).toBe(sha256(new Uint8Array(0)));
   });
 
   it('keeps the order of many updates in flight, over several files at once', async () => {
     const random = seeded(2);
     const files = Array.from({ length: 3 }, () => random.fill(new Uint8Array(40 * 4096)));
-    const hashers = files.map(() => createChunkHasher());
+    const hashers = files.map(() => createChunkHasher('sha256'));
     const pending: Promise<void>[] = [];
     for (let at = 0; at < files[0]!.length; at += 4096) {
       for (const [i, f] of files.entries()) {

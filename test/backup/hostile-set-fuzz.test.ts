@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { blake3 } from '@napi-rs/blake-hash';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +54,7 @@ describe('hostile-set fuzzing (issue 9, item 8)', () => {
           sha256: createHash('sha256')
             .update(fs.readFileSync(path.join(other.set, otherDb.name)))
             .digest('hex'),
+          blake3: blake3(fs.readFileSync(path.join(other.set, otherDb.name))).toString('hex'),
         },
         foreignLog: path.join(other.set, otherLog.name),
       };

@@ -28,7 +28,7 @@ export interface Mutation {
 /** What mutations may use beyond the set itself. */
 export interface MutationContext {
   /** A database copy of another instance (streamed form, the same file name), to swap in. */
-  foreignDb: { file: string; size: number; sha256: string };
+  foreignDb: { file: string; size: number; sha256: string; blake3: string };
   /** A log of another instance. */
   foreignLog: string;
 }
@@ -267,14 +267,15 @@ export const MUTATIONS: Mutation[] = [
     },
   },
   {
-    name: "a file entry's size/sha256/generation/role changed, re-hashed",
+    name: "a file entry's size/digest/generation/role changed, re-hashed",
     expect: 'detected',
     apply: (set, r) => {
       const m = readManifest(set);
       const f = pick(r, m.files) as unknown as Record<string, unknown>;
-      const key = pick(r, ['size', 'sha256', 'generation', 'role', 'name']);
+      // The digest field is the manifest's algorithm's (blake3, or sha256 in a version 1 set).
+      const key = pick(r, ['size', m.digest ?? 'sha256', 'generation', 'role', 'name']);
       f[key] =
-        key === 'sha256'
+        key === 'sha256' || key === 'blake3'
           ? 'ab'.repeat(32)
           : key === 'size'
             ? (f.size as number) + 1 + r.below(5)
@@ -317,7 +318,7 @@ export const MUTATIONS: Mutation[] = [
           name: `bogus-${i}`,
           role: 'log',
           size: 2 ** 40,
-          sha256: '0'.repeat(64),
+          [m.digest ?? 'sha256']: '0'.repeat(64),
           source: '',
           generation: 1 + r.below(2 ** 31 - 1),
         });
@@ -332,7 +333,8 @@ export const MUTATIONS: Mutation[] = [
       const db = m.files.find((f) => f.role === 'db');
       if (!db) return void swapForeignLog(set, m, ctx);
       fs.copyFileSync(ctx.foreignDb.file, path.join(set, db.name));
-      Object.assign(db, { size: ctx.foreignDb.size, sha256: ctx.foreignDb.sha256 });
+      const key = m.digest ?? 'sha256';
+      Object.assign(db, { size: ctx.foreignDb.size, [key]: ctx.foreignDb[key] });
       writeRehashed(set, m);
     },
   },

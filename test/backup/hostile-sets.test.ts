@@ -178,7 +178,7 @@ describe('hostile sets: manifest semantics (issue 9, item 3)', () => {
     rehashManifest(a.set, (m) =>
       Object.assign(
         m.files.find((f) => f.name === dbA.name)!,
-        { size: dbB.size, sha256: dbB.sha256 },
+        { size: dbB.size, sha256: dbB.sha256, blake3: dbB.blake3 },
       ),
     );
     const r = await verifyBackupSet(a.set);

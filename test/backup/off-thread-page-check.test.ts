@@ -25,7 +25,7 @@ describe('data pages checked on the hashing thread (the re-read of verify: true)
 
     const alone = new EseFileVerifier({ streamed: true });
     const fed = new EseFileVerifier({ streamed: true });
-    const hasher = createChunkHasher();
+    const hasher = createChunkHasher('sha256');
     const verdicts: DataPageVerdict[] = [];
     // Chunks of 8 pages and a half, so that pages straddle chunks too.
     const step = 8 * P + P / 2;

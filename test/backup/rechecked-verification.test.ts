@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createCoordinator } from '../../src/coordinator/index.js';
 import { BackupSetWriter, nodeBackupFs, runBackup, verifyBackupSet, type BackupFileSink, type BackupFs } from '../../src/backup/index.js';
+import { manifestFileDigest } from '../../src/backup/backup-manifest.js';
 import { verifyBackupSetWith } from '../../src/backup/verify-backup-set.js';
 import { engineFixture, flipBit } from './helpers.js';
 
@@ -59,7 +60,7 @@ describe('verification overlapped with the copy (each file re-read behind its wr
       },
     );
     expect([...rechecked.keys()].sort()).toEqual(manifest.files.map((f) => f.name).sort());
-    for (const f of manifest.files) expect(rechecked.get(f.name)!.sha256).toBe(f.sha256);
+    for (const f of manifest.files) expect(rechecked.get(f.name)!.digest).toBe(manifestFileDigest(manifest, f));
 
     const read = await verifyBackupSet(writer.paths.final);
     const reused = await verifyBackupSetWith(writer.paths.final, {}, { prechecked: rechecked });
@@ -81,7 +82,7 @@ describe('verification overlapped with the copy (each file re-read behind its wr
     fs.utimesSync(file, atime, mtime); // the ctime still moves
     const report = await verifyBackupSetWith(writer.paths.final, {}, { prechecked: rechecked });
     expect(report.ok).toBe(false);
-    expect(report.problems.map((p) => p.kind).sort()).toEqual(['page', 'sha256']);
+    expect(report.problems.map((p) => p.kind).sort()).toEqual(['digest', 'page']);
   });
 
   it('runBackup verify: true: the run reports what a fresh verifyBackupSet reads', async () => {
@@ -134,7 +135,7 @@ describe('verification overlapped with the copy (each file re-read behind its wr
     expect(corrupted).toBe(1);
     expect(result.outcome).toBe('failed');
     expect(result.set).toBeUndefined();
-    expect(result.verification!.problems.map((p) => p.kind)).toContain('sha256');
+    expect(result.verification!.problems.map((p) => p.kind)).toContain('digest');
     expect(fs.readdirSync(fx.work)).toEqual([]);
   });
 

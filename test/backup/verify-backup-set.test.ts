@@ -97,7 +97,7 @@ describe('verifyBackupSet on committed sets', () => {
           continue;
         }
         expect(
-          mine.some((p) => p.kind === 'sha256'),
+          mine.some((p) => p.kind === 'digest'),
           `round ${round}: ${name}`,
         ).toBe(true);
         for (const offset of damage.offsets) {

@@ -74,7 +74,7 @@ describe('ese-backup verify: damaged committed sets', () => {
       }
       const mine = report.problems.filter((p) => p.file === d.file);
       expect(
-        mine.some((p) => p.kind === (d.how === 'flip' ? 'sha256' : 'size')),
+        mine.some((p) => p.kind === (d.how === 'flip' ? 'digest' : 'size')),
         what,
       ).toBe(true);
       // A flipped bit in a database is also found by the page checksums, at its page.

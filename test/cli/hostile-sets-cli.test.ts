@@ -47,7 +47,7 @@ describe('ese-backup on hostile sets (issue 9, items 3-5)', () => {
     const m = manifestOf(set);
     Object.assign(
       m.files.find((f) => f.name === db.name)!,
-      { size: otherDb.size, sha256: otherDb.sha256 },
+      { size: otherDb.size, sha256: otherDb.sha256, blake3: otherDb.blake3 },
     );
     fs.writeFileSync(path.join(set, MANIFEST_NAME), serializeBackupManifest(m));
     const to = path.join(dir, 'restored');

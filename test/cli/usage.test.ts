@@ -72,6 +72,7 @@ describe('ese-backup: help and usage', () => {
       ],
       [backup('--read-size', '1000'), /option '--read-size <bytes>' argument '1000' is invalid. must be a multiple of 4096/],
       [backup('--rate', '0'), /option '--rate <MiB\/s>' argument '0' is invalid/],
+      [backup('--digest', 'md5'), /option '--digest <algorithm>' argument 'md5' is invalid. must be blake3 or sha256/],
       [backup('--stop-after', 'soon'), /option '--stop-after <ms>' argument 'soon' is invalid/],
       [backup('--bogus'), /unknown option '--bogus'/],
       [['demo', '--size', '-1'], /option '--size <MiB>' argument '-1' is invalid/],

@@ -17,9 +17,8 @@ export interface BackupFileHandle {
  * node:fs itself; a test passes a wrapper that counts or fails calls. Thin on purpose: the write path
  * calls the handle's methods directly, with nothing added per chunk.
  *
- * Not behind it: the re-read of each file behind its writer (`WrittenFileRecheck`, opened with
- * node:fs), whose result the post-commit verify takes only for a file unchanged since, and the lstat
- * of the instance's logs after TruncateLog (the source's files, not the set's).
+ * The re-read of each file behind its writer (`WrittenFileRecheck`) reads through `openRead` too.
+ * Not behind it: the lstat of the instance's logs after TruncateLog (the source's files, not the set's).
  */
 export interface BackupFs {
   /** `wx` a new file of the set, `r+` a second handle for background fdatasyncs, `r` a directory to fsync. */
@@ -37,7 +36,7 @@ export interface BackupFs {
   removeTree(dir: string): Promise<void>;
   /** Lists `dir` with entry types, names as bytes (the post-commit verify and the clean before the run). */
   readdir(dir: string): Promise<Dirent<Buffer>[]>;
-  /** Opens `file` for reading with numeric `flags` (`O_RDONLY | O_NOFOLLOW | O_NONBLOCK`): the verify's and the clean's reads. */
+  /** Opens `file` for reading with numeric `flags` (`O_RDONLY | O_NOFOLLOW`, `| O_NONBLOCK` but for the re-read behind the writer): the verify's, the clean's and the re-read's reads. */
   openRead(file: string, flags: number): Promise<VerifyFileHandle>;
 }
 

@@ -238,6 +238,13 @@ export class BackupRunner {
   /** The committed set verified: the files' re-reads made while they were written, and every set-level check now. */
   private async verified(writer: BackupSetWriter): Promise<boolean> {
     this.progress.update({ phase: 'verifying' });
+    // A read of the set that failed while it was re-read behind its writer fails the run: the set is not
+    // called verified after a failed read, even if a second read would succeed.
+    const failedRead = (await writer.recheckReadErrors())[0];
+    if (failedRead) {
+      this.fail(failedRead);
+      return false;
+    }
     // Through the run's own file system: a read that fails here is a fault of the run, as a write is.
     const fs = verifyFsOf(this.options.fs ?? nodeBackupFs);
     const report = await verifyBackupSetWith(

@@ -15,7 +15,7 @@ import { backupSetPaths, type BackupSetPaths } from './backup-set-names.js';
 import { newSetDigest, type FileDigestAlgorithm } from './file-digest.js';
 import { toolVersion } from './tool-version.js';
 import { writeManifestSignature } from './manifest-signature.js';
-import { WrittenFileRecheck, type RecheckedFile } from './written-file-recheck.js';
+import { RecheckReadError, WrittenFileRecheck, type RecheckedFile } from './written-file-recheck.js';
 
 /** Options of {@link BackupSetWriter.create}. */
 export interface BackupSetWriterOptions {
@@ -140,7 +140,7 @@ export class BackupSetWriter {
     const handle = await this.fs.open(file, 'wx');
     const entry = { name: unique, role, source, ...(generation === undefined ? {} : { generation }) };
     const slot = this.slots.push(undefined) - 1;
-    const recheck = this.options.sink?.recheck ? new WrittenFileRecheck(file, role, this.digest) : undefined;
+    const recheck = this.options.sink?.recheck ? new WrittenFileRecheck(file, role, this.digest, this.fs) : undefined;
     if (recheck) this.rechecks.push(recheck);
     const sink = new BackupFileSink(
       file,
@@ -161,7 +161,8 @@ export class BackupSetWriter {
 
   /**
    * The rechecks of the files closed so far (with `sink.recheck`), by name: every byte of each re-read
-   * after it was written. A recheck that failed is left out (`verifyBackupSet` then reads that file).
+   * after it was written. A recheck that failed is left out (`verifyBackupSet` then reads that file;
+   * a read of the file system that failed is also in {@link recheckReadErrors}, and fails the run).
    */
   async rechecked(): Promise<Map<string, RecheckedFile>> {
     const done = new Map<string, RecheckedFile>();
@@ -170,6 +171,23 @@ export class BackupSetWriter {
       if (r) done.set(r.name, r);
     }
     return done;
+  }
+
+  /**
+   * The re-reads behind the writer (with `sink.recheck`) whose read of the set failed: an open, read or
+   * fstat through the run's `BackupFs` threw, or bytes written were missing. A recheck that failed
+   * otherwise (its hashing thread) is not here: `verifyBackupSet` reads that file again.
+   */
+  async recheckReadErrors(): Promise<RecheckReadError[]> {
+    const failed: RecheckReadError[] = [];
+    for (const sink of this.sinks) {
+      const e: unknown = await sink.rechecked?.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (e instanceof RecheckReadError) failed.push(e);
+    }
+    return failed;
   }
 
   /**

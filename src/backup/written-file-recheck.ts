@@ -1,12 +1,13 @@
 import fs from 'node:fs';
-import fsp, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { nodeBackupFs, type BackupFs } from './backup-fs.js';
 import type { BackupManifestFile } from './backup-manifest.js';
 import { ChunkBufferPool } from './chunk-buffer-pool.js';
 import { createChunkHasher, hashableBuffer, type ChunkHasher } from './chunk-hasher.js';
 import type { EseFileReport } from './ese-file-report.js';
 import { EseFileVerifier } from './ese-file-verifier.js';
 import type { FileDigestAlgorithm } from './file-digest.js';
+import type { VerifyFileHandle } from './verify-fs.js';
 
 /** Bytes per re-read. */
 const RECHECK_CHUNK = 2 * 1024 * 1024;
@@ -51,6 +52,36 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
 }
 
 /**
+ * A read of the set's file that failed while it was re-read behind its writer: an `open`, `read` or
+ * `fstat` through the run's `BackupFs` threw, or fewer bytes came back than were written. The run
+ * fails with it (`BackupSetWriter.recheckReadErrors`): a read of the set failed, whatever a later
+ * read would find. `code` is the errno, when there was one.
+ */
+export class RecheckReadError extends Error {
+  readonly code: string | undefined;
+  constructor(
+    readonly file: string,
+    readonly operation: 'open' | 'read' | 'fstat',
+    cause: unknown,
+  ) {
+    super(`${file}: re-reading it behind its writer failed (${operation}): ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'RecheckReadError';
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
+
+/** `call()`, its failure thrown as a {@link RecheckReadError}. */
+async function reading<T>(file: string, operation: RecheckReadError['operation'], call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw new RecheckReadError(file, operation, e);
+  }
+}
+
+/**
  * The re-verification of one file of a set, run while the set is still being written: it re-reads
  * the file from the file system behind its writer (only bytes whose write completed), hashing them
  * (the set's digest, on a hashing thread of its own) and checking them as ESE pages, exactly as
@@ -64,6 +95,9 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
  * @example
  * const recheck = new WrittenFileRecheck(file, 'db', 'blake3');
  * recheck.written(1 << 20); ... ; const r = await recheck.finish(); // after the file's fdatasync
+ *
+ * Its open, reads and fstat go through `io` (the run's `BackupFs`; its close too, whose failure is
+ * ignored: a read-only descriptor holds nothing to lose).
  */
 export class WrittenFileRecheck {
   private readonly hasher: ChunkHasher;
@@ -71,7 +105,7 @@ export class WrittenFileRecheck {
   /** Bytes known written (their write completed); `Infinity` once the file is closed: read to EOF. */
   private target = 0;
   private position = 0;
-  private handle: Promise<FileHandle> | undefined;
+  private handle: Promise<VerifyFileHandle> | undefined;
   private wake: (() => void) | undefined;
   private stopped = false;
   private readonly loop: Promise<RecheckedFile>;
@@ -82,6 +116,8 @@ export class WrittenFileRecheck {
     readonly role: BackupManifestFile['role'],
     /** The set's digest. */
     readonly algorithm: FileDigestAlgorithm,
+    /** The run's file system: the re-read is one of the run's reads of its set. */
+    private readonly io: BackupFs = nodeBackupFs,
   ) {
     this.hasher = createChunkHasher(algorithm);
     this.verifier = new EseFileVerifier({ streamed: role === 'db' });
@@ -116,7 +152,7 @@ export class WrittenFileRecheck {
     const buffers: Uint8Array[] = [];
     /** Hashes in flight, oldest first, with the buffer each holds. */
     const busy: { hashed: Promise<void>; buffer: Uint8Array }[] = [];
-    let file: FileHandle | undefined;
+    let file: VerifyFileHandle | undefined;
     /** The last chunk fed to the verifier (chunks are fed in order, each once its hash reply came). */
     let pushed: Promise<void> = Promise.resolve();
     try {
@@ -126,7 +162,11 @@ export class WrittenFileRecheck {
         this.wake = undefined;
         if (this.stopped) throw new Error(`${this.path}: recheck dropped`);
         // Never through a link: the name is the writer's own, in its own temporary directory.
-        file ??= await (this.handle ??= fsp.open(this.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW));
+        file ??= await reading(
+          this.path,
+          'open',
+          () => (this.handle ??= this.io.openRead(this.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)),
+        );
         let buffer = buffers.pop();
         if (!buffer) {
           const oldest = busy.shift()!;
@@ -134,12 +174,13 @@ export class WrittenFileRecheck {
           buffer = oldest.buffer;
         }
         const want = Math.min(buffer.length, this.target - this.position);
-        const { bytesRead } = await file.read(buffer, 0, want, this.position);
+        const opened = file;
+        const { bytesRead } = await reading(this.path, 'read', () => opened.read(buffer, 0, want, this.position));
         if (bytesRead === 0) {
           buffers.push(buffer);
           if (this.target === Infinity) break;
-          // Bytes whose write completed are missing: the recheck fails and the file is read again after the commit.
-          throw new Error(`${this.path}: ${this.position} bytes re-read, but ${this.target} were written`);
+          // Bytes whose write completed are missing: a read of the set came back short, and the run fails.
+          throw new RecheckReadError(this.path, 'read', new Error(`${this.position} bytes re-read, but ${this.target} were written`));
         }
         const chunk = buffer.subarray(0, bytesRead);
         const at = this.position;
@@ -156,7 +197,8 @@ export class WrittenFileRecheck {
       for (const b of busy) await b.hashed;
       await pushed;
       for (const b of busy.splice(0)) buffers.push(b.buffer);
-      const identity = fileIdentity(await file.stat({ bigint: true }));
+      const opened = file;
+      const identity = fileIdentity(await reading(this.path, 'fstat', () => opened.stat({ bigint: true })));
       const ese = this.verifier.finish();
       const digest = await this.hasher.digest();
       return { name: path.basename(this.path), role: this.role, bytes: this.position, algorithm: this.algorithm, digest, ese, identity };

@@ -174,6 +174,12 @@ describe('fault campaign: every call of a backup run failed in turn', () => {
         const manifestReads = calls.filter((c) => c.endsWith(`${path.sep}manifest.json`)).map((c) => c.split(' ')[0]);
         expect(manifestReads).toEqual(expect.arrayContaining(['fs.open:read', 'fs.fstat', 'fs.read', 'fs.close']));
       }
+      // The re-read of each file behind its writer (in the temporary directory: nothing else reads there)
+      // goes through the same seam, in the modes that verify; a failure of it fails the run (`dataCall`).
+      const recheckReads = new Set(
+        calls.filter((c) => c.includes('.partial-') && /^fs\.(open:read|read|fstat) /.test(c)).map((c) => c.split(' ')[0]),
+      );
+      expect([...recheckReads].sort()).toEqual(mode.endsWith('truncate-logs') ? ['fs.fstat', 'fs.open:read', 'fs.read'] : []);
       expect(violations).toEqual([]);
     }, 300_000);
   }

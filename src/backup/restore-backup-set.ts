@@ -4,7 +4,7 @@ import { JET_bit, type JetInstance } from '../jet/index.js';
 import { manifestDigestAlgorithm, manifestFileDigest } from './backup-manifest.js';
 import { parseBackupSetEntry } from './backup-set-names.js';
 import { printableName } from './problem-cap.js';
-import { mkdirDurable, realRestoreFs, restoreTemporaryPath, syncTree, type RestoreFs } from './restore-fs.js';
+import { mkdirDurable, realRestoreFs, restoreTemporaryPath, syncTree, verifyFsOfRestore, type RestoreFs } from './restore-fs.js';
 import { sameFileBytes } from './same-file-bytes.js';
 import { verifyBackupSet, type BackupSetReport } from './verify-backup-set.js';
 
@@ -105,7 +105,10 @@ export async function restoreBackupSet(sets: string | readonly string[], options
       `the restore target name ${printableName(path.basename(to))} has the form of a backup's or restore's temporary name, which clean removes once its pid is gone: choose another name`,
     );
   await checkTarget(rfs, to, refuse);
-  for (const dir of dirs) reports.push(await verifyBackupSet(dir, options.signKey ? { signKey: options.signKey } : {}));
+  // The sets are read through the restore's own seam: a failed read is a fault of the restore (the set
+  // then does not verify, and the restore is refused before anything is built).
+  const io = verifyFsOfRestore(rfs);
+  for (const dir of dirs) reports.push(await verifyBackupSet(dir, { fs: io, ...(options.signKey ? { signKey: options.signKey } : {}) }));
   const problems: string[] = [];
   reports.forEach((r, i) => {
     if (!r.ok)
@@ -133,7 +136,7 @@ export async function restoreBackupSet(sets: string | readonly string[], options
         digest: manifestFileDigest(r.manifest!, f),
       };
       const same =
-        !prior || (prior.algorithm === mine.algorithm ? prior.digest === mine.digest : await sameFileBytes(prior.file, mine.file));
+        !prior || (prior.algorithm === mine.algorithm ? prior.digest === mine.digest : await sameFileBytes(prior.file, mine.file, io));
       if (!same) problems.push(`log generation ${f.generation} differs between ${prior!.file} and ${mine.file}`);
       logs.set(f.generation!, mine);
     }

@@ -4,11 +4,13 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { hostTag } from './backup-set-names.js';
+import type { VerifyFileHandle, VerifyFs } from './verify-fs.js';
 
 /**
  * The file-system calls `restoreBackupSet` makes itself (the engine's own file work is behind the
- * engine object). A test passes a wrapper that counts them or fails the k-th; production uses
- * {@link realRestoreFs}.
+ * engine object), the verification of the sets it restores included (`listSet`, `openRead`: see
+ * {@link verifyFsOfRestore}). A test passes a wrapper that counts them or fails the k-th; production
+ * uses {@link realRestoreFs}.
  */
 export interface RestoreFs {
   lstat(file: string): Promise<fs.Stats>;
@@ -19,6 +21,10 @@ export interface RestoreFs {
   rename(from: string, to: string): Promise<void>;
   /** Remove a tree (best effort is the caller's choice). */
   rm(target: string): Promise<void>;
+  /** Lists a set's directory with entry types, names as bytes: the verification's listing. */
+  listSet(dir: string): Promise<fs.Dirent<Buffer>[]>;
+  /** Opens a set's file for reading with numeric `flags`: the verification's reads go through the handle. */
+  openRead(file: string, flags: number): Promise<VerifyFileHandle>;
 }
 
 /** The real file system. */
@@ -36,7 +42,14 @@ export const realRestoreFs: RestoreFs = {
   },
   rename: (from, to) => fsp.rename(from, to),
   rm: (target) => fsp.rm(target, { recursive: true, force: true }),
+  listSet: (dir) => fsp.readdir(dir, { withFileTypes: true, encoding: 'buffer' }),
+  openRead: (file, flags) => fsp.open(file, flags),
 };
+
+/** The read side of `rfs` as `verifyBackupSet` takes it: a restore verifies its sets through its own seam. */
+export function verifyFsOfRestore(rfs: RestoreFs): VerifyFs {
+  return { readdir: (dir) => rfs.listSet(dir), open: (file, flags) => rfs.openRead(file, flags) };
+}
 
 /**
  * The temporary directory a restore into `to` builds in: next to it, hidden, naming the host

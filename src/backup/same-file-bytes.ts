@@ -1,22 +1,22 @@
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import { nodeVerifyFs, type VerifyFs } from './verify-fs.js';
 
 const CHUNK = 1024 * 1024;
 
 /**
  * Whether two regular files hold the same bytes, read side by side (no symlink followed). Used where
  * two sets' digests of one file are of different algorithms (a BLAKE3 set after a SHA-256 one) and
- * so cannot be compared.
+ * so cannot be compared. Through `io` (node:fs by default; a restore passes its own seam).
  *
  * @throws the file system's error when either file cannot be read.
  * @example
  * if (!(await sameFileBytes('/b/mon/edb00003.log', '/b/tue/edb00003.log'))) throw new Error('differ');
  */
-export async function sameFileBytes(a: string, b: string): Promise<boolean> {
+export async function sameFileBytes(a: string, b: string, io: VerifyFs = nodeVerifyFs): Promise<boolean> {
   const flags = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
-  const ha = await fsp.open(a, flags);
+  const ha = await io.open(a, flags);
   try {
-    const hb = await fsp.open(b, flags);
+    const hb = await io.open(b, flags);
     try {
       const [sa, sb] = await Promise.all([ha.stat(), hb.stat()]);
       if (sa.size !== sb.size) return false;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanOrphans, restoreBackupSet, type RestoreFs } from '../../src/backup/index.js';
 import { hostTag, parseBackupSetEntry } from '../../src/backup/backup-set-names.js';
 import { realRestoreFs } from '../../src/backup/restore-fs.js';
+import type { VerifyFileHandle } from '../../src/backup/verify-fs.js';
 import { openEmbeddedInstance } from '../../src/cli/open-embedded-instance.js';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/index.js';
 import { JET_err, JetError } from '../../src/jet/index.js';
@@ -27,21 +28,50 @@ interface Plan {
   persistent?: boolean;
 }
 
-/** Counts the restore's own fs calls, failing the planned one. */
-function faultyFs(plan: Plan | undefined, log: string[]): RestoreFs {
+/** The calls that read a set (the verification's listing, opens, fstats and reads). */
+const READ_CALLS = ['fs.listSet', 'fs.openRead', 'fs.fstat', 'fs.read'];
+
+/**
+ * Counts the restore's own fs calls, failing the planned one: every method of `RestoreFs`, and the read,
+ * fstat and close of each handle `openRead` returns (a close failed "before" still closes the real file:
+ * no descriptor leaks over hundreds of runs). Each call failed is pushed to `failed`.
+ */
+function faultyFs(plan: Plan | undefined, log: string[], failed: string[] = []): RestoreFs {
   let n = 0;
+  const call = async <T>(name: string, real: () => Promise<T>): Promise<T> => {
+    n++;
+    const hit = plan?.layer === 'fs' && n === plan.k;
+    log.push(`fs.${name}`);
+    const fail = async (): Promise<never> => {
+      failed.push(`fs.${name}`);
+      if (name === 'close') await real().catch(() => undefined);
+      throw plan!.error();
+    };
+    if (plan?.layer === 'fs' && plan.persistent && n > plan.k) return fail();
+    if (hit && plan.when === 'before') return fail();
+    const result = await real();
+    if (hit) {
+      failed.push(`fs.${name}`);
+      // The open happened, but its caller never gets the handle: close it here.
+      if (name === 'openRead') await (result as VerifyFileHandle).close().catch(() => undefined);
+      throw plan.error();
+    }
+    return result;
+  };
+  const wrapHandle = (h: VerifyFileHandle): VerifyFileHandle => {
+    const stat = (options?: { bigint: true }) => call<unknown>('fstat', () => (options ? h.stat(options) : h.stat()));
+    return {
+      read: (b, o, l, p) => call('read', () => h.read(b, o, l, p)),
+      stat: stat as VerifyFileHandle['stat'],
+      close: () => call('close', () => h.close()),
+    };
+  };
   const wrapped = {} as Record<string, unknown>;
   for (const [name, real] of Object.entries(realRestoreFs) as Array<[keyof RestoreFs, (...a: unknown[]) => Promise<unknown>]>) {
-    wrapped[name] = async (...args: unknown[]) => {
-      n++;
-      const hit = plan?.layer === 'fs' && n === plan.k;
-      log.push(`fs.${name}`);
-      if (plan?.layer === 'fs' && plan.persistent && n > plan.k) throw plan.error();
-      if (hit && plan.when === 'before') throw plan.error();
-      const result = await real(...args);
-      if (hit) throw plan.error();
-      return result;
-    };
+    wrapped[name] =
+      name === 'openRead'
+        ? async (...args: unknown[]) => wrapHandle((await call(name, () => real(...args))) as VerifyFileHandle)
+        : (...args: unknown[]) => call(name, () => real(...args));
   }
   return wrapped as unknown as RestoreFs;
 }
@@ -100,6 +130,8 @@ describe('restore fault campaign (issue 9, item 7, restore half)', () => {
       const fsCalls = counted.filter((c) => c.startsWith('fs.')).length;
       const engineCalls = counted.filter((c) => c.startsWith('engine.')).length;
       expect(fsCalls).toBeGreaterThan(5);
+      // The verification of the sets reads through the restore's seam: each of its calls is a fault point.
+      for (const kind of [...READ_CALLS, 'fs.close']) expect(counted).toContain(kind);
       expect(engineCalls).toBe(ENGINE_CALLS.length);
 
       const plans: Plan[] = [];
@@ -116,7 +148,7 @@ describe('restore fault campaign (issue 9, item 7, restore half)', () => {
           plans.push({ layer: 'engine', k, when, error: jetError });
         }
       }
-      const outcomes = { failedUntouched: 0, failedButComplete: 0, succeeded: 0, leftovers: 0 };
+      const outcomes = { failedRead: 0, failedUntouched: 0, failedButComplete: 0, succeeded: 0, leftovers: 0 };
       for (const [i, plan] of plans.entries()) {
         const label = `${plan.layer} call ${plan.k} (${counted.filter((c) => c.startsWith(`${plan.layer}.`))[plan.k - 1]}) failed ${plan.when}${plan.persistent ? ', and every fs call after it' : ''}`;
         const parent = path.join(root, `p${i}`);
@@ -125,15 +157,22 @@ describe('restore fault campaign (issue 9, item 7, restore half)', () => {
         if (i % 2) fs.mkdirSync(to, { recursive: true });
         const engine = await createEmbeddedEngine({ directory: parent });
         const log: string[] = [];
+        const failed: string[] = [];
         let error: unknown;
         try {
-          await restoreBackupSet(set, { engine: faultyEngine(engine, plan, log), to, fs: faultyFs(plan, log), name: 'to' });
+          await restoreBackupSet(set, { engine: faultyEngine(engine, plan, log), to, fs: faultyFs(plan, log, failed), name: 'to' });
         } catch (e) {
           error = e;
         } finally {
           await engine.close();
         }
         const present = fs.existsSync(to) ? fs.readdirSync(to) : undefined;
+        // A failed read of a set: the restore fails, before anything is built (the target as it was).
+        if (failed.some((c) => READ_CALLS.includes(c))) {
+          expect(error, `${label}: a read of a set failed (${failed.join(', ')}), yet the restore succeeded`).toBeDefined();
+          expect(present ?? [], `${label}: a read of a set failed, yet the target was written`).toEqual([]);
+          outcomes.failedRead++;
+        }
         if (present === undefined || present.length === 0) {
           // Untouched: as it was (absent, or the empty directory), and a retry is not refused.
           expect(error, label).toBeDefined();
@@ -187,9 +226,10 @@ describe('restore fault campaign (issue 9, item 7, restore half)', () => {
         if (hidden.length > 0) outcomes.leftovers++;
       }
       console.log(
-        `restore fault campaign (${kind}): ${plans.length} runs (${fsCalls} fs calls, ${engineCalls} engine calls, each failed before and after, and each fs call from k on): ${outcomes.failedUntouched} failed leaving the target untouched, ${outcomes.failedButComplete} failed after the rename with a whole instance in place, ${outcomes.succeeded} succeeded (a fault after the last call that matters); ${outcomes.leftovers} left a restore directory that clean keeps while this process lives`,
+        `restore fault campaign (${kind}): ${plans.length} runs (${fsCalls} fs calls, ${engineCalls} engine calls, each failed before and after, and each fs call from k on): ${outcomes.failedUntouched} failed leaving the target untouched, ${outcomes.failedButComplete} failed after the rename with a whole instance in place, ${outcomes.succeeded} succeeded (a fault after the last call that matters); ${outcomes.failedRead} failed a read of a set (each refused, the target untouched); ${outcomes.leftovers} left a restore directory that clean keeps while this process lives`,
       );
       expect(outcomes.failedUntouched).toBeGreaterThan(0);
+      expect(outcomes.failedRead).toBeGreaterThan(0);
     },
     240_000,
   );

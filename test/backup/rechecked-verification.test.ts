@@ -5,6 +5,7 @@ import { createCoordinator } from '../../src/coordinator/index.js';
 import { BackupSetWriter, nodeBackupFs, runBackup, verifyBackupSet, type BackupFileSink, type BackupFs } from '../../src/backup/index.js';
 import { manifestFileDigest } from '../../src/backup/backup-manifest.js';
 import { verifyBackupSetWith } from '../../src/backup/verify-backup-set.js';
+import { RecheckReadError } from '../../src/backup/written-file-recheck.js';
 import { engineFixture, flipBit } from './helpers.js';
 
 async function setup(keys = 120) {
@@ -136,6 +137,42 @@ describe('verification overlapped with the copy (each file re-read behind its wr
     expect(result.outcome).toBe('failed');
     expect(result.set).toBeUndefined();
     expect(result.verification!.problems.map((p) => p.kind)).toContain('digest');
+    expect(fs.readdirSync(fx.work)).toEqual([]);
+  });
+
+  it('a read of the re-read behind the writer that fails once (EIO) fails the run, though a second read would succeed', async () => {
+    const fx = await setup();
+    let failed = 0;
+    // The re-read opens the file in the temporary directory (nothing else reads there); its first read fails.
+    const flaky: BackupFs = {
+      ...nodeBackupFs,
+      async openRead(file, flags) {
+        const handle = await nodeBackupFs.openRead(file, flags);
+        if (!file.includes('.partial-') || !file.endsWith('.edb')) return handle;
+        return {
+          read: (buffer, offset, length, position) =>
+            failed++ === 0
+              ? Promise.reject(Object.assign(new Error(`EIO: injected, read '${file}'`), { code: 'EIO' }))
+              : handle.read(buffer, offset, length, position),
+          stat: handle.stat.bind(handle) as typeof handle.stat,
+          close: () => handle.close(),
+        };
+      },
+    };
+    const result = await runBackup({
+      coordinator: fx.coordinator,
+      instance: fx.inst,
+      to: path.join(fx.work, 'set'),
+      mode: 'full',
+      verify: true,
+      fs: flaky,
+    });
+    expect(failed).toBeGreaterThan(0);
+    expect(result.outcome).toBe('failed');
+    expect(result.error).toBeInstanceOf(RecheckReadError);
+    expect(result.error).toMatchObject({ operation: 'read', code: 'EIO' });
+    expect(result.error!.message).toMatch(/\.edb: re-reading it behind its writer failed \(read\): EIO/);
+    expect(result.set).toBeUndefined();
     expect(fs.readdirSync(fx.work)).toEqual([]);
   });
 

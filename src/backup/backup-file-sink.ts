@@ -82,7 +82,8 @@ export class BackupFileSink {
 
   /**
    * The recheck's report once the file was closed (`undefined` without a recheck or before `close`);
-   * rejects when the recheck failed (the set is then read again by `verifyBackupSet`).
+   * rejects when the recheck failed: with a `RecheckReadError` when a read of the file failed (the run
+   * then fails), otherwise `verifyBackupSet` reads the file again.
    */
   get rechecked(): Promise<RecheckedFile> | undefined {
     return this.recheckDone;
@@ -134,7 +135,7 @@ export class BackupFileSink {
       hex = await this.hasher.digest();
       if (this.recheck) {
         this.recheckDone = this.recheck.finish();
-        this.recheckDone.catch(() => undefined); // read again by verifyBackupSet
+        this.recheckDone.catch(() => undefined); // taken by the writer's `rechecked` / `recheckReadErrors`
       }
     } finally {
       this.hasher.dispose();

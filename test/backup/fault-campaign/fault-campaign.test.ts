@@ -114,8 +114,17 @@ async function campaign(mode: Mode): Promise<{ points: number; runs: number; kin
       if (plan.failed === undefined && result.outcome !== 'completed')
         found.push(`no call was failed, yet the run ended ${result.outcome}`);
       // A failed read or write of the set is never tolerated (a failed unlink of the lock's side file is
-      // litter, a failed JET call after a completed truncation cannot undo it: those may still complete).
-      if (plan.failed !== undefined && result.outcome === 'completed' && result.truncated !== true && dataCall.test(plan.failed))
+      // litter, a failed call after a completed truncation cannot undo it: those may still complete).
+      // Only a call made after TruncateLog is excused by it: a failed read before it (the re-read behind
+      // the writer, the verify) must have stopped the run before any log went.
+      const failedAt = Number(/^#(\d+) /.exec(plan.failed ?? '')?.[1] ?? 0);
+      const afterTruncation = plan.calls.slice(0, Math.max(0, failedAt - 1)).some((c) => c.startsWith('jet.truncateLog '));
+      if (
+        plan.failed !== undefined &&
+        result.outcome === 'completed' &&
+        !(result.truncated === true && afterTruncation) &&
+        dataCall.test(plan.failed)
+      )
         found.push(`${plan.failed} failed, yet the run completed`);
       violations.push(
         ...found.map(

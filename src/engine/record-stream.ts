@@ -68,7 +68,13 @@ export class RecordStreamParser {
     const first = blank ? NO_RECORD_START : v.getUint16(PageField.itagMicFree, true);
     if (used > this.areaSize) throw new Error(`page ${pgno}: ${used} bytes in use of ${this.areaSize}`);
     let p: number;
-    if (this.rec && this.prevFull) {
+    if (this.rec && this.prevFull && first !== NO_RECORD_START && first < Math.min(this.rec.length - this.fill, used)) {
+      // A record starts where this one's continuation would be: the record was cut short where the
+      // previous page ended (a fuzzy copy's last page, taken as a record started on it, with a restore's
+      // replay appending after it). Gluing the two would misparse every record that follows.
+      this.rec = undefined;
+      p = first;
+    } else if (this.rec && this.prevFull) {
       const take = Math.min(this.rec.length - this.fill, used);
       this.rec.set(area.subarray(0, take), this.fill);
       this.fill += take;

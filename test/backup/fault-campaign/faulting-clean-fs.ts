@@ -1,5 +1,5 @@
 import { nodeCleanFs, type CleanFs } from '../../../src/backup/clean-fs.js';
-import type { VerifyFileHandle } from '../../../src/backup/verify-fs.js';
+import { faultingReadHandle } from './faulting-read-handle.js';
 import type { FaultPlan } from './fault-plan.js';
 
 /**
@@ -8,23 +8,11 @@ import type { FaultPlan } from './fault-plan.js';
  * closes the real file before it fails (no descriptor leaks over hundreds of runs).
  */
 export function faultingCleanFs(plan: FaultPlan, base: CleanFs = nodeCleanFs): CleanFs {
-  const wrapHandle = (h: VerifyFileHandle, file: string): VerifyFileHandle => {
-    // One function for both overloads of `stat`: the caller's options go through unchanged.
-    const stat = async (options?: { bigint: true }) => (plan.tick('fs.fstat', file), options ? h.stat(options) : h.stat());
-    return {
-      read: async (b, o, l, p) => (plan.tick('fs.read', file), h.read(b, o, l, p)),
-      stat: stat as VerifyFileHandle['stat'],
-      async close() {
-        await h.close();
-        plan.tick('fs.close', file);
-      },
-    };
-  };
   return {
     readdir: async (dir) => (plan.tick('fs.readdir', dir), base.readdir(dir)),
     async open(file, flags) {
       plan.tick('fs.open', file);
-      return wrapHandle(await base.open(file, flags), file);
+      return faultingReadHandle(plan, await base.open(file, flags), file);
     },
     lstat: async (file) => (plan.tick('fs.lstat', file), base.lstat(file)),
     removeTree: async (target) => (plan.tick('fs.removeTree', target), base.removeTree(target)),

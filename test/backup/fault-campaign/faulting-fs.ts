@@ -1,5 +1,5 @@
 import { nodeBackupFs, type BackupFileHandle, type BackupFs } from '../../../src/backup/backup-fs.js';
-import type { VerifyFileHandle } from '../../../src/backup/verify-fs.js';
+import { faultingReadHandle } from './faulting-read-handle.js';
 import type { FaultPlan } from './fault-plan.js';
 
 /**
@@ -17,22 +17,10 @@ export function faultingFs(plan: FaultPlan, base: BackupFs = nodeBackupFs): Back
       plan.tick('fs.close', file);
     },
   });
-  const wrapReadHandle = (h: VerifyFileHandle, file: string): VerifyFileHandle => {
-    // One function for both overloads of `stat`: the caller's options go through unchanged.
-    const stat = async (options?: { bigint: true }) => (plan.tick('fs.fstat', file), options ? h.stat(options) : h.stat());
-    return {
-      read: async (b, o, l, p) => (plan.tick('fs.read', file), h.read(b, o, l, p)),
-      stat: stat as VerifyFileHandle['stat'],
-      async close() {
-        await h.close();
-        plan.tick('fs.close', file);
-      },
-    };
-  };
   return {
     async openRead(file, flags) {
       plan.tick('fs.open:read', file);
-      return wrapReadHandle(await base.openRead(file, flags), file);
+      return faultingReadHandle(plan, await base.openRead(file, flags), file);
     },
     readdir: async (dir) => (plan.tick('fs.readdir', dir), base.readdir(dir)),
     async open(file, flags) {

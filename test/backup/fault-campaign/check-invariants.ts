@@ -28,7 +28,8 @@ export interface FaultedRun {
   signKey?: Uint8Array;
 }
 
-const present = (file: string): boolean => {
+/** Whether anything (a file, a directory, a dangling link) has the name `file`. */
+export const present = (file: string): boolean => {
   try {
     fs.lstatSync(file);
     return true;

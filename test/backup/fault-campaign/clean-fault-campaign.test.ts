@@ -8,6 +8,7 @@ import { createCoordinator } from '../../../src/coordinator/index.js';
 import { hostTag } from '../../../src/backup/backup-set-names.js';
 import { committedSet } from '../hostile-helpers.js';
 import { engineFixture, tempDir } from '../helpers.js';
+import { present } from './check-invariants.js';
 import { errnoError, FaultPlan } from './fault-plan.js';
 import { faultingCleanFs } from './faulting-clean-fs.js';
 
@@ -34,15 +35,6 @@ function fingerprint(dir: string): Record<string, string> {
   }
   return out;
 }
-
-const present = (file: string): boolean => {
-  try {
-    fs.lstatSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * One backup directory with one of each thing clean judges: a committed set (copied from a real
